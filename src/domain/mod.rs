@@ -1,0 +1,7 @@
+//! Newtypes that parse their input once, so the rest of the code can trust them.
+
+mod email;
+mod lead;
+
+pub use email::{Email, EmailError};
+pub use lead::{LeadId, LeadState};

@@ -1,0 +1,101 @@
+//! Durable lead storage: one trait, SQLite (embedded default) and PostgreSQL behind it.
+
+mod group_commit;
+mod postgres;
+mod sqlite;
+mod types;
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+
+pub use types::*;
+
+use crate::{
+    config::StorageSettings,
+    domain::{LeadId, LeadState},
+};
+
+/// A storage failure: answered as 503 + `Retry-After` on intake.
+#[derive(Debug, thiserror::Error)]
+#[error("storage failed: {0}")]
+pub struct StorageError(#[from] pub anyhow::Error);
+
+impl From<sqlx::Error> for StorageError {
+    fn from(e: sqlx::Error) -> Self {
+        Self(e.into())
+    }
+}
+
+/// Result of storage operations.
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// The lead store and delivery queue.
+#[async_trait]
+pub trait Outbox: Send + Sync + 'static {
+    /// Stores a new lead (committed before this returns), or finds the lead an
+    /// idempotency key or the dedupe window already maps it to.
+    async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued>;
+
+    /// Claims up to `limit` due leads for `worker` until `lease` expires.
+    async fn claim_due(&self, worker: &str, limit: usize, lease: Duration) -> StorageResult<Vec<ClaimedLead>>;
+
+    /// Records the outcome of delivery attempts.
+    async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()>;
+
+    /// Returns claimed leads to the queue without spending an attempt, due at `due_at_ms`.
+    async fn unclaim(&self, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()>;
+
+    /// When the next lead is due (unix ms), if any is waiting.
+    async fn next_due_at(&self) -> StorageResult<Option<i64>>;
+
+    /// One lead with its attempts.
+    async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>>;
+
+    /// Leads, newest first.
+    async fn list(&self, filter: &LeadFilter) -> StorageResult<Vec<LeadSummary>>;
+
+    /// Re-queues one lead (dead, retrying, delivered ...) for an immediate attempt.
+    async fn retry(&self, id: LeadId) -> StorageResult<bool>;
+
+    /// Re-queues every lead in `state`.
+    async fn retry_state(&self, state: LeadState) -> StorageResult<u64>;
+
+    /// Moves a spam lead to the queue.
+    async fn release(&self, id: LeadId) -> StorageResult<bool>;
+
+    /// Replaces a lead's mapped member (after `remap`) and re-queues it.
+    async fn replace_member(&self, id: LeadId, email_normalized: &str, member: &serde_json::Value) -> StorageResult<bool>;
+
+    /// Removes every lead of this (normalized) e-mail address, with its attempts.
+    async fn erase_email(&self, email_normalized: &str) -> StorageResult<u64>;
+
+    /// Drops the original submissions of leads delivered before `before_ms`.
+    async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64>;
+
+    /// Lead counts by state.
+    async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>>;
+
+    /// Answers when storage is reachable.
+    async fn ping(&self) -> StorageResult<()>;
+
+    /// Flushes pending writes and closes connections.
+    async fn close(&self);
+}
+
+/// Opens the store the URL names (`sqlite://...` or `postgres://...`) and migrates it.
+pub async fn open(settings: &StorageSettings) -> anyhow::Result<Arc<dyn Outbox>> {
+    let url = settings.url.as_str();
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteOutbox::open(settings).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PostgresOutbox::open(settings).await?))
+    } else {
+        anyhow::bail!("storage.url must start with sqlite:// or postgres://")
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,412 @@
+//! The embedded default: SQLite in WAL mode. One writer connection (all writes
+//! are serialized through it, intake in group-committed batches) and a pool of
+//! readers.
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    Row, SqlitePool,
+};
+
+use super::{
+    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, LeadDetail, LeadFilter,
+    LeadSummary, NewLead, Outbox, StorageResult,
+};
+use crate::{
+    config::StorageSettings,
+    domain::{LeadId, LeadState},
+    outbox::{AttemptRecord, StorageError},
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// Leads in a SQLite file.
+pub struct SqliteOutbox {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    intake: Arc<GroupCommitter>,
+}
+
+const SUMMARY_COLUMNS: &str =
+    "id, form, workspace, state, email, attempts, last_error, member_id, created_at, next_attempt_at";
+
+impl SqliteOutbox {
+    /// Opens (creating when absent) and migrates the database.
+    pub async fn open(settings: &StorageSettings) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(&settings.url)
+            .with_context(|| format!("storage.url {:?} is not a SQLite URL", settings.url))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("failed to create the storage directory {}", dir.display()))?;
+            }
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("failed to open {}", settings.url))?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .context("failed to migrate the SQLite database")?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(settings.pool_size.max(1))
+            .connect_with(options.read_only(true))
+            .await
+            .context("failed to open SQLite readers")?;
+        let pool = writer.clone();
+        let intake = GroupCommitter::spawn(512, move |leads| {
+            let pool = pool.clone();
+            async move { insert_batch(&pool, leads).await }
+        });
+        Ok(Self {
+            writer,
+            reader,
+            intake,
+        })
+    }
+}
+
+async fn insert_batch(pool: &SqlitePool, leads: Vec<NewLead>) -> StorageResult<Vec<Enqueued>> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(leads.len());
+    let now = now_ms();
+    for lead in leads {
+        if let Some(key) = &lead.idempotency_key {
+            let existing: Option<String> =
+                sqlx::query_scalar("SELECT id FROM leads WHERE form = ?1 AND idempotency_key = ?2")
+                    .bind(&lead.form)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(id) = existing {
+                results.push(Enqueued { id: parse_id(&id)?, created: false });
+                continue;
+            }
+        }
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM leads WHERE dedupe_hash = ?1 AND created_at >= ?2 ORDER BY created_at LIMIT 1",
+        )
+        .bind(&lead.dedupe_hash)
+        .bind(lead.dedupe_since_ms)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = existing {
+            results.push(Enqueued { id: parse_id(&id)?, created: false });
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO leads (id, form, workspace, state, email, member, submission, idempotency_key,
+                dedupe_hash, attempts, next_attempt_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10, ?10)",
+        )
+        .bind(lead.id.to_string())
+        .bind(&lead.form)
+        .bind(&lead.workspace)
+        .bind(lead.state.as_str())
+        .bind(&lead.email)
+        .bind(lead.member.to_string())
+        .bind(lead.submission.to_string())
+        .bind(&lead.idempotency_key)
+        .bind(&lead.dedupe_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        results.push(Enqueued { id: lead.id, created: true });
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+fn parse_id(id: &str) -> StorageResult<LeadId> {
+    id.parse()
+        .map_err(|e| StorageError(anyhow::anyhow!("stored lead id {id:?} is not a UUID: {e}")))
+}
+
+fn parse_state(state: &str) -> StorageResult<LeadState> {
+    state.parse().map_err(|e| StorageError(anyhow::Error::new(e)))
+}
+
+fn parse_json(text: &str) -> StorageResult<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| StorageError(anyhow::anyhow!("stored JSON is corrupt: {e}")))
+}
+
+fn summary_from_row(row: &SqliteRow) -> StorageResult<LeadSummary> {
+    Ok(LeadSummary {
+        id: parse_id(row.try_get("id")?)?,
+        form: row.try_get("form")?,
+        workspace: row.try_get("workspace")?,
+        state: parse_state(row.try_get("state")?)?,
+        email: row.try_get("email")?,
+        attempts: row.try_get::<i64, _>("attempts")? as u32,
+        last_error: row.try_get("last_error")?,
+        member_id: row.try_get("member_id")?,
+        created_at_ms: row.try_get("created_at")?,
+        next_attempt_at_ms: row.try_get("next_attempt_at")?,
+    })
+}
+
+#[async_trait]
+impl Outbox for SqliteOutbox {
+    async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
+        self.intake.submit(lead).await
+    }
+
+    async fn claim_due(&self, worker: &str, limit: usize, lease: Duration) -> StorageResult<Vec<ClaimedLead>> {
+        let now = now_ms();
+        let rows = sqlx::query(
+            "UPDATE leads SET state = 'delivering', claimed_by = ?1, lease_until = ?2, updated_at = ?3
+             WHERE id IN (
+                SELECT id FROM leads
+                WHERE (state IN ('pending', 'retrying') AND next_attempt_at <= ?3)
+                   OR (state = 'delivering' AND lease_until < ?3)
+                ORDER BY next_attempt_at LIMIT ?4)
+             RETURNING id, workspace, member, attempts",
+        )
+        .bind(worker)
+        .bind(now + lease.as_millis() as i64)
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(&self.writer)
+        .await?;
+        let mut leads = rows
+            .iter()
+            .map(|row| {
+                Ok(ClaimedLead {
+                    id: parse_id(row.try_get("id")?)?,
+                    workspace: row.try_get("workspace")?,
+                    member: parse_json(row.try_get("member")?)?,
+                    attempts: row.try_get::<i64, _>("attempts")? as u32,
+                })
+            })
+            .collect::<StorageResult<Vec<_>>>()?;
+        leads.sort_by_key(|lead| lead.id);
+        Ok(leads)
+    }
+
+    async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
+        let mut tx = self.writer.begin().await?;
+        let now = now_ms();
+        for outcome in &outcomes {
+            let id = outcome.id.to_string();
+            sqlx::query(
+                "UPDATE leads SET state = ?1, attempts = attempts + 1, next_attempt_at = COALESCE(?2, next_attempt_at),
+                    last_error = ?3, member_id = COALESCE(?4, member_id), claimed_by = NULL, lease_until = NULL,
+                    updated_at = ?5
+                 WHERE id = ?6",
+            )
+            .bind(outcome.state.as_str())
+            .bind(outcome.next_attempt_at_ms)
+            .bind(&outcome.error)
+            .bind(&outcome.member_id)
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            insert_attempt(&mut tx, &id, &outcome.attempt).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn unclaim(&self, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
+        let mut tx = self.writer.begin().await?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
+                    claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2
+                 WHERE id = ?3 AND state = 'delivering'",
+            )
+            .bind(due_at_ms)
+            .bind(now_ms())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn next_due_at(&self) -> StorageResult<Option<i64>> {
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(t) FROM (
+                SELECT MIN(next_attempt_at) AS t FROM leads WHERE state IN ('pending', 'retrying')
+                UNION ALL SELECT MIN(lease_until) FROM leads WHERE state = 'delivering')",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(due)
+    }
+
+    async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
+        let id = id.to_string();
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS}, member, submission FROM leads WHERE id = ?1"
+        ))
+        .bind(&id)
+        .fetch_optional(&self.reader)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let attempts = sqlx::query("SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = ?1 ORDER BY id")
+            .bind(&id)
+            .fetch_all(&self.reader)
+            .await?;
+        let submission: Option<String> = row.try_get("submission")?;
+        Ok(Some(LeadDetail {
+            summary: summary_from_row(&row)?,
+            member: parse_json(row.try_get("member")?)?,
+            submission: submission.as_deref().map(parse_json).transpose()?,
+            attempt_log: attempts
+                .iter()
+                .map(|row| {
+                    Ok(AttemptRecord {
+                        at_ms: row.try_get("at")?,
+                        status: row.try_get::<Option<i64>, _>("status")?.map(|s| s as u16),
+                        excerpt: row.try_get("excerpt")?,
+                        duration_ms: row.try_get::<i64, _>("duration_ms")? as u64,
+                    })
+                })
+                .collect::<StorageResult<_>>()?,
+        }))
+    }
+
+    async fn list(&self, filter: &LeadFilter) -> StorageResult<Vec<LeadSummary>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM leads
+             WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR form = ?2)
+             ORDER BY created_at DESC, id DESC LIMIT ?3"
+        ))
+        .bind(filter.state.map(LeadState::as_str))
+        .bind(&filter.form)
+        .bind(i64::from(filter.limit.unwrap_or(50)))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    async fn retry(&self, id: LeadId) -> StorageResult<bool> {
+        let done = sqlx::query(
+            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND state IN ('dead', 'retrying', 'pending')",
+        )
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn retry_state(&self, state: LeadState) -> StorageResult<u64> {
+        if !matches!(state, LeadState::Dead | LeadState::Retrying) {
+            return Ok(0);
+        }
+        let done = sqlx::query(
+            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1 WHERE state = ?2",
+        )
+        .bind(now_ms())
+        .bind(state.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn release(&self, id: LeadId) -> StorageResult<bool> {
+        let done = sqlx::query(
+            "UPDATE leads SET state = 'pending', next_attempt_at = ?1, updated_at = ?1 WHERE id = ?2 AND state = 'spam'",
+        )
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn replace_member(&self, id: LeadId, email: &str, member: &serde_json::Value) -> StorageResult<bool> {
+        let done = sqlx::query(
+            "UPDATE leads SET member = ?1, email = ?2,
+                state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
+                attempts = 0, next_attempt_at = ?3, updated_at = ?3
+             WHERE id = ?4 AND state IN ('pending', 'retrying', 'dead', 'spam')",
+        )
+        .bind(member.to_string())
+        .bind(email)
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn erase_email(&self, email: &str) -> StorageResult<u64> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM attempts WHERE lead_id IN (SELECT id FROM leads WHERE email = ?1)")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM leads WHERE email = ?1")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
+        let done = sqlx::query(
+            "UPDATE leads SET submission = NULL
+             WHERE submission IS NOT NULL AND state IN ('delivered', 'duplicate') AND updated_at < ?1",
+        )
+        .bind(before_ms)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM leads GROUP BY state")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((parse_state(row.try_get("state")?)?, row.try_get::<i64, _>("n")? as u64)))
+            .collect()
+    }
+
+    async fn ping(&self) -> StorageResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.intake.close().await;
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+async fn insert_attempt(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    lead_id: &str,
+    attempt: &AttemptRecord,
+) -> StorageResult<()> {
+    sqlx::query("INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(lead_id)
+        .bind(attempt.at_ms)
+        .bind(attempt.status.map(i64::from))
+        .bind(&attempt.excerpt)
+        .bind(attempt.duration_ms as i64)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,130 @@
+use serde::Serialize;
+
+use crate::domain::{LeadId, LeadState};
+
+/// A lead to store.
+#[derive(Debug, Clone)]
+pub struct NewLead {
+    /// Its new ID.
+    pub id: LeadId,
+    /// The form it came through.
+    pub form: String,
+    /// The workspace it goes to.
+    pub workspace: String,
+    /// `pending`, or `spam`.
+    pub state: LeadState,
+    /// Lower-cased e-mail, for dedupe and erasure.
+    pub email: String,
+    /// The mapped member (JSON of [`crate::mapping::Member`]).
+    pub member: serde_json::Value,
+    /// The original submission and its metadata.
+    pub submission: serde_json::Value,
+    /// Caller's `Idempotency-Key` (or `webhook-id`), scoped to the form.
+    pub idempotency_key: Option<String>,
+    /// Hash of form + e-mail + content, for the dedupe window.
+    pub dedupe_hash: String,
+    /// Leads with the same hash created at or after this instant (unix ms) count as the same.
+    pub dedupe_since_ms: i64,
+}
+
+/// What `enqueue` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enqueued {
+    /// The lead's ID: the new one, or the one stored first.
+    pub id: LeadId,
+    /// False when an earlier lead answered for this one.
+    pub created: bool,
+}
+
+/// A lead claimed for delivery.
+#[derive(Debug, Clone)]
+pub struct ClaimedLead {
+    /// Its ID.
+    pub id: LeadId,
+    /// Its workspace.
+    pub workspace: String,
+    /// The member to send.
+    pub member: serde_json::Value,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+/// What a delivery attempt did to a lead.
+#[derive(Debug, Clone)]
+pub struct DeliveryOutcome {
+    /// The lead.
+    pub id: LeadId,
+    /// Its new state: delivered, duplicate, retrying or dead.
+    pub state: LeadState,
+    /// Agencyhandy's member ID, once delivered.
+    pub member_id: Option<String>,
+    /// When to try again (for `retrying`), unix ms.
+    pub next_attempt_at_ms: Option<i64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// The attempt, for the audit trail.
+    pub attempt: AttemptRecord,
+}
+
+/// One delivery attempt, as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptRecord {
+    /// When it started (unix ms).
+    pub at_ms: i64,
+    /// HTTP status, when a response came.
+    pub status: Option<u16>,
+    /// A short excerpt of the response, or the error.
+    pub excerpt: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Filter for listing leads.
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    /// Only this state.
+    pub state: Option<LeadState>,
+    /// Only this form.
+    pub form: Option<String>,
+    /// At most this many (default 50).
+    pub limit: Option<u32>,
+}
+
+/// A lead in a listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeadSummary {
+    /// Its ID.
+    pub id: LeadId,
+    /// The form it came through.
+    pub form: String,
+    /// Its workspace.
+    pub workspace: String,
+    /// Its state.
+    pub state: LeadState,
+    /// The e-mail address (lower-cased).
+    pub email: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last error, if any.
+    pub last_error: Option<String>,
+    /// Agencyhandy's member ID once delivered.
+    pub member_id: Option<String>,
+    /// When it arrived (unix ms).
+    pub created_at_ms: i64,
+    /// When the next attempt is due (unix ms).
+    pub next_attempt_at_ms: i64,
+}
+
+/// A lead with everything stored about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeadDetail {
+    /// The summary fields.
+    #[serde(flatten)]
+    pub summary: LeadSummary,
+    /// The mapped member.
+    pub member: serde_json::Value,
+    /// The original submission (`null` once purged).
+    pub submission: Option<serde_json::Value>,
+    /// Every delivery attempt, oldest first.
+    pub attempt_log: Vec<AttemptRecord>,
+}

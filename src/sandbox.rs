@@ -1,0 +1,1 @@
+//! A faithful in-process Agencyhandy fake, for `demo` and for tests.
