@@ -40,6 +40,11 @@ pub trait Outbox: Send + Sync + 'static {
     /// Claims up to `limit` due leads for `worker` until `lease` expires.
     async fn claim_due(&self, worker: &str, limit: usize, lease: Duration) -> StorageResult<Vec<ClaimedLead>>;
 
+    /// At worker start: makes leads left `delivering` by a crashed process due
+    /// again. SQLite (one process per file) does it at once; PostgreSQL leaves
+    /// it to lease expiry, since other replicas may be alive.
+    async fn recover_abandoned(&self) -> StorageResult<u64>;
+
     /// Records the outcome of delivery attempts.
     async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()>;
 

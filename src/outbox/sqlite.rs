@@ -194,6 +194,18 @@ impl Outbox for SqliteOutbox {
         Ok(leads)
     }
 
+    async fn recover_abandoned(&self) -> StorageResult<u64> {
+        let done = sqlx::query(
+            "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
+                claimed_by = NULL, lease_until = NULL, updated_at = ?1
+             WHERE state = 'delivering'",
+        )
+        .bind(now_ms())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
         let mut tx = self.writer.begin().await?;
         let now = now_ms();
