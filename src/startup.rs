@@ -53,6 +53,8 @@ pub struct BuildOptions {
     pub extra_routes: Option<Router>,
     /// Skip the delivery worker (the CLI's one-off commands do not deliver).
     pub without_worker: bool,
+    /// Use this store instead of opening `storage.url` (tests inject faults through it).
+    pub outbox: Option<Arc<dyn Outbox>>,
 }
 
 /// A built, bound, not yet running application.
@@ -73,7 +75,10 @@ impl Application {
     /// Builds the application: opens storage, binds the listener (port 0 picks one).
     pub async fn build_with(settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let outbox = outbox::open(&settings.storage).await?;
+        let outbox = match options.outbox {
+            Some(outbox) => outbox,
+            None => outbox::open(&settings.storage).await?,
+        };
         let wake = Arc::new(Notify::new());
         let shutdown = CancellationToken::new();
         let worker = if options.without_worker {
