@@ -206,7 +206,9 @@ async fn read_body(
 }
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::TooLarge(format!("the body is larger than {limit} bytes (server.max_body_bytes)"))
+    ApiError::TooLarge(format!(
+        "the body is larger than {limit} bytes (server.max_body_bytes)"
+    ))
 }
 
 fn request_meta(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> SubmissionMeta {
