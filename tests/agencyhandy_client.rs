@@ -9,6 +9,8 @@ mod discovery;
 mod failures;
 #[path = "agencyhandy_client/metrics.rs"]
 mod recorded_metrics;
+#[path = "agencyhandy_client/sandbox.rs"]
+mod sandbox;
 #[path = "agencyhandy_client/shapes.rs"]
 mod shapes;
 
