@@ -12,7 +12,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions, PgRow},
-    Connection, PgConnection, PgPool, Row,
+    PgPool, Row,
 };
 
 use super::{
@@ -64,13 +64,15 @@ impl PostgresOutbox {
 /// Runs the migrations on a connection of their own, closed afterwards, so the
 /// session-level advisory lock sqlx takes is released even when one fails.
 async fn migrate(options: &PgConnectOptions) -> anyhow::Result<()> {
-    let mut connection = PgConnection::connect_with(options)
+    // A one-connection pool rather than a bare `PgConnection`: sqlx's migrator
+    // future over `&mut PgConnection` is not `Send` enough for `tokio::spawn`.
+    let connection = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
         .await
         .context("failed to connect to PostgreSQL")?;
-    let migrated = MIGRATOR.run(&mut connection).await;
-    if let Err(error) = connection.close().await {
-        tracing::warn!(%error, "failed to close the migration connection");
-    }
+    let migrated = MIGRATOR.run(&connection).await;
+    connection.close().await;
     migrated.context("failed to migrate the PostgreSQL database")
 }
 
