@@ -2,6 +2,10 @@
 //! per replica (batched inserts), delivery claims rows with `FOR UPDATE SKIP
 //! LOCKED` under a lease that outlives a crashed replica, and every other
 //! operation mirrors the SQLite backend.
+//!
+//! Times are the replicas' own clocks in unix milliseconds, as with SQLite, so
+//! replicas should keep their clocks synchronized (NTP): a lease is off by as
+//! much as two replicas' clocks differ.
 
 mod intake;
 mod queue;
