@@ -452,12 +452,12 @@ async fn insert_attempt(
         "INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms)
          SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM leads WHERE id = ?1)",
     )
-        .bind(lead_id)
-        .bind(attempt.at_ms)
-        .bind(attempt.status.map(i64::from))
-        .bind(&attempt.excerpt)
-        .bind(attempt.duration_ms as i64)
-        .execute(&mut **tx)
-        .await?;
+    .bind(lead_id)
+    .bind(attempt.at_ms)
+    .bind(attempt.status.map(i64::from))
+    .bind(&attempt.excerpt)
+    .bind(attempt.duration_ms as i64)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
