@@ -20,11 +20,28 @@ async fn hook_requires_its_bearer_token() {
     let body = json!({"email": "zap@example.com", "first_name": "Zed"});
 
     let without = app.http.post(&url).json(&body).send().await.unwrap();
-    let wrong = app.http.post(&url).bearer_auth("nope").json(&body).send().await.unwrap();
-    let right = app.http.post(&url).bearer_auth("test-hook-token").json(&body).send().await.unwrap();
+    let wrong = app
+        .http
+        .post(&url)
+        .bearer_auth("nope")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let right = app
+        .http
+        .post(&url)
+        .bearer_auth("test-hook-token")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(without.status(), 401);
-    assert_eq!(without.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
+    assert_eq!(
+        without.json::<Value>().await.unwrap()["error"]["code"],
+        "unauthorized"
+    );
     assert_eq!(wrong.status(), 401);
     assert_eq!(right.status(), 200);
     let leads = sandbox_leads(&app.sandbox, 1).await;
@@ -48,13 +65,30 @@ async fn hook_checks_standard_webhooks_signatures() {
             .send()
     };
 
-    let good = send("msg_1", now, sign_standard_webhook(&secret, "msg_1", now, &body), body.clone()).await.unwrap();
-    let tampered = send("msg_2", now, sign_standard_webhook(&secret, "msg_2", now, &body), b"{\"email\":\"evil@example.com\"}".to_vec())
-        .await
-        .unwrap();
-    let stale = send("msg_3", now - 600, sign_standard_webhook(&secret, "msg_3", now - 600, &body), body.clone())
-        .await
-        .unwrap();
+    let good = send(
+        "msg_1",
+        now,
+        sign_standard_webhook(&secret, "msg_1", now, &body),
+        body.clone(),
+    )
+    .await
+    .unwrap();
+    let tampered = send(
+        "msg_2",
+        now,
+        sign_standard_webhook(&secret, "msg_2", now, &body),
+        b"{\"email\":\"evil@example.com\"}".to_vec(),
+    )
+    .await
+    .unwrap();
+    let stale = send(
+        "msg_3",
+        now - 600,
+        sign_standard_webhook(&secret, "msg_3", now - 600, &body),
+        body.clone(),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(good.status(), 200);
     assert_eq!(tampered.status(), 401);
@@ -73,15 +107,33 @@ async fn same_idempotency_key_returns_the_first_answer_and_stores_once() {
             .send()
     };
 
-    let first: Value = send("idem@example.com").await.unwrap().json().await.unwrap();
-    let second: Value = send("other@example.com").await.unwrap().json().await.unwrap();
+    let first: Value = send("idem@example.com")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second: Value = send("other@example.com")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
 
     assert_eq!(first["id"], second["id"]);
     assert_eq!(second["status"], "accepted");
     sandbox_leads(&app.sandbox, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.sandbox.lead_emails(), vec!["idem@example.com"]);
-    assert_eq!(app.state.outbox.list(&Default::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        app.state
+            .outbox
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -89,14 +141,25 @@ async fn double_click_within_the_dedupe_window_is_stored_once() {
     let app = spawn_app("").await;
     let fields = [("name", "Double Click"), ("email", "dbl@example.com")];
 
-    let (a, b) = tokio::join!(app.post_form("contact", &fields), app.post_form("contact", &fields));
+    let (a, b) = tokio::join!(
+        app.post_form("contact", &fields),
+        app.post_form("contact", &fields)
+    );
     let c = app.post_form("contact", &fields).await;
 
     for response in [a, b, c] {
         assert_eq!(response.status(), 303);
     }
     sandbox_leads(&app.sandbox, 1).await;
-    assert_eq!(app.state.outbox.list(&Default::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        app.state
+            .outbox
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -104,7 +167,10 @@ async fn cors_preflight_and_headers_follow_allowed_origins() {
     let app = spawn_app("").await;
     let preflight = |origin: &str| {
         app.http
-            .request(reqwest::Method::OPTIONS, format!("{}/forms/ajax", app.address))
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/forms/ajax", app.address),
+            )
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .send()
@@ -130,10 +196,16 @@ async fn cors_preflight_and_headers_follow_allowed_origins() {
         .unwrap();
 
     assert_eq!(allowed.status(), 204);
-    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://example.com");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://example.com"
+    );
     assert_eq!(foreign.status(), 403);
     assert_eq!(post.status(), 422, "errors carry CORS headers too");
-    assert_eq!(post.headers()["access-control-allow-origin"], "https://example.com");
+    assert_eq!(
+        post.headers()["access-control-allow-origin"],
+        "https://example.com"
+    );
     assert_eq!(refused.status(), 403);
 }
 
@@ -141,7 +213,12 @@ async fn cors_preflight_and_headers_follow_allowed_origins() {
 async fn health_ready_and_request_ids() {
     let app = spawn_app("").await;
 
-    let health = app.http.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
     let ready = app
         .http
         .get(format!("{}/readyz", app.address))
@@ -162,8 +239,13 @@ async fn rate_limit_answers_429_with_retry_after() {
 
     let mut statuses = Vec::new();
     for n in 0..5 {
-        let response = app.post_json("ajax", &json!({"email": format!("r{n}@example.com")})).await;
-        statuses.push((response.status().as_u16(), response.headers().get("retry-after").cloned()));
+        let response = app
+            .post_json("ajax", &json!({"email": format!("r{n}@example.com")}))
+            .await;
+        statuses.push((
+            response.status().as_u16(),
+            response.headers().get("retry-after").cloned(),
+        ));
     }
     let hook = app
         .http
@@ -178,7 +260,11 @@ async fn rate_limit_answers_429_with_retry_after() {
     let (status, retry_after) = &statuses[4];
     assert_eq!(*status, 429);
     assert!(retry_after.is_some());
-    assert_eq!(hook.status(), 200, "authenticated hooks are not limited by IP");
+    assert_eq!(
+        hook.status(),
+        200,
+        "authenticated hooks are not limited by IP"
+    );
     eventually("4 leads delivered", Duration::from_secs(10), || async {
         (app.sandbox.leads().len() == 4).then_some(())
     })

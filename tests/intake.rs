@@ -37,7 +37,13 @@ async fn browser_post_redirects_with_303() {
     let app = spawn_app("").await;
 
     let response = app
-        .post_form("contact", &[("your-name", "Grace Hopper"), ("your-email", "grace@example.com")])
+        .post_form(
+            "contact",
+            &[
+                ("your-name", "Grace Hopper"),
+                ("your-email", "grace@example.com"),
+            ],
+        )
         .await;
 
     assert_eq!(response.status(), 303);
@@ -53,7 +59,10 @@ async fn browser_post_without_redirect_gets_a_thank_you_page() {
     let response = app.post_form("plain", &[("email", "x@example.com")]).await;
 
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert!(response.text().await.unwrap().contains("Thank you"));
 }
 
@@ -62,10 +71,22 @@ async fn next_field_is_followed_only_to_an_allowed_origin() {
     let app = spawn_app("").await;
 
     let allowed = app
-        .post_form("contact", &[("email", "a@example.com"), ("_next", "https://example.com/merci")])
+        .post_form(
+            "contact",
+            &[
+                ("email", "a@example.com"),
+                ("_next", "https://example.com/merci"),
+            ],
+        )
         .await;
     let foreign = app
-        .post_form("contact", &[("email", "b@example.com"), ("_next", "https://evil.example/phish")])
+        .post_form(
+            "contact",
+            &[
+                ("email", "b@example.com"),
+                ("_next", "https://evil.example/phish"),
+            ],
+        )
         .await;
 
     assert_eq!(allowed.headers()["location"], "https://example.com/merci");
@@ -86,7 +107,10 @@ async fn browser_post_asking_for_json_gets_json() {
         .unwrap();
 
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap()["status"], "accepted");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["status"],
+        "accepted"
+    );
 }
 
 #[tokio::test]
@@ -120,7 +144,11 @@ async fn text_plain_carrying_json_is_read() {
     let app = spawn_app("").await;
 
     let response = app
-        .post_raw("/forms/ajax", "text/plain;charset=UTF-8", r#"{"email":"beacon@example.com","name":"Bea Con"}"#)
+        .post_raw(
+            "/forms/ajax",
+            "text/plain;charset=UTF-8",
+            r#"{"email":"beacon@example.com","name":"Bea Con"}"#,
+        )
         .await;
 
     assert_eq!(response.status(), 200);
@@ -140,7 +168,10 @@ contactNo = ["contact.details.phone"]
     .await;
 
     let nested = app
-        .post_json("nested", &json!({"contact": {"email": "n@example.com", "details": {"phone": "555-0100"}}}))
+        .post_json(
+            "nested",
+            &json!({"contact": {"email": "n@example.com", "details": {"phone": "555-0100"}}}),
+        )
         .await;
     let pairs = app
         .post_json(
@@ -161,7 +192,9 @@ contactNo = ["contact.details.phone"]
 async fn unknown_form_is_404_json() {
     let app = spawn_app("").await;
 
-    let response = app.post_json("nope", &json!({"email": "a@example.com"})).await;
+    let response = app
+        .post_json("nope", &json!({"email": "a@example.com"}))
+        .await;
 
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
@@ -172,7 +205,9 @@ async fn unknown_form_is_404_json() {
 async fn malformed_json_is_400() {
     let app = spawn_app("").await;
 
-    let response = app.post_raw("/forms/ajax", "application/json", "{\"email\": ").await;
+    let response = app
+        .post_raw("/forms/ajax", "application/json", "{\"email\": ")
+        .await;
 
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
@@ -195,7 +230,9 @@ async fn oversized_body_is_413() {
 async fn unsupported_content_type_is_415() {
     let app = spawn_app("").await;
 
-    let response = app.post_raw("/forms/ajax", "application/xml", "<lead/>").await;
+    let response = app
+        .post_raw("/forms/ajax", "application/xml", "<lead/>")
+        .await;
 
     assert_eq!(response.status(), 415);
     let body: Value = response.json().await.unwrap();
@@ -215,7 +252,13 @@ async fn missing_or_invalid_email_is_422_naming_the_field() {
     assert!(body["error"]["fields"]["email"].is_string(), "{body}");
     assert_eq!(invalid.status(), 422);
     let body: Value = invalid.json().await.unwrap();
-    assert!(body["error"]["fields"]["email"].as_str().unwrap().contains("bob@"), "{body}");
+    assert!(
+        body["error"]["fields"]["email"]
+            .as_str()
+            .unwrap()
+            .contains("bob@"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -225,7 +268,10 @@ async fn browser_error_goes_to_error_redirect() {
     let response = app.post_form("contact", &[("name", "No Mail")]).await;
 
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], "https://example.com/oops?error=invalid_lead");
+    assert_eq!(
+        response.headers()["location"],
+        "https://example.com/oops?error=invalid_lead"
+    );
 }
 
 #[tokio::test]
@@ -233,9 +279,17 @@ async fn honeypot_answers_like_success_and_is_never_forwarded() {
     let app = spawn_app("").await;
 
     let response = app
-        .post_form("contact", &[("email", "bot@example.com"), ("_gotcha", "http://spam.example")])
+        .post_form(
+            "contact",
+            &[
+                ("email", "bot@example.com"),
+                ("_gotcha", "http://spam.example"),
+            ],
+        )
         .await;
-    let real = app.post_form("contact", &[("email", "human@example.com")]).await;
+    let real = app
+        .post_form("contact", &[("email", "human@example.com")])
+        .await;
 
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "https://example.com/thanks");
@@ -268,16 +322,15 @@ async fn repeated_urlencoded_keys_are_kept() {
         )
         .await;
 
-    assert_eq!(response.status(), 200, "a form without a redirect answers 200");
+    assert_eq!(
+        response.status(),
+        200,
+        "a form without a redirect answers 200"
+    );
     let leads = sandbox_leads(&app.sandbox, 1).await;
     let id: String = leads[0]["email"].as_str().unwrap().into();
     assert_eq!(id, "r@example.com");
-    let stored = app
-        .state
-        .outbox
-        .list(&Default::default())
-        .await
-        .unwrap();
+    let stored = app.state.outbox.list(&Default::default()).await.unwrap();
     let detail = app.state.outbox.get(stored[0].id).await.unwrap().unwrap();
     let fields = detail.submission.unwrap()["submission"]["fields"].to_string();
     assert!(fields.contains("seo") && fields.contains("ads"), "{fields}");

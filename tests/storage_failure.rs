@@ -43,7 +43,12 @@ impl Outbox for Faulty {
         self.check()?;
         self.inner.enqueue(lead).await
     }
-    async fn claim_due(&self, worker: &str, limit: usize, lease: Duration) -> StorageResult<Vec<ClaimedLead>> {
+    async fn claim_due(
+        &self,
+        worker: &str,
+        limit: usize,
+        lease: Duration,
+    ) -> StorageResult<Vec<ClaimedLead>> {
         self.check()?;
         self.inner.claim_due(worker, limit, lease).await
     }
@@ -74,7 +79,12 @@ impl Outbox for Faulty {
     async fn release(&self, id: LeadId) -> StorageResult<bool> {
         self.inner.release(id).await
     }
-    async fn replace_member(&self, id: LeadId, email: &str, member: &serde_json::Value) -> StorageResult<bool> {
+    async fn replace_member(
+        &self,
+        id: LeadId,
+        email: &str,
+        member: &serde_json::Value,
+    ) -> StorageResult<bool> {
         self.inner.replace_member(id, email, member).await
     }
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
@@ -112,7 +122,10 @@ async fn storage_failure_answers_503_with_retry_after_and_recovers() {
     let address = format!("http://127.0.0.1:{}", app.port());
     let stop = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     faulty.broken.store(true, Ordering::SeqCst);
 
     let json_post = http
@@ -133,9 +146,22 @@ async fn storage_failure_answers_503_with_retry_after_and_recovers() {
     assert!(json_post.headers().contains_key("retry-after"));
     let body: serde_json::Value = json_post.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unavailable");
-    assert!(!body.to_string().contains("disk"), "internal details stay internal: {body}");
-    assert_ne!(browser_post.status(), 200, "a browser must not be thanked for a lead not stored");
-    assert!(browser_post.status() == 503 || browser_post.headers()["location"].to_str().unwrap().contains("error=unavailable"));
+    assert!(
+        !body.to_string().contains("disk"),
+        "internal details stay internal: {body}"
+    );
+    assert_ne!(
+        browser_post.status(),
+        200,
+        "a browser must not be thanked for a lead not stored"
+    );
+    assert!(
+        browser_post.status() == 503
+            || browser_post.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("error=unavailable")
+    );
     assert_eq!(ready.status(), 503);
 
     faulty.broken.store(false, Ordering::SeqCst);

@@ -128,7 +128,12 @@ impl TestApp {
     }
 
     /// `POST {path}` with a raw body and content type.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
         self.http
             .post(format!("{}{path}", self.address))
             .header("content-type", content_type)
@@ -166,9 +171,13 @@ where
 
 /// Waits until the sandbox holds `n` leads, and returns them.
 pub async fn sandbox_leads(sandbox: &Sandbox, n: usize) -> Vec<serde_json::Value> {
-    eventually(&format!("{n} lead(s) in the sandbox"), Duration::from_secs(15), || async {
-        let leads = sandbox.leads();
-        (leads.len() >= n).then_some(leads)
-    })
+    eventually(
+        &format!("{n} lead(s) in the sandbox"),
+        Duration::from_secs(15),
+        || async {
+            let leads = sandbox.leads();
+            (leads.len() >= n).then_some(leads)
+        },
+    )
     .await
 }
