@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS leads (
 CREATE UNIQUE INDEX IF NOT EXISTS leads_idempotency ON leads (form, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS leads_due ON leads (state, next_attempt_at);
+-- Claims also take leads whose replica died mid-batch: their lease has expired.
+CREATE INDEX IF NOT EXISTS leads_leases ON leads (lease_until) WHERE state = 'delivering';
 CREATE INDEX IF NOT EXISTS leads_dedupe ON leads (dedupe_hash, created_at);
 CREATE INDEX IF NOT EXISTS leads_email ON leads (email);
 CREATE INDEX IF NOT EXISTS leads_created ON leads (created_at);

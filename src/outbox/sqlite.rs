@@ -455,13 +455,18 @@ async fn insert_attempt(
     lead_id: &str,
     attempt: &AttemptRecord,
 ) -> StorageResult<()> {
-    sqlx::query("INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(lead_id)
-        .bind(attempt.at_ms)
-        .bind(attempt.status.map(i64::from))
-        .bind(&attempt.excerpt)
-        .bind(attempt.duration_ms as i64)
-        .execute(&mut **tx)
-        .await?;
+    // A lead erased while it was being delivered has no row left to log against;
+    // failing here would fail the whole batch and have its other leads sent again.
+    sqlx::query(
+        "INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM leads WHERE id = ?1)",
+    )
+    .bind(lead_id)
+    .bind(attempt.at_ms)
+    .bind(attempt.status.map(i64::from))
+    .bind(&attempt.excerpt)
+    .bind(attempt.duration_ms as i64)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

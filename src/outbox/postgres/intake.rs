@@ -1,0 +1,331 @@
+//! Intake for PostgreSQL: each group-committed batch is one transaction that
+//! looks up idempotency keys and the dedupe window for the whole batch, then
+//! stores the new leads with one `INSERT ... SELECT FROM UNNEST`.
+//!
+//! Another replica may store the same idempotency key between the look-up and
+//! the insert; the unique index and `ON CONFLICT DO NOTHING` catch that, and the
+//! lead is answered with the row that won. The dedupe window has no such index:
+//! two replicas racing on the same content may, rarely, both store it.
+
+use std::{
+    borrow::Cow,
+    collections::{HashMap, HashSet},
+};
+
+use sqlx::{PgPool, Postgres, Row, Transaction};
+
+use super::parse_id;
+use crate::{
+    domain::LeadId,
+    outbox::{now_ms, Enqueued, NewLead, StorageError, StorageResult},
+};
+
+/// How one lead of a batch is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resolution {
+    /// An already stored lead answers for it.
+    Existing(LeadId),
+    /// An earlier lead of the same batch (by index) answers for it.
+    SameAs(usize),
+    /// It is stored as a new lead.
+    Insert,
+}
+
+/// Stores a batch of leads in one transaction; one answer per lead, in order.
+pub(super) async fn insert_batch(
+    pool: &PgPool,
+    leads: Vec<NewLead>,
+) -> StorageResult<Vec<Enqueued>> {
+    let mut tx = pool.begin().await?;
+    let stored_keys = find_stored_keys(&mut tx, &leads).await?;
+    let stored_duplicates = find_stored_duplicates(&mut tx, &leads).await?;
+    let mut resolutions = resolve(&leads, &stored_keys, &stored_duplicates);
+    let inserted = insert_new(&mut tx, &leads, &resolutions).await?;
+    for (lead, resolution) in leads.iter().zip(resolutions.iter_mut()) {
+        if *resolution == Resolution::Insert && !inserted.contains(&lead.id) {
+            *resolution = Resolution::Existing(find_key_winner(&mut tx, lead).await?);
+        }
+    }
+    tx.commit().await?;
+    answers(&leads, &resolutions)
+}
+
+/// Leads already stored under one of the batch's idempotency keys, by (form, key).
+async fn find_stored_keys(
+    tx: &mut Transaction<'_, Postgres>,
+    leads: &[NewLead],
+) -> StorageResult<HashMap<(String, String), LeadId>> {
+    let (forms, keys): (Vec<String>, Vec<String>) = leads
+        .iter()
+        .filter_map(|lead| {
+            let key = lead.idempotency_key.as_deref()?;
+            Some((pg_text(&lead.form).into_owned(), pg_text(key).into_owned()))
+        })
+        .unzip();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = sqlx::query(
+        "SELECT l.form, l.idempotency_key, l.id FROM leads l
+         JOIN UNNEST($1::text[], $2::text[]) AS k(form, key)
+           ON l.form = k.form AND l.idempotency_key = k.key",
+    )
+    .bind(&forms)
+    .bind(&keys)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let key = (row.try_get("form")?, row.try_get("idempotency_key")?);
+            Ok((key, parse_id(row.try_get("id")?)?))
+        })
+        .collect()
+}
+
+/// For each lead of the batch, the first stored lead with its dedupe hash inside its window.
+async fn find_stored_duplicates(
+    tx: &mut Transaction<'_, Postgres>,
+    leads: &[NewLead],
+) -> StorageResult<Vec<Option<LeadId>>> {
+    let hashes: Vec<&str> = leads.iter().map(|lead| lead.dedupe_hash.as_str()).collect();
+    let since: Vec<i64> = leads.iter().map(|lead| lead.dedupe_since_ms).collect();
+    let rows = sqlx::query(
+        "SELECT d.ord, (SELECT l.id FROM leads l
+                        WHERE l.dedupe_hash = d.hash AND l.created_at >= d.since
+                        ORDER BY l.created_at LIMIT 1) AS id
+         FROM UNNEST($1::text[], $2::int8[]) WITH ORDINALITY AS d(hash, since, ord)
+         ORDER BY d.ord",
+    )
+    .bind(&hashes)
+    .bind(&since)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            row.try_get::<Option<&str>, _>("id")?
+                .map(parse_id)
+                .transpose()
+        })
+        .collect()
+}
+
+/// Decides each lead's answer in arrival order, as SQLite does one lead at a
+/// time: idempotency key first, then the dedupe window, earlier leads of the
+/// same batch counting as stored.
+fn resolve(
+    leads: &[NewLead],
+    stored_keys: &HashMap<(String, String), LeadId>,
+    stored_duplicates: &[Option<LeadId>],
+) -> Vec<Resolution> {
+    let mut batch_keys: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut batch_hashes: HashMap<&str, usize> = HashMap::new();
+    let mut resolutions = Vec::with_capacity(leads.len());
+    for (index, lead) in leads.iter().enumerate() {
+        let key = lead.idempotency_key.as_deref();
+        let stored_key = key.and_then(|key| {
+            stored_keys.get(&(pg_text(&lead.form).into_owned(), pg_text(key).into_owned()))
+        });
+        let resolution = if let Some(id) = stored_key {
+            Resolution::Existing(*id)
+        } else if let Some(first) = key.and_then(|key| batch_keys.get(&(lead.form.as_str(), key))) {
+            Resolution::SameAs(*first)
+        } else if let Some(id) = stored_duplicates.get(index).copied().flatten() {
+            Resolution::Existing(id)
+        } else if let Some(first) = batch_hashes.get(lead.dedupe_hash.as_str()) {
+            Resolution::SameAs(*first)
+        } else {
+            if let Some(key) = key {
+                batch_keys.insert((lead.form.as_str(), key), index);
+            }
+            batch_hashes.insert(lead.dedupe_hash.as_str(), index);
+            Resolution::Insert
+        };
+        resolutions.push(resolution);
+    }
+    resolutions
+}
+
+/// Inserts the leads resolved as new; returns the IDs actually inserted (a
+/// lead whose key another replica stored meanwhile is missing).
+async fn insert_new(
+    tx: &mut Transaction<'_, Postgres>,
+    leads: &[NewLead],
+    resolutions: &[Resolution],
+) -> StorageResult<HashSet<LeadId>> {
+    let new: Vec<&NewLead> = leads
+        .iter()
+        .zip(resolutions)
+        .filter(|(_, resolution)| **resolution == Resolution::Insert)
+        .map(|(lead, _)| lead)
+        .collect();
+    if new.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let column =
+        |f: fn(&NewLead) -> String| new.iter().map(|lead| f(lead)).collect::<Vec<String>>();
+    let keys: Vec<Option<String>> = new
+        .iter()
+        .map(|lead| {
+            lead.idempotency_key
+                .as_deref()
+                .map(|key| pg_text(key).into_owned())
+        })
+        .collect();
+    let now = now_ms();
+    // Sorted by key so that two replicas inserting the same keys lock them in one order.
+    let rows = sqlx::query(
+        "INSERT INTO leads (id, form, workspace, state, email, member, submission, idempotency_key,
+            dedupe_hash, attempts, next_attempt_at, created_at, updated_at)
+         SELECT n.id, n.form, n.workspace, n.state, n.email, n.member, n.submission, n.idempotency_key,
+            n.dedupe_hash, 0, $10, $10, $10
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[])
+           AS n(id, form, workspace, state, email, member, submission, idempotency_key, dedupe_hash)
+         ORDER BY n.form, n.idempotency_key
+         ON CONFLICT (form, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id",
+    )
+    .bind(column(|lead| lead.id.to_string()))
+    .bind(column(|lead| pg_text(&lead.form).into_owned()))
+    .bind(column(|lead| pg_text(&lead.workspace).into_owned()))
+    .bind(column(|lead| lead.state.as_str().to_owned()))
+    .bind(column(|lead| pg_text(&lead.email).into_owned()))
+    .bind(column(|lead| lead.member.to_string()))
+    .bind(column(|lead| lead.submission.to_string()))
+    .bind(keys)
+    .bind(column(|lead| lead.dedupe_hash.clone()))
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| parse_id(row.try_get("id")?))
+        .collect()
+}
+
+/// The lead another replica stored under this lead's idempotency key.
+async fn find_key_winner(
+    tx: &mut Transaction<'_, Postgres>,
+    lead: &NewLead,
+) -> StorageResult<LeadId> {
+    let missing = || {
+        StorageError(anyhow::anyhow!(
+            "lead {} was neither stored nor found",
+            lead.id
+        ))
+    };
+    let key = lead.idempotency_key.as_deref().ok_or_else(missing)?;
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM leads WHERE form = $1 AND idempotency_key = $2")
+            .bind(pg_text(&lead.form))
+            .bind(pg_text(key))
+            .fetch_optional(&mut **tx)
+            .await?;
+    parse_id(&id.ok_or_else(missing)?)
+}
+
+/// The reply to each lead, once every resolution is final.
+fn answers(leads: &[NewLead], resolutions: &[Resolution]) -> StorageResult<Vec<Enqueued>> {
+    let final_id = |index: usize| match resolutions.get(index) {
+        Some(Resolution::Existing(id)) => Some(*id),
+        Some(Resolution::Insert) => leads.get(index).map(|lead| lead.id),
+        Some(Resolution::SameAs(_)) | None => None,
+    };
+    resolutions
+        .iter()
+        .enumerate()
+        .map(|(index, resolution)| {
+            let (id, created) = match resolution {
+                Resolution::Existing(id) => (Some(*id), false),
+                Resolution::Insert => (final_id(index), true),
+                Resolution::SameAs(first) => (final_id(*first), false),
+            };
+            let id = id.ok_or_else(|| {
+                StorageError(anyhow::anyhow!("lead {index} of a batch has no answer"))
+            })?;
+            Ok(Enqueued { id, created })
+        })
+        .collect()
+}
+
+/// PostgreSQL text cannot hold NUL: one such character from outside must not
+/// fail the whole batch it shares with other senders' leads.
+fn pg_text(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{fffd}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::LeadState;
+
+    fn lead(key: Option<&str>, hash: &str) -> NewLead {
+        NewLead {
+            id: LeadId::new(),
+            form: "contact".into(),
+            workspace: "default".into(),
+            state: LeadState::Pending,
+            email: "jane@example.com".into(),
+            member: serde_json::json!({}),
+            submission: serde_json::json!({}),
+            idempotency_key: key.map(str::to_owned),
+            dedupe_hash: hash.into(),
+            dedupe_since_ms: 0,
+        }
+    }
+
+    #[test]
+    fn later_leads_of_a_batch_answer_with_the_first_of_their_key_or_hash() {
+        let leads = [
+            lead(Some("k"), "a"),
+            lead(Some("k"), "b"),
+            lead(None, "a"),
+            lead(None, "c"),
+        ];
+        let resolutions = resolve(&leads, &HashMap::new(), &[None, None, None, None]);
+        assert_eq!(
+            resolutions,
+            [
+                Resolution::Insert,
+                Resolution::SameAs(0),
+                Resolution::SameAs(0),
+                Resolution::Insert
+            ]
+        );
+    }
+
+    #[test]
+    fn stored_keys_win_over_the_dedupe_window() {
+        let stored = LeadId::new();
+        let other = LeadId::new();
+        let leads = [lead(Some("k"), "a")];
+        let keys = HashMap::from([(("contact".to_owned(), "k".to_owned()), stored)]);
+        assert_eq!(
+            resolve(&leads, &keys, &[Some(other)]),
+            [Resolution::Existing(stored)]
+        );
+    }
+
+    #[test]
+    fn answers_follow_a_key_lost_to_another_replica() {
+        let winner = LeadId::new();
+        let leads = [lead(Some("k"), "a"), lead(None, "a")];
+        let answered = answers(
+            &leads,
+            &[Resolution::Existing(winner), Resolution::SameAs(0)],
+        )
+        .unwrap();
+        assert!(answered
+            .iter()
+            .all(|answer| answer.id == winner && !answer.created));
+    }
+
+    #[test]
+    fn nul_characters_are_replaced() {
+        assert_eq!(pg_text("a\0b"), "a\u{fffd}b");
+        assert!(matches!(pg_text("ab"), Cow::Borrowed("ab")));
+    }
+}

@@ -1,0 +1,307 @@
+//! PostgreSQL, for several replicas on one database. Intake is group-committed
+//! per replica (batched inserts), delivery claims rows with `FOR UPDATE SKIP
+//! LOCKED` under a lease that outlives a crashed replica, and every other
+//! operation mirrors the SQLite backend.
+//!
+//! Times are the replicas' own clocks in unix milliseconds, as with SQLite, so
+//! replicas should keep their clocks synchronized (NTP): a lease is off by as
+//! much as two replicas' clocks differ.
+
+mod intake;
+mod queue;
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions, PgRow},
+    PgPool, Row,
+};
+
+use super::{
+    group_commit::GroupCommitter, now_ms, AttemptRecord, ClaimedLead, DeliveryOutcome, Enqueued,
+    LeadDetail, LeadFilter, LeadSummary, NewLead, Outbox, StorageError, StorageResult,
+};
+use crate::{
+    config::StorageSettings,
+    domain::{LeadId, LeadState},
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Most leads committed in one intake transaction.
+const MAX_INTAKE_BATCH: usize = 512;
+
+const SUMMARY_COLUMNS: &str =
+    "id, form, workspace, state, email, attempts, last_error, member_id, created_at, next_attempt_at";
+
+/// Leads in PostgreSQL, shared by every replica pointed at the same database.
+pub struct PostgresOutbox {
+    pool: PgPool,
+    intake: Arc<GroupCommitter>,
+}
+
+impl PostgresOutbox {
+    /// Connects, migrates (under sqlx's advisory lock, so replicas starting
+    /// together apply each migration once) and starts the intake writer.
+    pub async fn open(settings: &StorageSettings) -> anyhow::Result<Self> {
+        let options = PgConnectOptions::from_str(&settings.url)
+            .context("storage.url is not a valid PostgreSQL URL")?
+            .application_name("leadrelay");
+        migrate(&options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.pool_size.max(2))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .context("failed to connect to PostgreSQL")?;
+        let writer = pool.clone();
+        let intake = GroupCommitter::spawn(MAX_INTAKE_BATCH, move |leads| {
+            let pool = writer.clone();
+            async move { intake::insert_batch(&pool, leads).await }
+        });
+        Ok(Self { pool, intake })
+    }
+}
+
+/// Runs the migrations on a connection of their own, closed afterwards, so the
+/// session-level advisory lock sqlx takes is released even when one fails.
+async fn migrate(options: &PgConnectOptions) -> anyhow::Result<()> {
+    // A one-connection pool rather than a bare `PgConnection`: sqlx's migrator
+    // future over `&mut PgConnection` is not `Send` enough for `tokio::spawn`.
+    let connection = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await
+        .context("failed to connect to PostgreSQL")?;
+    let migrated = MIGRATOR.run(&connection).await;
+    connection.close().await;
+    migrated.context("failed to migrate the PostgreSQL database")
+}
+
+fn parse_id(id: &str) -> StorageResult<LeadId> {
+    id.parse()
+        .map_err(|e| StorageError(anyhow::anyhow!("stored lead id {id:?} is not a UUID: {e}")))
+}
+
+fn parse_state(state: &str) -> StorageResult<LeadState> {
+    state
+        .parse()
+        .map_err(|e| StorageError(anyhow::Error::new(e)))
+}
+
+fn parse_json(text: &str) -> StorageResult<serde_json::Value> {
+    serde_json::from_str(text)
+        .map_err(|e| StorageError(anyhow::anyhow!("stored JSON is corrupt: {e}")))
+}
+
+fn summary_from_row(row: &PgRow) -> StorageResult<LeadSummary> {
+    Ok(LeadSummary {
+        id: parse_id(row.try_get("id")?)?,
+        form: row.try_get("form")?,
+        workspace: row.try_get("workspace")?,
+        state: parse_state(row.try_get("state")?)?,
+        email: row.try_get("email")?,
+        attempts: u32::try_from(row.try_get::<i32, _>("attempts")?).unwrap_or(0),
+        last_error: row.try_get("last_error")?,
+        member_id: row.try_get("member_id")?,
+        created_at_ms: row.try_get("created_at")?,
+        next_attempt_at_ms: row.try_get("next_attempt_at")?,
+    })
+}
+
+fn attempt_from_row(row: &PgRow) -> StorageResult<AttemptRecord> {
+    Ok(AttemptRecord {
+        at_ms: row.try_get("at")?,
+        status: row
+            .try_get::<Option<i32>, _>("status")?
+            .and_then(|status| u16::try_from(status).ok()),
+        excerpt: row.try_get("excerpt")?,
+        duration_ms: u64::try_from(row.try_get::<i64, _>("duration_ms")?).unwrap_or(0),
+    })
+}
+
+#[async_trait]
+impl Outbox for PostgresOutbox {
+    async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
+        self.intake.submit(lead).await
+    }
+
+    async fn claim_due(
+        &self,
+        worker: &str,
+        limit: usize,
+        lease: Duration,
+    ) -> StorageResult<Vec<ClaimedLead>> {
+        queue::claim_due(&self.pool, worker, limit, lease).await
+    }
+
+    /// Nothing to do: other replicas may be alive, so a crashed replica's
+    /// leads become claimable when their lease expires.
+    async fn recover_abandoned(&self) -> StorageResult<u64> {
+        Ok(0)
+    }
+
+    async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
+        queue::record(&self.pool, &outcomes).await
+    }
+
+    async fn unclaim(&self, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
+        queue::unclaim(&self.pool, ids, due_at_ms).await
+    }
+
+    async fn next_due_at(&self) -> StorageResult<Option<i64>> {
+        queue::next_due_at(&self.pool).await
+    }
+
+    async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
+        let id = id.to_string();
+        let query =
+            format!("SELECT {SUMMARY_COLUMNS}, member, submission FROM leads WHERE id = $1");
+        let Some(row) = sqlx::query(&query)
+            .bind(&id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let attempts = sqlx::query(
+            "SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = $1 ORDER BY id",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?;
+        let submission: Option<&str> = row.try_get("submission")?;
+        Ok(Some(LeadDetail {
+            summary: summary_from_row(&row)?,
+            member: parse_json(row.try_get("member")?)?,
+            submission: submission.map(parse_json).transpose()?,
+            attempt_log: attempts
+                .iter()
+                .map(attempt_from_row)
+                .collect::<StorageResult<_>>()?,
+        }))
+    }
+
+    async fn list(&self, filter: &LeadFilter) -> StorageResult<Vec<LeadSummary>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM leads
+             WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR form = $2)
+             ORDER BY created_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(filter.state.map(LeadState::as_str))
+        .bind(&filter.form)
+        .bind(i64::from(filter.limit.unwrap_or(50)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    async fn retry(&self, id: LeadId) -> StorageResult<bool> {
+        let done = sqlx::query(
+            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1
+             WHERE id = $2 AND state IN ('dead', 'retrying', 'pending')",
+        )
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn retry_state(&self, state: LeadState) -> StorageResult<u64> {
+        if !matches!(state, LeadState::Dead | LeadState::Retrying) {
+            return Ok(0);
+        }
+        let done = sqlx::query(
+            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 WHERE state = $2",
+        )
+        .bind(now_ms())
+        .bind(state.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn release(&self, id: LeadId) -> StorageResult<bool> {
+        let done = sqlx::query(
+            "UPDATE leads SET state = 'pending', next_attempt_at = $1, updated_at = $1 WHERE id = $2 AND state = 'spam'",
+        )
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn replace_member(
+        &self,
+        id: LeadId,
+        email: &str,
+        member: &serde_json::Value,
+    ) -> StorageResult<bool> {
+        let done = sqlx::query(
+            "UPDATE leads SET member = $1, email = $2,
+                state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
+                attempts = 0, next_attempt_at = $3, updated_at = $3
+             WHERE id = $4 AND state IN ('pending', 'retrying', 'dead', 'spam')",
+        )
+        .bind(member.to_string())
+        .bind(email)
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn erase_email(&self, email: &str) -> StorageResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM attempts WHERE lead_id IN (SELECT id FROM leads WHERE email = $1)",
+        )
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query("DELETE FROM leads WHERE email = $1")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
+        let done = sqlx::query(
+            "UPDATE leads SET submission = NULL
+             WHERE submission IS NOT NULL AND state IN ('delivered', 'duplicate') AND updated_at < $1",
+        )
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM leads GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let count = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
+                Ok((parse_state(row.try_get("state")?)?, count))
+            })
+            .collect()
+    }
+
+    async fn ping(&self) -> StorageResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.intake.close().await;
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,165 @@
+//! The delivery queue in PostgreSQL: replicas claim due leads with
+//! `FOR UPDATE SKIP LOCKED` under a lease, and record what each attempt did.
+
+use std::time::Duration;
+
+use sqlx::{PgPool, Row};
+
+use super::{parse_id, parse_json};
+use crate::{
+    domain::LeadId,
+    outbox::{now_ms, ClaimedLead, DeliveryOutcome, StorageResult},
+};
+
+/// Claims up to `limit` due leads (or leads whose lease expired) for `worker`.
+///
+/// Rows another replica is claiming right now are skipped, not waited for; a
+/// row claimed and committed meanwhile is re-checked against the `WHERE` clause
+/// and left out, so two live replicas never hold the same lead.
+pub(super) async fn claim_due(
+    pool: &PgPool,
+    worker: &str,
+    limit: usize,
+    lease: Duration,
+) -> StorageResult<Vec<ClaimedLead>> {
+    let now = now_ms();
+    let lease_until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+    let rows = sqlx::query(
+        "WITH due AS (
+            SELECT id FROM leads
+            WHERE (state IN ('pending', 'retrying') AND next_attempt_at <= $3)
+               OR (state = 'delivering' AND lease_until < $3)
+            ORDER BY next_attempt_at
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED)
+         UPDATE leads SET state = 'delivering', claimed_by = $1, lease_until = $2, updated_at = $3
+         FROM due WHERE leads.id = due.id
+         RETURNING leads.id, leads.workspace, leads.member, leads.attempts",
+    )
+    .bind(worker)
+    .bind(lease_until)
+    .bind(now)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await?;
+    let mut leads = rows
+        .iter()
+        .map(|row| {
+            Ok(ClaimedLead {
+                id: parse_id(row.try_get("id")?)?,
+                workspace: row.try_get("workspace")?,
+                member: parse_json(row.try_get("member")?)?,
+                attempts: u32::try_from(row.try_get::<i32, _>("attempts")?).unwrap_or(0),
+            })
+        })
+        .collect::<StorageResult<Vec<_>>>()?;
+    leads.sort_by_key(|lead| lead.id);
+    Ok(leads)
+}
+
+/// Records attempts' outcomes and appends them to the audit log, in one
+/// transaction. A lead erased meanwhile is skipped.
+pub(super) async fn record(pool: &PgPool, outcomes: &[DeliveryOutcome]) -> StorageResult<()> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = outcomes
+        .iter()
+        .map(|outcome| outcome.id.to_string())
+        .collect();
+    let states: Vec<&str> = outcomes
+        .iter()
+        .map(|outcome| outcome.state.as_str())
+        .collect();
+    let next: Vec<Option<i64>> = outcomes
+        .iter()
+        .map(|outcome| outcome.next_attempt_at_ms)
+        .collect();
+    let errors: Vec<Option<&str>> = outcomes
+        .iter()
+        .map(|outcome| outcome.error.as_deref())
+        .collect();
+    let members: Vec<Option<&str>> = outcomes
+        .iter()
+        .map(|outcome| outcome.member_id.as_deref())
+        .collect();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE leads SET state = o.state, attempts = leads.attempts + 1,
+            next_attempt_at = COALESCE(o.next, leads.next_attempt_at), last_error = o.error,
+            member_id = COALESCE(o.member_id, leads.member_id), claimed_by = NULL, lease_until = NULL,
+            updated_at = $6
+         FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[])
+           AS o(id, state, next, error, member_id)
+         WHERE leads.id = o.id",
+    )
+    .bind(&ids)
+    .bind(&states)
+    .bind(&next)
+    .bind(&errors)
+    .bind(&members)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    let at: Vec<i64> = outcomes
+        .iter()
+        .map(|outcome| outcome.attempt.at_ms)
+        .collect();
+    let statuses: Vec<Option<i32>> = outcomes
+        .iter()
+        .map(|outcome| outcome.attempt.status.map(i32::from))
+        .collect();
+    let excerpts: Vec<&str> = outcomes
+        .iter()
+        .map(|outcome| outcome.attempt.excerpt.as_str())
+        .collect();
+    let durations: Vec<i64> = outcomes
+        .iter()
+        .map(|outcome| i64::try_from(outcome.attempt.duration_ms).unwrap_or(i64::MAX))
+        .collect();
+    sqlx::query(
+        "INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms)
+         SELECT a.lead_id, a.at, a.status, a.excerpt, a.duration_ms
+         FROM UNNEST($1::text[], $2::int8[], $3::int4[], $4::text[], $5::int8[]) WITH ORDINALITY
+           AS a(lead_id, at, status, excerpt, duration_ms, ord)
+         WHERE EXISTS (SELECT 1 FROM leads WHERE leads.id = a.lead_id)
+         ORDER BY a.ord",
+    )
+    .bind(&ids)
+    .bind(&at)
+    .bind(&statuses)
+    .bind(&excerpts)
+    .bind(&durations)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Returns claimed leads to the queue, due at `due_at_ms`, without spending an attempt.
+pub(super) async fn unclaim(pool: &PgPool, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
+    let ids: Vec<String> = ids.iter().map(LeadId::to_string).collect();
+    sqlx::query(
+        "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
+            claimed_by = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $2
+         WHERE id = ANY($3) AND state = 'delivering'",
+    )
+    .bind(due_at_ms)
+    .bind(now_ms())
+    .bind(&ids)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// When the next lead is due or the next lease expires (unix ms).
+pub(super) async fn next_due_at(pool: &PgPool) -> StorageResult<Option<i64>> {
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(t) FROM (
+            SELECT MIN(next_attempt_at) AS t FROM leads WHERE state IN ('pending', 'retrying')
+            UNION ALL SELECT MIN(lease_until) FROM leads WHERE state = 'delivering') AS due",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(due)
+}
