@@ -14,7 +14,14 @@ use crate::{
 
 /// Simple mode's metadata labels (never notes).
 const SIMPLE_META: &[&str] = &[
-    "Date", "Time", "Page URL", "User Agent", "Remote IP", "Powered by", "Form Name", "Form ID",
+    "Date",
+    "Time",
+    "Page URL",
+    "User Agent",
+    "Remote IP",
+    "Powered by",
+    "Form Name",
+    "Form ID",
 ];
 
 /// One advanced-mode field, gathered from its bracketed keys.
@@ -36,7 +43,10 @@ pub fn elementor(submission: &Submission) -> Prepared<'_> {
             let index = match advanced.iter().position(|f| f.id == id) {
                 Some(index) => index,
                 None => {
-                    advanced.push(Field { id, ..Field::default() });
+                    advanced.push(Field {
+                        id,
+                        ..Field::default()
+                    });
                     advanced.len() - 1
                 }
             };
@@ -48,7 +58,10 @@ pub fn elementor(submission: &Submission) -> Prepared<'_> {
                 "raw_value" => field.raw_value = Some(value),
                 _ => {}
             }
-        } else if name.starts_with("form[") || name.starts_with("meta[") || SIMPLE_META.contains(&name.as_str()) {
+        } else if name.starts_with("form[")
+            || name.starts_with("meta[")
+            || SIMPLE_META.contains(&name.as_str())
+        {
             continue;
         } else {
             prepared.input(name.as_str(), None, value.as_str());
@@ -58,7 +71,11 @@ pub fn elementor(submission: &Submission) -> Prepared<'_> {
         let Some(value) = field.value.or(field.raw_value) else {
             continue;
         };
-        let label = if field.title.trim().is_empty() { field.id } else { field.title };
+        let label = if field.title.trim().is_empty() {
+            field.id
+        } else {
+            field.title
+        };
         match field.kind {
             "email" => prepared.direct(LeadField::Email, value, format!("{label} (email field)")),
             "tel" => prepared.direct(LeadField::ContactNo, value, format!("{label} (tel field)")),

@@ -28,10 +28,22 @@ pub fn jotform(submission: &Submission) -> Prepared<'_> {
             Value::Object(parts) => jotform_parts(&mut prepared, key, label, parts),
             Value::Array(items) => {
                 let texts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                prepared.input(label.to_owned(), Some(Cow::Owned(key.clone())), texts.join(", "));
+                prepared.input(
+                    label.to_owned(),
+                    Some(Cow::Owned(key.clone())),
+                    texts.join(", "),
+                );
             }
-            Value::String(text) => prepared.input(label.to_owned(), Some(Cow::Owned(key.clone())), text.clone()),
-            Value::Number(number) => prepared.input(label.to_owned(), Some(Cow::Owned(key.clone())), number.to_string()),
+            Value::String(text) => prepared.input(
+                label.to_owned(),
+                Some(Cow::Owned(key.clone())),
+                text.clone(),
+            ),
+            Value::Number(number) => prepared.input(
+                label.to_owned(),
+                Some(Cow::Owned(key.clone())),
+                number.to_string(),
+            ),
             _ => {}
         }
     }
@@ -42,11 +54,18 @@ pub fn jotform(submission: &Submission) -> Prepared<'_> {
 fn question_label(key: &str) -> Option<&str> {
     let rest = key.strip_prefix('q')?;
     let (number, label) = rest.split_once('_')?;
-    (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) && !label.is_empty()).then_some(label)
+    (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) && !label.is_empty())
+        .then_some(label)
 }
 
 fn jotform_parts(prepared: &mut Prepared<'_>, key: &str, label: &str, parts: &Map<String, Value>) {
-    let text = |part: &str| parts.get(part).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let text = |part: &str| {
+        parts
+            .get(part)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
     let mut direct = |field: LeadField, part: &str| {
         if let Some(value) = text(part) {
             prepared.direct(field, value.to_owned(), format!("{key}.{part}"));
@@ -62,10 +81,22 @@ fn jotform_parts(prepared: &mut Prepared<'_>, key: &str, label: &str, parts: &Ma
         direct(LeadField::ZipCode, "postal");
         direct(LeadField::Country, "country");
     } else if let Some(full) = text("full") {
-        prepared.input(label.to_owned(), Some(Cow::Owned(key.to_owned())), full.to_owned());
+        prepared.input(
+            label.to_owned(),
+            Some(Cow::Owned(key.to_owned())),
+            full.to_owned(),
+        );
     } else {
-        let joined: Vec<&str> = parts.values().filter_map(Value::as_str).filter(|s| !s.trim().is_empty()).collect();
-        prepared.input(label.to_owned(), Some(Cow::Owned(key.to_owned())), joined.join(" "));
+        let joined: Vec<&str> = parts
+            .values()
+            .filter_map(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+            .collect();
+        prepared.input(
+            label.to_owned(),
+            Some(Cow::Owned(key.to_owned())),
+            joined.join(" "),
+        );
     }
 }
 
@@ -128,7 +159,10 @@ pub fn google_forms(submission: &Submission) -> Prepared<'_> {
 pub fn zapier(submission: &Submission) -> Prepared<'_> {
     let mut prepared = Prepared::default();
     for (name, value) in &submission.fields {
-        let label = name.strip_prefix("data.").or_else(|| name.strip_prefix("data__")).unwrap_or(name);
+        let label = name
+            .strip_prefix("data.")
+            .or_else(|| name.strip_prefix("data__"))
+            .unwrap_or(name);
         prepared.input(label, Some(Cow::Borrowed(name.as_str())), value.as_str());
     }
     prepared

@@ -21,14 +21,23 @@ pub fn typeform(submission: &Submission) -> Prepared<'_> {
         .pointer("/definition/fields")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
-    let answers = response.get("answers").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let answers = response
+        .get("answers")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
     for answer in answers {
-        let kind = answer.get("type").and_then(Value::as_str).unwrap_or_default();
+        let kind = answer
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let Some(value) = typeform_value(answer, kind) else {
             continue;
         };
         let field = answer.get("field");
-        let id = field.and_then(|f| f.get("id")).and_then(Value::as_str).unwrap_or_default();
+        let id = field
+            .and_then(|f| f.get("id"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let reference = field.and_then(|f| f.get("ref")).and_then(Value::as_str);
         let title = definitions
             .iter()
@@ -38,7 +47,11 @@ pub fn typeform(submission: &Submission) -> Prepared<'_> {
             .unwrap_or(reference.unwrap_or(id));
         match kind {
             "email" => prepared.direct(LeadField::Email, value, format!("{title} (email answer)")),
-            "phone_number" => prepared.direct(LeadField::ContactNo, value, format!("{title} (phone answer)")),
+            "phone_number" => prepared.direct(
+                LeadField::ContactNo,
+                value,
+                format!("{title} (phone answer)"),
+            ),
             _ => prepared.input(title, reference.map(Cow::Borrowed), value),
         }
     }
@@ -55,10 +68,19 @@ pub fn typeform(submission: &Submission) -> Prepared<'_> {
 fn typeform_value<'a>(answer: &'a Value, kind: &str) -> Option<Cow<'a, str>> {
     let value = answer.get(kind)?;
     let text = match (kind, value) {
-        ("choice", choice) => Cow::Borrowed(choice.get("label").or_else(|| choice.get("other"))?.as_str()?),
+        ("choice", choice) => Cow::Borrowed(
+            choice
+                .get("label")
+                .or_else(|| choice.get("other"))?
+                .as_str()?,
+        ),
         ("choices", choices) => {
             let labels = choices.get("labels").and_then(Value::as_array);
-            let mut all: Vec<&str> = labels.into_iter().flatten().filter_map(Value::as_str).collect();
+            let mut all: Vec<&str> = labels
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             all.extend(choices.get("other").and_then(Value::as_str));
             Cow::Owned(all.join(", "))
         }
@@ -85,9 +107,17 @@ pub fn tally(submission: &Submission) -> Prepared<'_> {
             continue;
         };
         match kind {
-            "INPUT_EMAIL" => prepared.direct(LeadField::Email, value, format!("{label} (email field)")),
-            "INPUT_PHONE_NUMBER" => prepared.direct(LeadField::ContactNo, value, format!("{label} (phone field)")),
-            "INPUT_LINK" => prepared.direct(LeadField::Website, value, format!("{label} (link field)")),
+            "INPUT_EMAIL" => {
+                prepared.direct(LeadField::Email, value, format!("{label} (email field)"))
+            }
+            "INPUT_PHONE_NUMBER" => prepared.direct(
+                LeadField::ContactNo,
+                value,
+                format!("{label} (phone field)"),
+            ),
+            "INPUT_LINK" => {
+                prepared.direct(LeadField::Website, value, format!("{label} (link field)"))
+            }
             _ => prepared.input(label, Some(Cow::Borrowed(key)), value),
         }
     }

@@ -28,7 +28,9 @@ fn load(name: &str, text: &str) -> Submission {
         max_fields: 200,
         max_field_bytes: 16_384,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     runtime
         .block_on(parse_body(Some(&content_type), Bytes::from(body), limits))
         .unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -48,12 +50,19 @@ fn assert_lead(member: &Member, first: &str, last: &str, phone: Option<&str>, no
     assert_eq!(member.last_name, last);
     assert_eq!(member.email.as_str(), "jane.doe@example.com");
     assert_eq!(member.contact_no.as_deref(), phone);
-    assert_eq!(member.extra.get("notes").and_then(|n| n.as_str()), Some(notes));
+    assert_eq!(
+        member.extra.get("notes").and_then(|n| n.as_str()),
+        Some(notes)
+    );
 }
 
 macro_rules! fixture {
     ($preset:literal, $file:literal) => {
-        map_fixture($preset, $file, include_str!(concat!("../../../tests/fixtures/", $file)))
+        map_fixture(
+            $preset,
+            $file,
+            include_str!(concat!("../../../tests/fixtures/", $file)),
+        )
     };
 }
 
@@ -70,7 +79,13 @@ fn elementor_advanced_and_simple() {
         fixture!("elementor", "elementor.txt"),
         fixture!("elementor", "elementor-simple.txt"),
     ] {
-        assert_lead(&member, "Jane", "Doe", Some("+44 20 7946 0958"), "Please call me back.\n\nService: SEO");
+        assert_lead(
+            &member,
+            "Jane",
+            "Doe",
+            Some("+44 20 7946 0958"),
+            "Please call me back.\n\nService: SEO",
+        );
     }
 }
 
@@ -84,7 +99,8 @@ fn wpforms() {
 #[test]
 fn gravity_forms() {
     let member = fixture!("gravity-forms", "gravity-forms.json");
-    let notes = "We are opening a second store and need help with local SEO.\n\nField 5.1: Local SEO";
+    let notes =
+        "We are opening a second store and need help with local SEO.\n\nField 5.1: Local SEO";
     assert_lead(&member, "Jane", "Doe", Some("(555) 010-0123"), notes);
     assert_eq!(member.extra["address"], "12 Main Street");
     assert_eq!(member.extra["city"], "Springfield");
@@ -96,7 +112,13 @@ fn gravity_forms() {
 #[test]
 fn webflow() {
     let member = fixture!("webflow", "webflow.json");
-    assert_lead(&member, "Jane", "Doe", Some("+1 555 010 0123"), "Interested in a Webflow redesign.");
+    assert_lead(
+        &member,
+        "Jane",
+        "Doe",
+        Some("+1 555 010 0123"),
+        "Interested in a Webflow redesign.",
+    );
     assert_eq!(member.extra["companyName"], "Acme Bakery");
 }
 
@@ -106,7 +128,10 @@ fn typeform() {
     let notes = "We need a booking system.\n\nSubscribe to our newsletter?: yes";
     assert_lead(&member, "Jane", "Doe", Some("+15550100123"), notes);
     assert_eq!(member.extra["leadValue"], "$5k-$10k");
-    assert_eq!(member.extra["utm"], json!({"medium": "email", "source": "newsletter"}));
+    assert_eq!(
+        member.extra["utm"],
+        json!({"medium": "email", "source": "newsletter"})
+    );
 }
 
 #[test]
@@ -144,10 +169,17 @@ fn zapier() {
 
 #[test]
 fn jotform_without_a_preset_can_use_a_path_into_raw_request() {
-    let submission = load("jotform.txt", include_str!("../../../tests/fixtures/jotform.txt"));
+    let submission = load(
+        "jotform.txt",
+        include_str!("../../../tests/fixtures/jotform.txt"),
+    );
     let mut form = FormSettings::default();
-    for (key, path) in [("firstName", "rawRequest.q3_name.first"), ("email", "rawRequest.q4_email")] {
-        form.fields.insert(key.into(), crate::config::FieldSources::One(path.into()));
+    for (key, path) in [
+        ("firstName", "rawRequest.q3_name.first"),
+        ("email", "rawRequest.q4_email"),
+    ] {
+        form.fields
+            .insert(key.into(), crate::config::FieldSources::One(path.into()));
     }
     let member = map_submission(&submission, &SubmissionMeta::default(), &form).unwrap();
     assert_eq!(member.first_name, "Jane");

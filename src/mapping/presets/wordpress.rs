@@ -24,10 +24,31 @@ pub fn contact_form_7(submission: &Submission) -> Prepared<'_> {
 
 /// Entry bookkeeping WPForms and Gravity Forms send next to the answers.
 const ENTRY_KEYS: &[&str] = &[
-    "form_id", "entry_id", "id", "date", "date_created", "date_updated", "is_starred", "is_read",
-    "ip", "source_url", "post_id", "user_agent", "status", "currency", "payment_status",
-    "payment_date", "payment_amount", "payment_method", "transaction_id", "is_fulfilled",
-    "created_by", "transaction_type", "source_id", "entry_url", "form_name",
+    "form_id",
+    "entry_id",
+    "id",
+    "date",
+    "date_created",
+    "date_updated",
+    "is_starred",
+    "is_read",
+    "ip",
+    "source_url",
+    "post_id",
+    "user_agent",
+    "status",
+    "currency",
+    "payment_status",
+    "payment_date",
+    "payment_amount",
+    "payment_method",
+    "transaction_id",
+    "is_fulfilled",
+    "created_by",
+    "transaction_type",
+    "source_id",
+    "entry_url",
+    "form_name",
 ];
 
 /// WPForms (Webhooks / Zapier add-ons): fields by label, the Name field's parts as
@@ -98,8 +119,20 @@ pub fn gravity_forms(submission: &Submission) -> Prepared<'_> {
     prepared
 }
 
-fn sub_input<'a>(prepared: &mut Prepared<'a>, submission: &Submission, id: &str, part: &str, name: &'a str, value: &'a str) {
-    let has = |p: &str| submission.fields.iter().any(|(k, _)| k == &format!("{id}.{p}"));
+fn sub_input<'a>(
+    prepared: &mut Prepared<'a>,
+    submission: &Submission,
+    id: &str,
+    part: &str,
+    name: &'a str,
+    value: &'a str,
+) {
+    let has = |p: &str| {
+        submission
+            .fields
+            .iter()
+            .any(|(k, _)| k == &format!("{id}.{p}"))
+    };
     // Checkbox choices are numbered `.1`, `.2` … too: an address has its six
     // parts and no seventh; a name has no street (`.1`) nor zip (`.5`).
     let is_address = ["1", "3", "5", "6"].into_iter().all(&has) && !has("7");
