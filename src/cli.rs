@@ -1,1 +1,117 @@
-//! cli
+//! The command line: one binary, `leadrelay`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Website forms and webhooks in, Agencyhandy leads out.
+#[derive(Debug, Parser)]
+#[command(name = "leadrelay", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service.
+    Serve(ConfigArg),
+    /// Run the service against a built-in sandbox Agencyhandy, with a sample form at `/`.
+    Demo {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// Validate the config, call Agencyhandy, print the resolved IDs per workspace.
+    Check(ConfigArg),
+    /// Inspect and operate stored leads.
+    Leads {
+        /// Which config (for storage).
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The operation.
+        #[command(subcommand)]
+        command: LeadsCommand,
+    },
+    /// Print the member a submission would become, or why none can be made.
+    Map {
+        /// The form whose settings apply.
+        #[arg(long)]
+        form: String,
+        /// The body's content type (guessed when absent).
+        #[arg(long)]
+        content_type: Option<String>,
+        /// A file holding the body (stdin when absent).
+        file: Option<PathBuf>,
+        /// Which config.
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Exit 0 when the running service is ready (for Docker HEALTHCHECK).
+    Healthcheck {
+        /// The service's readiness URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080/readyz")]
+        url: String,
+    },
+}
+
+/// `--config FILE`
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArg {
+    /// Config file (else LEADRELAY_CONFIG, else config/leadrelay.toml when present).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// `leadrelay leads ...`
+#[derive(Debug, Subcommand)]
+pub enum LeadsCommand {
+    /// List stored leads, newest first.
+    List {
+        /// Only this state.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only this form.
+        #[arg(long)]
+        form: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one lead with every delivery attempt.
+    Show {
+        /// Lead ID.
+        id: String,
+    },
+    /// Re-queue one lead, or every lead in a state (`--state dead`).
+    Retry {
+        /// Lead ID.
+        #[arg(required_unless_present = "state", conflicts_with = "state")]
+        id: Option<String>,
+        /// Every lead in this state.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Release a lead held as spam.
+    Release {
+        /// Lead ID.
+        id: String,
+    },
+    /// Re-run the mapping from the stored original submission with today's config.
+    Remap {
+        /// Lead ID.
+        #[arg(required_unless_present = "state", conflicts_with = "state")]
+        id: Option<String>,
+        /// Every lead in this state.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Remove a person's data (GDPR request).
+    Erase {
+        /// Their e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}

@@ -200,7 +200,9 @@ pub struct DeliverySettings {
     pub batch_size: usize,
     /// Attempts before a lead is `dead` (kept, replayable).
     pub max_attempts: u32,
-    /// Delays between attempts, in seconds; the last one repeats.
+    /// Delays between attempts, in seconds (±20 % jitter); the last one repeats.
+    /// The default (5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, then every 6 h)
+    /// spreads 20 attempts over about three days.
     pub backoff_secs: Vec<u64>,
     /// Most leads sent per minute per workspace (0 = no cap).
     pub max_per_minute: u32,
@@ -219,7 +221,7 @@ impl Default for DeliverySettings {
         Self {
             batch_size: 25,
             max_attempts: 20,
-            backoff_secs: vec![5, 30, 120, 600, 1800, 3600],
+            backoff_secs: vec![5, 30, 120, 600, 1800, 3600, 7200, 14400, 21600],
             max_per_minute: 0,
             breaker_threshold: 5,
             pause_secs: 60,
@@ -364,14 +366,19 @@ impl Settings {
 
     /// Checks what serde cannot: references between keys and value ranges.
     pub fn validate(&self) -> anyhow::Result<()> {
-        self.server
-            .listen
-            .parse::<SocketAddr>()
-            .with_context(|| format!("config: server.listen = {:?} is not an address such as 0.0.0.0:8080", self.server.listen))?;
+        self.server.listen.parse::<SocketAddr>().with_context(|| {
+            format!(
+                "config: server.listen = {:?} is not an address such as 0.0.0.0:8080",
+                self.server.listen
+            )
+        })?;
         if self.server.max_body_bytes < 256 {
             bail!("config: server.max_body_bytes must be at least 256");
         }
-        if !(self.storage.url.starts_with("sqlite:") || self.storage.url.starts_with("postgres:") || self.storage.url.starts_with("postgresql:")) {
+        if !(self.storage.url.starts_with("sqlite:")
+            || self.storage.url.starts_with("postgres:")
+            || self.storage.url.starts_with("postgresql:"))
+        {
             bail!("config: storage.url must start with sqlite:// or postgres://");
         }
         if self.delivery.batch_size == 0 {
@@ -393,7 +400,9 @@ impl Settings {
         }
         for (name, form) in &self.forms {
             if !is_valid_form_name(name) {
-                bail!("config: forms.{name}: a form name may hold only letters, digits, '-' and '_'");
+                bail!(
+                    "config: forms.{name}: a form name may hold only letters, digits, '-' and '_'"
+                );
             }
             if self.workspace(&form.workspace).is_none() {
                 bail!(
@@ -402,9 +411,14 @@ impl Settings {
                     form.workspace
                 );
             }
-            for (key, value) in [("redirect", &form.redirect), ("error_redirect", &form.error_redirect)] {
+            for (key, value) in [
+                ("redirect", &form.redirect),
+                ("error_redirect", &form.error_redirect),
+            ] {
                 if let Some(value) = value {
-                    url::Url::parse(value).with_context(|| format!("config: forms.{name}.{key} is not an absolute URL"))?;
+                    url::Url::parse(value).with_context(|| {
+                        format!("config: forms.{name}.{key} is not an absolute URL")
+                    })?;
                 }
             }
             for origin in &form.allowed_origins {
@@ -427,7 +441,10 @@ impl Settings {
         for (name, workspace) in self.workspace_list() {
             if workspace.api_key.is_none() {
                 let key = workspace_key(name);
-                let env = format!("LEADRELAY_{}__API_KEY", key.to_uppercase().replace('.', "__"));
+                let env = format!(
+                    "LEADRELAY_{}__API_KEY",
+                    key.to_uppercase().replace('.', "__")
+                );
                 bail!("config: {key}.api_key is required (set it in the config file, {env} or {env}_FILE)");
             }
         }
@@ -451,7 +468,10 @@ impl Settings {
 
     /// The admin token, from `server.admin_token` or the contract's `log.admin_token`.
     pub fn admin_token(&self) -> Option<&SecretString> {
-        self.server.admin_token.as_ref().or(self.log.admin_token.as_ref())
+        self.server
+            .admin_token
+            .as_ref()
+            .or(self.log.admin_token.as_ref())
     }
 }
 
@@ -468,12 +488,22 @@ pub fn workspace_key(name: &str) -> String {
 pub fn is_valid_form_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Only variables naming a section are settings (`LEADRELAY_CONFIG` and test variables are not).
 fn is_settings_key(key: &str) -> bool {
-    const SECTIONS: [&str; 7] = ["server", "log", "agencyhandy", "workspaces", "storage", "delivery", "forms"];
+    const SECTIONS: [&str; 7] = [
+        "server",
+        "log",
+        "agencyhandy",
+        "workspaces",
+        "storage",
+        "delivery",
+        "forms",
+    ];
     let section = key.split('.').next().unwrap_or_default();
     SECTIONS.contains(&section)
 }
@@ -482,8 +512,12 @@ fn is_settings_key(key: &str) -> bool {
 fn secret_files_from_env() -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for (name, path) in std::env::vars() {
-        let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
-        let Some(key) = rest.strip_suffix("_FILE") else { continue };
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let Some(key) = rest.strip_suffix("_FILE") else {
+            continue;
+        };
         let key = key.to_lowercase().replace("__", ".");
         if !is_settings_key(&key) {
             continue;
@@ -521,17 +555,25 @@ mod tests {
 
     #[test]
     fn bad_value_names_the_key() {
-        let err = Settings::from_toml("[server]\nlisten = 5").unwrap_err().to_string();
+        let err = Settings::from_toml("[server]\nlisten = 5")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("server.listen"), "{err}");
-        let err = Settings::from_toml("[delivery]\nbatch_size = 0").unwrap_err().to_string();
+        let err = Settings::from_toml("[delivery]\nbatch_size = 0")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("delivery.batch_size"), "{err}");
-        let err = Settings::from_toml("[agencyhandy]\nendpoint = \"other\"").unwrap_err().to_string();
+        let err = Settings::from_toml("[agencyhandy]\nendpoint = \"other\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("agencyhandy.endpoint"), "{err}");
     }
 
     #[test]
     fn unknown_workspace_is_refused() {
-        let err = Settings::from_toml("[forms.contact]\nworkspace = \"nope\"").unwrap_err().to_string();
+        let err = Settings::from_toml("[forms.contact]\nworkspace = \"nope\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("forms.contact.workspace"), "{err}");
     }
 
@@ -563,6 +605,9 @@ mod tests {
         let debug = format!("{settings:?}");
         assert!(!debug.contains("sk-very-secret"));
         assert!(!debug.contains("tok-secret"));
-        assert_eq!(settings.agencyhandy.api_key.unwrap().expose_secret(), "sk-very-secret");
+        assert_eq!(
+            settings.agencyhandy.api_key.unwrap().expose_secret(),
+            "sk-very-secret"
+        );
     }
 }

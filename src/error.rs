@@ -1,1 +1,159 @@
-//! error
+//! `ApiError`: every error an HTTP caller can see, in one JSON shape:
+//! `{"error": {"code", "message", "fields"}}`. 4xx say what is wrong; 5xx are
+//! logged and stay opaque.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+
+use crate::{intake::IntakeError, mapping::MappingError, outbox::StorageError};
+
+/// An error answered to an HTTP caller.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body cannot be read.
+    #[error("{0}")]
+    Malformed(String),
+    /// 401: a missing or wrong token or signature.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: not allowed from here (origin).
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: no such form or lead.
+    #[error("{0}")]
+    NotFound(String),
+    /// 413: the body is larger than `server.max_body_bytes`.
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// 415: a content type we do not read.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: no lead can be made.
+    #[error("{}", .0.message)]
+    Unprocessable(MappingError),
+    /// 429: too many submissions from this client; retry after the given seconds.
+    #[error("too many submissions: retry in {0} seconds")]
+    RateLimited(u64),
+    /// 503: storage is unavailable or the service is shutting down; retry.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: our fault; logged, opaque to the caller.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a BTreeMap<String, String>>,
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Malformed(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code (`error.code`, and `?error=` on error redirects).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed_body",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::TooLarge(_) => "body_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Unprocessable(_) => "invalid_lead",
+            Self::RateLimited(_) => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited(secs) => Some(*secs),
+            Self::Unavailable(_) => Some(5),
+            _ => None,
+        }
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(error: IntakeError) -> Self {
+        match error {
+            IntakeError::UnsupportedMediaType(_) => Self::UnsupportedMediaType(error.to_string()),
+            IntakeError::Malformed(_)
+            | IntakeError::TooManyFields { .. }
+            | IntakeError::FieldTooLong { .. } => Self::Malformed(error.to_string()),
+        }
+    }
+}
+
+impl From<MappingError> for ApiError {
+    fn from(error: MappingError) -> Self {
+        Self::Unprocessable(error)
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        tracing::error!(error = %error.0, "storage failed; answering 503");
+        Self::Unavailable("storage is unavailable; retry shortly".into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            Self::Internal(error) => {
+                tracing::error!(error = ?error, "request failed");
+                "internal error".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let fields = match &self {
+            Self::Unprocessable(error) if !error.fields.is_empty() => Some(&error.fields),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+                fields,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}

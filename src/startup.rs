@@ -1,1 +1,214 @@
-//! startup
+//! Building and running the application: storage, worker, router, listener,
+//! and a graceful shutdown on one cancellation token.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use anyhow::Context;
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::{net::TcpListener, sync::Notify, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::Settings,
+    delivery::Worker,
+    outbox::{self, Outbox},
+    routes, telemetry,
+};
+
+/// What every request handler shares.
+pub struct AppState {
+    /// The configuration.
+    pub settings: Arc<Settings>,
+    /// Lead storage.
+    pub outbox: Arc<dyn Outbox>,
+    /// Wakes the delivery worker when a lead is stored.
+    pub wake: Arc<Notify>,
+    /// False once shutdown has begun: new submissions get 503.
+    pub accepting: AtomicBool,
+    /// The Prometheus registry.
+    pub metrics: PrometheusHandle,
+    /// Per-IP limiter for browser submissions.
+    pub rate_limiter: crate::intake::RateLimiter,
+}
+
+impl AppState {
+    /// Whether new submissions are taken.
+    pub fn is_accepting(&self) -> bool {
+        self.accepting.load(Ordering::Relaxed)
+    }
+}
+
+/// Options for [`Application::build_with`].
+#[derive(Default)]
+pub struct BuildOptions {
+    /// Extra routes merged into the router (the demo page and sandbox).
+    pub extra_routes: Option<Router>,
+    /// Skip the delivery worker (the CLI's one-off commands do not deliver).
+    pub without_worker: bool,
+    /// Use this store instead of opening `storage.url` (tests inject faults through it).
+    pub outbox: Option<Arc<dyn Outbox>>,
+}
+
+/// A built, bound, not yet running application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: Arc<AppState>,
+    shutdown: CancellationToken,
+    worker: Option<Worker>,
+}
+
+impl Application {
+    /// Builds the application as `serve` runs it.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, BuildOptions::default()).await
+    }
+
+    /// Builds the application: opens storage, binds the listener (port 0 picks one).
+    pub async fn build_with(settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let outbox = match options.outbox {
+            Some(outbox) => outbox,
+            None => outbox::open(&settings.storage).await?,
+        };
+        let wake = Arc::new(Notify::new());
+        let shutdown = CancellationToken::new();
+        let worker = if options.without_worker {
+            None
+        } else {
+            Some(Worker::new(
+                &settings,
+                outbox.clone(),
+                wake.clone(),
+                shutdown.child_token(),
+            )?)
+        };
+        let state = Arc::new(AppState {
+            rate_limiter: crate::intake::RateLimiter::new(settings.server.rate_limit_per_minute),
+            settings: settings.clone(),
+            outbox,
+            wake,
+            accepting: AtomicBool::new(true),
+            metrics: telemetry::metrics_handle().clone(),
+        });
+        let mut router = routes::router(state.clone());
+        if let Some(extra) = options.extra_routes {
+            router = router.merge(extra);
+        }
+        let listener = TcpListener::bind(&settings.server.listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "failed to listen on {} (server.listen)",
+                    settings.server.listen
+                )
+            })?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+            shutdown,
+            worker,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Cancel this token to stop the application gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// The shared state (tests and the demo read storage through it).
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled, then drains: new submissions
+    /// get 503, requests in flight finish, the worker finishes its batch, storage
+    /// closes; all bounded by `server.shutdown_timeout_secs`.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            router,
+            state,
+            shutdown,
+            worker,
+        } = self;
+        let worker_task: Option<JoinHandle<()>> = worker.map(|worker| tokio::spawn(worker.run()));
+        let drain_after = shutdown.clone();
+        let draining_state = state.clone();
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            drain_after.cancelled().await;
+            draining_state.accepting.store(false, Ordering::Relaxed);
+            tracing::info!("shutting down: no new submissions, finishing requests in flight");
+        });
+        let limit = Duration::from_secs(state.settings.server.shutdown_timeout_secs);
+        let served = tokio::spawn(async move { server.await });
+        shutdown.cancelled().await;
+        let drained = tokio::time::timeout(limit, async {
+            let served = served.await;
+            if let Some(task) = worker_task {
+                let _ = task.await;
+            }
+            state.outbox.close().await;
+            served
+        })
+        .await;
+        match drained {
+            Ok(Ok(result)) => result.context("the HTTP server failed"),
+            Ok(Err(join)) => Err(anyhow::anyhow!("the HTTP server panicked: {join}")),
+            Err(_) => {
+                tracing::warn!(
+                    timeout_secs = limit.as_secs(),
+                    "shutdown timed out; stopping anyway"
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

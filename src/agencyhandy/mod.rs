@@ -1,13 +1,20 @@
 //! The Agencyhandy API: discovery of the company and client role (cached),
 //! and the two lead-creating endpoints.
 
+mod classify;
 mod client;
 mod directory;
+mod discovery;
 mod endpoint;
+mod response;
+mod transport;
 
+pub use classify::parse_retry_after;
 pub use client::WorkspaceClient;
 pub use directory::{Directory, ResolvedIds};
-pub use endpoint::{parse_create_response, CreateResponse, LeadResult};
+pub use discovery::{pick_client_role, pick_company};
+pub use endpoint::wire_member;
+pub use response::{parse_create_response, CreateResponse, LeadResult, UnreadableResponse};
 
 use std::time::Duration;
 

@@ -75,16 +75,34 @@ mod tests {
 
     #[test]
     fn accepts_and_trims_real_addresses() {
-        assert_eq!(Email::parse("  jane@example.com ").unwrap().as_str(), "jane@example.com");
-        assert_eq!(Email::parse("mailto:Jo.Doe+x@Example.co.uk").unwrap().as_str(), "Jo.Doe+x@Example.co.uk");
+        assert_eq!(
+            Email::parse("  jane@example.com ").unwrap().as_str(),
+            "jane@example.com"
+        );
+        assert_eq!(
+            Email::parse("mailto:Jo.Doe+x@Example.co.uk")
+                .unwrap()
+                .as_str(),
+            "Jo.Doe+x@Example.co.uk"
+        );
         assert_eq!(Email::parse("A@B.io").unwrap().normalized(), "a@b.io");
     }
 
     #[test]
     fn refuses_what_is_not_an_address() {
         assert_eq!(Email::parse("   "), Err(EmailError::Empty));
-        for bad in ["jane", "jane@", "@example.com", "jane@localhost", "a b@example.com", "jane@@example.com"] {
-            assert!(matches!(Email::parse(bad), Err(EmailError::Invalid(_))), "{bad} accepted");
+        for bad in [
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@localhost",
+            "a b@example.com",
+            "jane@@example.com",
+        ] {
+            assert!(
+                matches!(Email::parse(bad), Err(EmailError::Invalid(_))),
+                "{bad} accepted"
+            );
         }
     }
 }

@@ -1,14 +1,19 @@
 //! Request bodies in every accepted format → one [`Submission`]: a flat,
-//! ordered list of fields plus the JSON document when there was one.
+//! ordered list of fields plus the JSON document when there was one. Also the
+//! checks made before a submission is accepted: sender auth, spam, rate.
 
+pub mod auth;
 mod fields;
 mod form;
 mod json;
 mod multipart;
 mod parse;
+mod rate_limit;
+pub mod spam;
 mod submission;
 #[cfg(test)]
 mod tests;
 
 pub use parse::{parse_body, BodyFormat, IntakeError, Limits};
+pub use rate_limit::RateLimiter;
 pub use submission::{Submission, SubmissionMeta};

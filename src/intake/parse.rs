@@ -68,13 +68,13 @@ pub enum IntakeError {
     /// The body does not parse as its declared format: 400.
     #[error("malformed body: {0}")]
     Malformed(String),
-    /// More fields than `server.max_fields`: 413.
+    /// More fields than `server.max_fields`: 400 (the body's size is fine, its shape is not).
     #[error("too many fields: at most {max} are accepted")]
     TooManyFields {
         /// The configured limit.
         max: usize,
     },
-    /// A field name or value longer than `server.max_field_bytes`: 413.
+    /// A field name or value longer than `server.max_field_bytes`: 400.
     #[error("field {name:?} is too long: at most {max} bytes are accepted")]
     FieldTooLong {
         /// The field's name (cut to 64 characters).
@@ -85,12 +85,11 @@ pub enum IntakeError {
 }
 
 impl IntakeError {
-    /// The HTTP status this error is answered with (400, 413 or 415).
+    /// The HTTP status this error is answered with (400 or 415).
     pub fn http_status(&self) -> u16 {
         match self {
             Self::UnsupportedMediaType(_) => 415,
-            Self::Malformed(_) => 400,
-            Self::TooManyFields { .. } | Self::FieldTooLong { .. } => 413,
+            Self::Malformed(_) | Self::TooManyFields { .. } | Self::FieldTooLong { .. } => 400,
         }
     }
 

@@ -193,7 +193,7 @@ fn limits_are_enforced() {
     )
     .unwrap_err();
     assert!(matches!(err, IntakeError::TooManyFields { max: 2 }));
-    assert_eq!(err.http_status(), 413);
+    assert_eq!(err.http_status(), 400);
     let err = parse_with(None, br#"{"message": "far too long"}"#.to_vec(), limits).unwrap_err();
     assert!(matches!(err, IntakeError::FieldTooLong { ref name, max: 8 } if name == "message"));
 }

@@ -38,7 +38,12 @@ pub trait Outbox: Send + Sync + 'static {
     async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued>;
 
     /// Claims up to `limit` due leads for `worker` until `lease` expires.
-    async fn claim_due(&self, worker: &str, limit: usize, lease: Duration) -> StorageResult<Vec<ClaimedLead>>;
+    async fn claim_due(
+        &self,
+        worker: &str,
+        limit: usize,
+        lease: Duration,
+    ) -> StorageResult<Vec<ClaimedLead>>;
 
     /// At worker start: makes leads left `delivering` by a crashed process due
     /// again. SQLite (one process per file) does it at once; PostgreSQL leaves
@@ -70,7 +75,12 @@ pub trait Outbox: Send + Sync + 'static {
     async fn release(&self, id: LeadId) -> StorageResult<bool>;
 
     /// Replaces a lead's mapped member (after `remap`) and re-queues it.
-    async fn replace_member(&self, id: LeadId, email_normalized: &str, member: &serde_json::Value) -> StorageResult<bool>;
+    async fn replace_member(
+        &self,
+        id: LeadId,
+        email_normalized: &str,
+        member: &serde_json::Value,
+    ) -> StorageResult<bool>;
 
     /// Removes every lead of this (normalized) e-mail address, with its attempts.
     async fn erase_email(&self, email_normalized: &str) -> StorageResult<u64>;

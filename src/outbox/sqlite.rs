@@ -7,13 +7,15 @@ use std::{str::FromStr, sync::Arc, time::Duration};
 use anyhow::Context;
 use async_trait::async_trait;
 use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
     Row, SqlitePool,
 };
 
 use super::{
-    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, LeadDetail, LeadFilter,
-    LeadSummary, NewLead, Outbox, StorageResult,
+    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, LeadDetail,
+    LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
 };
 use crate::{
     config::StorageSettings,
@@ -45,8 +47,9 @@ impl SqliteOutbox {
             .busy_timeout(Duration::from_secs(5));
         if let Some(dir) = options.get_filename().parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("failed to create the storage directory {}", dir.display()))?;
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("failed to create the storage directory {}", dir.display())
+                })?;
             }
         }
         let writer = SqlitePoolOptions::new()
@@ -90,7 +93,10 @@ async fn insert_batch(pool: &SqlitePool, leads: Vec<NewLead>) -> StorageResult<V
                     .fetch_optional(&mut *tx)
                     .await?;
             if let Some(id) = existing {
-                results.push(Enqueued { id: parse_id(&id)?, created: false });
+                results.push(Enqueued {
+                    id: parse_id(&id)?,
+                    created: false,
+                });
                 continue;
             }
         }
@@ -102,7 +108,10 @@ async fn insert_batch(pool: &SqlitePool, leads: Vec<NewLead>) -> StorageResult<V
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(id) = existing {
-            results.push(Enqueued { id: parse_id(&id)?, created: false });
+            results.push(Enqueued {
+                id: parse_id(&id)?,
+                created: false,
+            });
             continue;
         }
         sqlx::query(
@@ -122,7 +131,10 @@ async fn insert_batch(pool: &SqlitePool, leads: Vec<NewLead>) -> StorageResult<V
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        results.push(Enqueued { id: lead.id, created: true });
+        results.push(Enqueued {
+            id: lead.id,
+            created: true,
+        });
     }
     tx.commit().await?;
     Ok(results)
@@ -134,11 +146,14 @@ fn parse_id(id: &str) -> StorageResult<LeadId> {
 }
 
 fn parse_state(state: &str) -> StorageResult<LeadState> {
-    state.parse().map_err(|e| StorageError(anyhow::Error::new(e)))
+    state
+        .parse()
+        .map_err(|e| StorageError(anyhow::Error::new(e)))
 }
 
 fn parse_json(text: &str) -> StorageResult<serde_json::Value> {
-    serde_json::from_str(text).map_err(|e| StorageError(anyhow::anyhow!("stored JSON is corrupt: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| StorageError(anyhow::anyhow!("stored JSON is corrupt: {e}")))
 }
 
 fn summary_from_row(row: &SqliteRow) -> StorageResult<LeadSummary> {
@@ -162,7 +177,12 @@ impl Outbox for SqliteOutbox {
         self.intake.submit(lead).await
     }
 
-    async fn claim_due(&self, worker: &str, limit: usize, lease: Duration) -> StorageResult<Vec<ClaimedLead>> {
+    async fn claim_due(
+        &self,
+        worker: &str,
+        limit: usize,
+        lease: Duration,
+    ) -> StorageResult<Vec<ClaimedLead>> {
         let now = now_ms();
         let rows = sqlx::query(
             "UPDATE leads SET state = 'delivering', claimed_by = ?1, lease_until = ?2, updated_at = ?3
@@ -271,10 +291,12 @@ impl Outbox for SqliteOutbox {
         else {
             return Ok(None);
         };
-        let attempts = sqlx::query("SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = ?1 ORDER BY id")
-            .bind(&id)
-            .fetch_all(&self.reader)
-            .await?;
+        let attempts = sqlx::query(
+            "SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = ?1 ORDER BY id",
+        )
+        .bind(&id)
+        .fetch_all(&self.reader)
+        .await?;
         let submission: Option<String> = row.try_get("submission")?;
         Ok(Some(LeadDetail {
             summary: summary_from_row(&row)?,
@@ -345,7 +367,12 @@ impl Outbox for SqliteOutbox {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn replace_member(&self, id: LeadId, email: &str, member: &serde_json::Value) -> StorageResult<bool> {
+    async fn replace_member(
+        &self,
+        id: LeadId,
+        email: &str,
+        member: &serde_json::Value,
+    ) -> StorageResult<bool> {
         let done = sqlx::query(
             "UPDATE leads SET member = ?1, email = ?2,
                 state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
@@ -363,10 +390,12 @@ impl Outbox for SqliteOutbox {
 
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM attempts WHERE lead_id IN (SELECT id FROM leads WHERE email = ?1)")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM attempts WHERE lead_id IN (SELECT id FROM leads WHERE email = ?1)",
+        )
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query("DELETE FROM leads WHERE email = ?1")
             .bind(email)
             .execute(&mut *tx)
@@ -391,7 +420,12 @@ impl Outbox for SqliteOutbox {
             .fetch_all(&self.reader)
             .await?;
         rows.iter()
-            .map(|row| Ok((parse_state(row.try_get("state")?)?, row.try_get::<i64, _>("n")? as u64)))
+            .map(|row| {
+                Ok((
+                    parse_state(row.try_get("state")?)?,
+                    row.try_get::<i64, _>("n")? as u64,
+                ))
+            })
             .collect()
     }
 

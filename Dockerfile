@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Build: dependencies first (cached layer), then the source.
+FROM rust:1-slim-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && cargo build --release --locked && rm -rf src
+COPY src ./src
+COPY migrations ./migrations
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked
+
+# Run: a small image, a non-root user, SQLite on the /data volume.
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home /data leadrelay \
+    && mkdir -p /data && chown leadrelay /data
+COPY --from=build /src/target/release/leadrelay /usr/local/bin/leadrelay
+USER leadrelay
+WORKDIR /data
+ENV LEADRELAY_SERVER__LISTEN=0.0.0.0:8080 \
+    LEADRELAY_STORAGE__URL=sqlite:///data/leadrelay.db \
+    LEADRELAY_LOG__FORMAT=json
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["leadrelay", "healthcheck", "--url", "http://127.0.0.1:8080/readyz"]
+ENTRYPOINT ["leadrelay"]
+CMD ["serve"]

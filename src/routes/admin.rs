@@ -1,0 +1,155 @@
+//! `/admin`: a JSON API over stored leads, behind `Authorization: Bearer <admin_token>`.
+//! Without a configured token every admin route answers 404.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{FromRequestParts, Path, Query, State},
+    http::{header, request::Parts},
+    routing::{get, post},
+    Json, Router,
+};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use crate::{
+    domain::{LeadId, LeadState},
+    error::ApiError,
+    outbox::{LeadDetail, LeadFilter, LeadSummary},
+    startup::AppState,
+};
+
+/// The admin routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/admin/leads", get(list_leads))
+        .route("/admin/leads/{id}", get(show_lead))
+        .route("/admin/leads/{id}/retry", post(retry_lead))
+        .route("/admin/leads/{id}/release", post(release_lead))
+}
+
+/// Proof that the request carries the admin token.
+pub struct Admin;
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = app.settings.admin_token() else {
+            return Err(ApiError::NotFound(
+                "the admin API is off (no admin_token configured)".into(),
+            ));
+        };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .unwrap_or_default();
+        if bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+            Ok(Admin)
+        } else {
+            Err(ApiError::Unauthorized(
+                "a valid admin bearer token is required".into(),
+            ))
+        }
+    }
+}
+
+/// Query of `GET /admin/leads`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    state: Option<String>,
+    form: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn list_leads(
+    _: Admin,
+    State(app): State<Arc<AppState>>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<LeadSummary>>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::Malformed(e.body_text()))?;
+    let state = query
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<LeadState>)
+        .transpose()
+        .map_err(|e| ApiError::Malformed(e.to_string()))?;
+    let filter = LeadFilter {
+        state,
+        form: query.form.filter(|f| !f.is_empty()),
+        limit: Some(query.limit.unwrap_or(50).clamp(1, 1000)),
+    };
+    Ok(Json(app.outbox.list(&filter).await?))
+}
+
+fn parse_id(id: &str) -> Result<LeadId, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::NotFound(format!("no lead {id:?}")))
+}
+
+async fn show_lead(
+    _: Admin,
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<LeadDetail>, ApiError> {
+    let id = parse_id(&id)?;
+    app.outbox
+        .get(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no lead {id}")))
+}
+
+async fn retry_lead(
+    _: Admin,
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_id(&id)?;
+    if app.outbox.retry(id).await? {
+        app.wake.notify_one();
+        Ok(Json(serde_json::json!({ "id": id, "status": "queued" })))
+    } else {
+        Err(not_changed(
+            &app,
+            id,
+            "only pending, retrying or dead leads can be retried",
+        )
+        .await)
+    }
+}
+
+async fn release_lead(
+    _: Admin,
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_id(&id)?;
+    if app.outbox.release(id).await? {
+        app.wake.notify_one();
+        Ok(Json(serde_json::json!({ "id": id, "status": "queued" })))
+    } else {
+        Err(not_changed(&app, id, "only spam leads can be released").await)
+    }
+}
+
+async fn not_changed(app: &AppState, id: LeadId, why: &str) -> ApiError {
+    match app.outbox.get(id).await {
+        Ok(Some(lead)) => {
+            ApiError::Malformed(format!("lead {id} is {}: {why}", lead.summary.state))
+        }
+        Ok(None) => ApiError::NotFound(format!("no lead {id}")),
+        Err(error) => error.into(),
+    }
+}

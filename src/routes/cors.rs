@@ -1,0 +1,102 @@
+//! CORS for browser forms, per form from `allowed_origins`.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+
+use super::forms::Door;
+use crate::{config::FormSettings, error::ApiError, startup::AppState};
+
+/// `OPTIONS /forms/{form}`: the preflight.
+pub async fn preflight(
+    State(app): State<Arc<AppState>>,
+    Path(form_name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(form) = app.settings.forms.get(&form_name) else {
+        return ApiError::NotFound(format!("no form named {form_name:?}")).into_response();
+    };
+    let Some(origin) = allowed_origin(form, &headers) else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let out = response.headers_mut();
+    out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type, accept, idempotency-key, x-request-id"),
+    );
+    out.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    out.insert(header::VARY, HeaderValue::from_static("origin"));
+    response
+}
+
+/// The request's `Origin`, when the form allows it.
+fn allowed_origin(form: &FormSettings, headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(header::ORIGIN)?;
+    let text = origin.to_str().ok()?.trim_end_matches('/');
+    form.allowed_origins
+        .iter()
+        .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(text))
+        .then(|| origin.clone())
+}
+
+/// Refuses a browser post from an origin the form does not list (when it lists any).
+pub fn check_origin(form: &FormSettings, headers: &HeaderMap) -> Result<(), ApiError> {
+    if form.allowed_origins.is_empty() {
+        return Ok(());
+    }
+    let origin = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok())
+        .map(|url| url.origin().ascii_serialization());
+    match origin {
+        // Neither header: a server-side or privacy-stripped post; nothing to check.
+        None => Ok(()),
+        Some(origin)
+            if form
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(&origin)) =>
+        {
+            Ok(())
+        }
+        Some(origin) => Err(ApiError::Forbidden(format!(
+            "posts from {origin} are not allowed for this form"
+        ))),
+    }
+}
+
+/// Adds CORS headers to every reply to an allowed origin, errors included.
+pub fn decorate(
+    form: &FormSettings,
+    door: Door,
+    headers: &HeaderMap,
+    mut response: Response,
+) -> Response {
+    if door == Door::Form {
+        if let Some(origin) = allowed_origin(form, headers) {
+            let out = response.headers_mut();
+            out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            out.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("x-request-id, retry-after"),
+            );
+            out.append(header::VARY, HeaderValue::from_static("origin"));
+        }
+    }
+    response
+}

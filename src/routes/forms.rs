@@ -1,0 +1,290 @@
+//! `POST /forms/{form}` (browsers, fetch) and `POST /hooks/{form}` (servers).
+//! A lead is committed to storage before the reply; Agencyhandy is never waited on.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, Path, State},
+    http::{header, HeaderMap},
+    response::Response,
+};
+use sha2::{Digest, Sha256};
+
+use super::{cors, reply};
+use crate::{
+    config::FormSettings,
+    domain::{LeadId, LeadState},
+    error::ApiError,
+    intake::{self, auth, spam, BodyFormat, Limits, Submission, SubmissionMeta},
+    mapping,
+    outbox::{now_ms, NewLead},
+    startup::AppState,
+};
+
+/// Which door a submission came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// `/forms/{form}`: browsers and fetch; CORS, rate limit, redirects.
+    Form,
+    /// `/hooks/{form}`: servers; token or signature; always JSON.
+    Hook,
+}
+
+/// `POST /forms/{form}`
+pub async fn submit_form(
+    State(app): State<Arc<AppState>>,
+    Path(form): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    submit(app, Door::Form, form, peer, headers, body).await
+}
+
+/// `POST /hooks/{form}`
+pub async fn submit_hook(
+    State(app): State<Arc<AppState>>,
+    Path(form): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    submit(app, Door::Hook, form, peer, headers, body).await
+}
+
+async fn submit(
+    app: Arc<AppState>,
+    door: Door,
+    form_name: String,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(form) = app.settings.forms.get(&form_name) else {
+        count_received("unknown", "not_found");
+        return reply::error(
+            None,
+            door,
+            &headers,
+            ApiError::NotFound(format!("no form named {form_name:?}")),
+        );
+    };
+    let browser = door == Door::Form && reply::is_browser_post(&headers);
+    let outcome = accept(&app, door, &form_name, form, peer, &headers, body).await;
+    let response = match outcome {
+        Ok(accepted) => {
+            count_received(&form_name, accepted.outcome);
+            reply::accepted(form, accepted.id, accepted.next.as_deref(), browser)
+        }
+        Err(error) => {
+            count_received(&form_name, outcome_label(&error));
+            reply::error(Some(form), door, &headers, error)
+        }
+    };
+    cors::decorate(form, door, &headers, response)
+}
+
+struct Accepted {
+    id: LeadId,
+    outcome: &'static str,
+    next: Option<String>,
+}
+
+async fn accept(
+    app: &AppState,
+    door: Door,
+    form_name: &str,
+    form: &FormSettings,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Accepted, ApiError> {
+    if !app.is_accepting() {
+        return Err(ApiError::Unavailable("shutting down; retry shortly".into()));
+    }
+    let meta = request_meta(app, peer, headers);
+    match door {
+        Door::Form => {
+            cors::check_origin(form, headers)?;
+            if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
+                app.rate_limiter.check(ip).map_err(ApiError::RateLimited)?;
+            }
+        }
+        Door::Hook => {}
+    }
+    let body = read_body(headers, body, app.settings.server.max_body_bytes).await?;
+    if door == Door::Hook {
+        auth::authenticate(form, headers, &body, now_ms() / 1000)
+            .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let limits = Limits {
+        max_fields: app.settings.server.max_fields,
+        max_field_bytes: app.settings.server.max_field_bytes,
+    };
+    let submission = intake::parse_body(content_type, body, limits).await?;
+    let next = submission.get("_next").map(str::to_owned);
+
+    let verdict = spam::judge(form, &submission);
+    let member = match mapping::map_submission(&submission, &meta, form) {
+        Ok(member) => Some(member),
+        Err(_) if verdict.is_some() => None,
+        Err(error) => return Err(error.into()),
+    };
+    let email = member
+        .as_ref()
+        .map(|m| m.email.normalized())
+        .unwrap_or_default();
+    let idempotency_key = idempotency_key(headers);
+    let dedupe_hash = dedupe_hash(form_name, &email, &submission);
+    let stored_submission = serde_json::json!({
+        "content_type": content_type,
+        "submission": submission,
+        "meta": meta,
+        "spam": verdict.as_ref().map(spam::SpamVerdict::reason),
+    });
+    let lead = NewLead {
+        id: LeadId::new(),
+        form: form_name.to_owned(),
+        workspace: form.workspace.clone(),
+        state: if verdict.is_some() {
+            LeadState::Spam
+        } else {
+            LeadState::Pending
+        },
+        email,
+        member: serde_json::to_value(&member).map_err(anyhow::Error::from)?,
+        submission: stored_submission,
+        idempotency_key,
+        dedupe_hash,
+        dedupe_since_ms: now_ms() - (app.settings.storage.dedupe_window_secs * 1000) as i64,
+    };
+    let is_spam = verdict.is_some();
+    let enqueued = app.outbox.enqueue(lead).await?;
+    let outcome = if !enqueued.created {
+        "replayed"
+    } else if is_spam {
+        tracing::info!(lead_id = %enqueued.id, form = form_name, "stored as spam");
+        "spam"
+    } else {
+        app.wake.notify_one();
+        tracing::info!(lead_id = %enqueued.id, form = form_name, "lead accepted");
+        "accepted"
+    };
+    Ok(Accepted {
+        id: enqueued.id,
+        outcome,
+        next,
+    })
+}
+
+/// Reads the body up to `limit` bytes; beyond it, 413.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<bytes::Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(ApiError::TooLarge(limit));
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        if std::error::Error::source(&error)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+        {
+            ApiError::TooLarge(limit)
+        } else {
+            ApiError::Malformed(format!("the body could not be read: {error}"))
+        }
+    })
+}
+
+fn request_meta(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> SubmissionMeta {
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect::<String>())
+    };
+    let forwarded = app
+        .settings
+        .server
+        .trust_forwarded_for
+        .then(|| {
+            headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+                .map(str::to_owned)
+        })
+        .flatten();
+    SubmissionMeta {
+        ip: Some(forwarded.unwrap_or_else(|| peer.ip().to_string())),
+        user_agent: text(header::USER_AGENT),
+        referer: text(header::REFERER),
+        origin: text(header::ORIGIN),
+        received_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    }
+}
+
+/// The caller's `Idempotency-Key`, else the Standard Webhooks `webhook-id`.
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    ["idempotency-key", "webhook-id"].iter().find_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.chars().take(255).collect())
+    })
+}
+
+/// Same form + e-mail + content = the same submission (double clicks, sender retries).
+fn dedupe_hash(form: &str, email: &str, submission: &Submission) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(form.as_bytes());
+    hasher.update([0]);
+    hasher.update(email.as_bytes());
+    for (key, value) in &submission.fields {
+        hasher.update([0]);
+        hasher.update(key.as_bytes());
+        hasher.update([1]);
+        hasher.update(value.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn count_received(form: &str, outcome: &'static str) {
+    metrics::counter!("leadrelay_leads_received_total", "form" => form.to_owned(), "outcome" => outcome).increment(1);
+}
+
+fn outcome_label(error: &ApiError) -> &'static str {
+    match error {
+        ApiError::Unprocessable(_) => "invalid",
+        ApiError::Unauthorized(_) | ApiError::Forbidden(_) => "refused",
+        ApiError::RateLimited(_) => "rate_limited",
+        ApiError::Unavailable(_) | ApiError::Internal(_) => "error",
+        _ => "malformed",
+    }
+}
+
+/// Which body format a content type names (used for reply decisions).
+pub fn body_format(headers: &HeaderMap) -> Option<BodyFormat> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = content_type.split(';').next()?.trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/x-www-form-urlencoded" => Some(BodyFormat::UrlEncoded),
+        "multipart/form-data" => Some(BodyFormat::Multipart),
+        "text/plain" => Some(BodyFormat::TextPlain),
+        e if e == "application/json" || e.ends_with("+json") => Some(BodyFormat::Json),
+        _ => None,
+    }
+}

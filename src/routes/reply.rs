@@ -1,0 +1,106 @@
+//! Replies to submissions: a 303 or a thank-you page for browser posts, JSON
+//! for everyone else, and errors in the contract's shape.
+
+use axum::{
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+    Json,
+};
+use url::Url;
+
+use super::forms::{body_format, Door};
+use crate::{config::FormSettings, domain::LeadId, error::ApiError, intake::BodyFormat};
+
+/// A plain HTML form post whose sender does not ask for JSON.
+pub fn is_browser_post(headers: &HeaderMap) -> bool {
+    let form_encoded = matches!(
+        body_format(headers),
+        Some(BodyFormat::UrlEncoded | BodyFormat::Multipart)
+    );
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("json"));
+    form_encoded && !wants_json
+}
+
+/// The reply to a stored submission (spam included: bots learn nothing).
+pub fn accepted(form: &FormSettings, id: LeadId, next: Option<&str>, browser: bool) -> Response {
+    if !browser {
+        return Json(serde_json::json!({ "id": id, "status": "accepted" })).into_response();
+    }
+    let target = next
+        .filter(|next| is_allowed_target(form, next))
+        .or(form.redirect.as_deref());
+    match target {
+        Some(target) => Redirect::to(target).into_response(),
+        None => (StatusCode::OK, Html(THANK_YOU_PAGE)).into_response(),
+    }
+}
+
+/// The reply to a refused submission.
+pub fn error(
+    form: Option<&FormSettings>,
+    door: Door,
+    headers: &HeaderMap,
+    error: ApiError,
+) -> Response {
+    let browser = door == Door::Form && is_browser_post(headers);
+    if browser {
+        if let Some(target) = form.and_then(|f| f.error_redirect.as_deref()) {
+            if let Ok(mut url) = Url::parse(target) {
+                url.query_pairs_mut().append_pair("error", error.code());
+                let mut response = Redirect::to(url.as_str()).into_response();
+                if let ApiError::RateLimited(secs) = error {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                return response;
+            }
+        }
+    }
+    error.into_response()
+}
+
+/// `_next` is followed only to an allowed origin: never an open redirect.
+fn is_allowed_target(form: &FormSettings, target: &str) -> bool {
+    let Ok(url) = Url::parse(target) else {
+        return false;
+    };
+    let origin = url.origin().ascii_serialization();
+    form.allowed_origins
+        .iter()
+        .filter_map(|allowed| Url::parse(allowed).ok())
+        .any(|allowed| allowed.origin().ascii_serialization() == origin)
+}
+
+const THANK_YOU_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Thank you</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}</style>
+</head><body><h1>Thank you!</h1><p>Your message has been received. We will be in touch soon.</p>
+<p><a href="javascript:history.back()">Back</a></p></body></html>
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_share_an_allowed_origin() {
+        let form = FormSettings {
+            allowed_origins: vec!["https://example.com".into()],
+            ..FormSettings::default()
+        };
+        assert!(is_allowed_target(&form, "https://example.com/thanks?x=1"));
+        assert!(!is_allowed_target(&form, "https://evil.example/thanks"));
+        assert!(!is_allowed_target(&form, "https://example.com.evil.io/"));
+        assert!(!is_allowed_target(&form, "//evil.io/"));
+        assert!(!is_allowed_target(&form, "javascript:alert(1)"));
+        assert!(!is_allowed_target(
+            &FormSettings::default(),
+            "https://example.com/"
+        ));
+    }
+}

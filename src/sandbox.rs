@@ -1,1 +1,0 @@
-//! A faithful in-process Agencyhandy fake, for `demo` and for tests.

@@ -1,0 +1,201 @@
+//! The sandbox's data: companies, their roles, the leads accepted, and the
+//! knobs tests turn (failures, revoked key, rejected and existing e-mails).
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Mutex, MutexGuard, PoisonError},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use serde_json::{json, Value};
+
+use super::SandboxStats;
+
+/// A company the sandbox's key gives access to.
+pub(crate) struct Company {
+    pub id: String,
+    pub name: String,
+}
+
+/// One entry of `GET /roles`: its OUTER `_id` is what lead creation wants; the
+/// inner `role._id` is a different ID, the documented trap.
+#[derive(Clone)]
+pub(crate) struct RoleEntry {
+    pub outer_id: String,
+    pub inner_id: String,
+    pub name: &'static str,
+}
+
+impl RoleEntry {
+    fn new(name: &'static str) -> Self {
+        Self {
+            outer_id: object_id(),
+            inner_id: object_id(),
+            name,
+        }
+    }
+
+    /// The entry as `GET /roles?type=company` lists it.
+    pub fn to_json(&self, company_id: &str) -> Value {
+        json!({
+            "_id": self.outer_id,
+            "role": {"_id": self.inner_id, "responsibility": "", "name": self.name},
+            "company": company_id,
+            "createdAt": "2024-01-15T10:00:00.000Z",
+            "updatedAt": "2024-01-15T10:00:00.000Z",
+            "__v": 0,
+            "type": "company",
+        })
+    }
+}
+
+/// Injected failures for the next create calls.
+pub(crate) struct Failures {
+    pub remaining: usize,
+    pub status: u16,
+    pub retry_after: Option<String>,
+}
+
+/// Everything that changes while the sandbox runs.
+pub(crate) struct State {
+    /// Roles by company `_id`; the client role is never the first.
+    pub roles: HashMap<String, Vec<RoleEntry>>,
+    pub leads: Vec<Value>,
+    /// Lower-cased e-mails that already exist in the workspace.
+    pub existing: HashSet<String>,
+    /// Lower-cased e-mails whose create calls are refused with a ValidationError.
+    pub rejected: HashSet<String>,
+    pub failures: Option<Failures>,
+    pub revoked: bool,
+    pub latency: Duration,
+    pub stats: SandboxStats,
+}
+
+/// What handlers and the [`super::Sandbox`] handle share.
+pub(crate) struct Shared {
+    pub api_key: String,
+    pub companies: Vec<Company>,
+    /// The first company's client role, as it was at start.
+    pub initial_client_role_id: String,
+    state: Mutex<State>,
+}
+
+const ROLE_NAMES: [&str; 4] = ["admin", "member", "client", "viewer"];
+
+impl Shared {
+    /// Two companies ("Sandbox Agency" first, "Other Agency" second), each with its own roles.
+    pub fn new(api_key: String, latency: Duration) -> Self {
+        let companies = vec![
+            Company {
+                id: object_id(),
+                name: "Sandbox Agency".into(),
+            },
+            Company {
+                id: object_id(),
+                name: "Other Agency".into(),
+            },
+        ];
+        let roles: HashMap<String, Vec<RoleEntry>> = companies
+            .iter()
+            .map(|c| (c.id.clone(), ROLE_NAMES.map(RoleEntry::new).to_vec()))
+            .collect();
+        let initial_client_role_id = roles[&companies[0].id]
+            .iter()
+            .find(|r| r.name == "client")
+            .map(|r| r.outer_id.clone())
+            .unwrap_or_default();
+        Self {
+            api_key,
+            companies,
+            initial_client_role_id,
+            state: Mutex::new(State {
+                roles,
+                leads: Vec::new(),
+                existing: HashSet::new(),
+                rejected: HashSet::new(),
+                failures: None,
+                revoked: false,
+                latency,
+                stats: SandboxStats::default(),
+            }),
+        }
+    }
+
+    /// The state; a panic elsewhere while it was held does not make it unusable.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether `id` is a company's `_id`.
+    pub fn has_company(&self, id: &str) -> bool {
+        self.companies.iter().any(|c| c.id == id)
+    }
+}
+
+impl State {
+    /// The client role of a company.
+    pub fn client_role(&self, company_id: &str) -> Option<&RoleEntry> {
+        self.roles
+            .get(company_id)?
+            .iter()
+            .find(|r| r.name == "client")
+    }
+
+    /// Gives a company's client role new IDs (as if it were recreated); returns the new outer `_id`.
+    pub fn rotate_client_role(&mut self, company_id: &str) -> Option<String> {
+        let role = self
+            .roles
+            .get_mut(company_id)?
+            .iter_mut()
+            .find(|r| r.name == "client")?;
+        *role = RoleEntry::new("client");
+        Some(role.outer_id.clone())
+    }
+
+    /// Takes one injected failure, if any is pending.
+    pub fn take_failure(&mut self) -> Option<(u16, Option<String>)> {
+        let failures = self.failures.as_mut()?;
+        let taken = (failures.status, failures.retry_after.clone());
+        failures.remaining -= 1;
+        if failures.remaining == 0 {
+            self.failures = None;
+        }
+        Some(taken)
+    }
+}
+
+/// A Mongo-style 24-hex-digit ID: 4 bytes of seconds, 8 random bytes.
+pub(crate) fn object_id() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!(
+        "{:08x}{}",
+        secs as u32,
+        hex::encode(rand::random::<[u8; 8]>())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_ids_look_like_mongo_ids() {
+        let id = object_id();
+        assert_eq!(id.len(), 24);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(id, object_id());
+    }
+
+    #[test]
+    fn client_role_is_not_first_and_its_ids_differ() {
+        let shared = Shared::new("k".into(), Duration::ZERO);
+        let state = shared.lock();
+        let roles = &state.roles[&shared.companies[0].id];
+        assert_ne!(roles[0].name, "client");
+        let client = state.client_role(&shared.companies[0].id).unwrap();
+        assert_ne!(client.outer_id, client.inner_id);
+        assert_eq!(client.outer_id, shared.initial_client_role_id);
+    }
+}

@@ -1,0 +1,272 @@
+//! Black-box: `/hooks` auth, idempotency, CORS, health and request IDs.
+
+mod common;
+
+use common::{eventually, sandbox_leads, spawn_app};
+use leadrelay::intake::auth::sign_standard_webhook;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const SIGNED: &str = r#"
+[forms.signed]
+signing_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+"#;
+
+#[tokio::test]
+async fn hook_requires_its_bearer_token() {
+    let app = spawn_app("").await;
+    let url = format!("{}/hooks/zap", app.address);
+    let body = json!({"email": "zap@example.com", "first_name": "Zed"});
+
+    let without = app.http.post(&url).json(&body).send().await.unwrap();
+    let wrong = app
+        .http
+        .post(&url)
+        .bearer_auth("nope")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let right = app
+        .http
+        .post(&url)
+        .bearer_auth("test-hook-token")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(without.status(), 401);
+    assert_eq!(
+        without.json::<Value>().await.unwrap()["error"]["code"],
+        "unauthorized"
+    );
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(right.status(), 200);
+    let leads = sandbox_leads(&app.sandbox, 1).await;
+    assert_eq!(leads[0]["firstName"], "Zed");
+}
+
+#[tokio::test]
+async fn hook_checks_standard_webhooks_signatures() {
+    let app = spawn_app(SIGNED).await;
+    let secret = SecretString::from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    let body = br#"{"email":"signed@example.com"}"#.to_vec();
+    let now = chrono::Utc::now().timestamp();
+    let send = |id: &str, ts: i64, signature: String, body: Vec<u8>| {
+        app.http
+            .post(format!("{}/hooks/signed", app.address))
+            .header("content-type", "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+    };
+
+    let good = send(
+        "msg_1",
+        now,
+        sign_standard_webhook(&secret, "msg_1", now, &body),
+        body.clone(),
+    )
+    .await
+    .unwrap();
+    let tampered = send(
+        "msg_2",
+        now,
+        sign_standard_webhook(&secret, "msg_2", now, &body),
+        b"{\"email\":\"evil@example.com\"}".to_vec(),
+    )
+    .await
+    .unwrap();
+    let stale = send(
+        "msg_3",
+        now - 600,
+        sign_standard_webhook(&secret, "msg_3", now - 600, &body),
+        body.clone(),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(good.status(), 200);
+    assert_eq!(tampered.status(), 401);
+    assert_eq!(stale.status(), 401);
+    sandbox_leads(&app.sandbox, 1).await;
+}
+
+#[tokio::test]
+async fn same_idempotency_key_returns_the_first_answer_and_stores_once() {
+    let app = spawn_app("").await;
+    let send = |email: &str| {
+        app.http
+            .post(format!("{}/forms/ajax", app.address))
+            .header("idempotency-key", "order-42")
+            .json(&json!({"email": email}))
+            .send()
+    };
+
+    let first: Value = send("idem@example.com")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second: Value = send("other@example.com")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(second["status"], "accepted");
+    sandbox_leads(&app.sandbox, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.sandbox.lead_emails(), vec!["idem@example.com"]);
+    assert_eq!(
+        app.state
+            .outbox
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn double_click_within_the_dedupe_window_is_stored_once() {
+    let app = spawn_app("").await;
+    let fields = [("name", "Double Click"), ("email", "dbl@example.com")];
+
+    let (a, b) = tokio::join!(
+        app.post_form("contact", &fields),
+        app.post_form("contact", &fields)
+    );
+    let c = app.post_form("contact", &fields).await;
+
+    for response in [a, b, c] {
+        assert_eq!(response.status(), 303);
+    }
+    sandbox_leads(&app.sandbox, 1).await;
+    assert_eq!(
+        app.state
+            .outbox
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn cors_preflight_and_headers_follow_allowed_origins() {
+    let app = spawn_app("").await;
+    let preflight = |origin: &str| {
+        app.http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/forms/ajax", app.address),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+
+    let allowed = preflight("https://example.com").await.unwrap();
+    let foreign = preflight("https://evil.example").await.unwrap();
+    let post = app
+        .http
+        .post(format!("{}/forms/ajax", app.address))
+        .header("origin", "https://example.com")
+        .json(&json!({"name": "no email"}))
+        .send()
+        .await
+        .unwrap();
+    let refused = app
+        .http
+        .post(format!("{}/forms/ajax", app.address))
+        .header("origin", "https://evil.example")
+        .json(&json!({"email": "x@example.com"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(allowed.status(), 204);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://example.com"
+    );
+    assert_eq!(foreign.status(), 403);
+    assert_eq!(post.status(), 422, "errors carry CORS headers too");
+    assert_eq!(
+        post.headers()["access-control-allow-origin"],
+        "https://example.com"
+    );
+    assert_eq!(refused.status(), 403);
+}
+
+#[tokio::test]
+async fn health_ready_and_request_ids() {
+    let app = spawn_app("").await;
+
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.address))
+        .header("x-request-id", "caller-chosen-id")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(health.status(), 200);
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.headers()["x-request-id"], "caller-chosen-id");
+    assert!(!health.headers()["x-request-id"].is_empty());
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let app = spawn_app("[server]\nrate_limit_per_minute = 3").await;
+
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let response = app
+            .post_json("ajax", &json!({"email": format!("r{n}@example.com")}))
+            .await;
+        statuses.push((
+            response.status().as_u16(),
+            response.headers().get("retry-after").cloned(),
+        ));
+    }
+    let hook = app
+        .http
+        .post(format!("{}/hooks/zap", app.address))
+        .bearer_auth("test-hook-token")
+        .json(&json!({"email": "hook@example.com"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(statuses.iter().filter(|(s, _)| *s == 200).count(), 3);
+    let (status, retry_after) = &statuses[4];
+    assert_eq!(*status, 429);
+    assert!(retry_after.is_some());
+    assert_eq!(
+        hook.status(),
+        200,
+        "authenticated hooks are not limited by IP"
+    );
+    eventually("4 leads delivered", Duration::from_secs(10), || async {
+        (app.sandbox.leads().len() == 4).then_some(())
+    })
+    .await;
+}
