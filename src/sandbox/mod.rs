@@ -181,6 +181,11 @@ impl Sandbox {
         self.shared.lock().leads.clone()
     }
 
+    /// How many members were accepted so far (cheap: nothing is cloned).
+    pub fn lead_count(&self) -> usize {
+        self.shared.lock().leads.len()
+    }
+
     /// The e-mails of [`Sandbox::leads`], in order.
     pub fn lead_emails(&self) -> Vec<String> {
         let state = self.shared.lock();
