@@ -96,6 +96,16 @@ impl Worker {
                 self.purge_old_submissions().await;
                 last_purge = Some(Instant::now());
             }
+            if let Some(until) = self.all_gates_closed_until(Instant::now()) {
+                // Claiming now would only hand the leads back: each round trip is
+                // two commits taken from intake's writer while a traffic spike
+                // meets a paused or failing Agencyhandy.
+                tokio::select! {
+                    () = tokio::time::sleep_until(until.into()) => {}
+                    () = self.cancel.cancelled() => {}
+                }
+                continue;
+            }
             let wait = match self.try_deliver_batch().await {
                 Ok(BatchOutcome::Worked { sent }) if sent > 0 => continue,
                 Ok(_) => match self.outbox.next_due_at().await {
@@ -117,6 +127,20 @@ impl Worker {
             }
         }
         tracing::info!("delivery worker stopped");
+    }
+
+    /// When every configured workspace's gate is closed (key refused, breaker
+    /// open), the moment the first one reopens.
+    fn all_gates_closed_until(&self, now: Instant) -> Option<Instant> {
+        self.clients
+            .keys()
+            .map(|workspace| {
+                let gate = self.gates.get(workspace)?;
+                gate.closed_until(now).map(|(_, until)| until)
+            })
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .min()
     }
 
     /// Claims due leads and sends them, one workspace at a time.
