@@ -2,6 +2,8 @@
 //! are serialized through it, intake in group-committed batches) and a pool of
 //! readers.
 
+mod intake;
+
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context;
@@ -70,7 +72,7 @@ impl SqliteOutbox {
         let pool = writer.clone();
         let intake = GroupCommitter::spawn(512, move |leads| {
             let pool = pool.clone();
-            async move { insert_batch(&pool, leads).await }
+            async move { intake::insert_batch(&pool, leads).await }
         });
         Ok(Self {
             writer,
@@ -78,66 +80,6 @@ impl SqliteOutbox {
             intake,
         })
     }
-}
-
-async fn insert_batch(pool: &SqlitePool, leads: Vec<NewLead>) -> StorageResult<Vec<Enqueued>> {
-    let mut tx = pool.begin().await?;
-    let mut results = Vec::with_capacity(leads.len());
-    let now = now_ms();
-    for lead in leads {
-        if let Some(key) = &lead.idempotency_key {
-            let existing: Option<String> =
-                sqlx::query_scalar("SELECT id FROM leads WHERE form = ?1 AND idempotency_key = ?2")
-                    .bind(&lead.form)
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(id) = existing {
-                results.push(Enqueued {
-                    id: parse_id(&id)?,
-                    created: false,
-                });
-                continue;
-            }
-        }
-        let existing: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM leads WHERE dedupe_hash = ?1 AND created_at >= ?2 ORDER BY created_at LIMIT 1",
-        )
-        .bind(&lead.dedupe_hash)
-        .bind(lead.dedupe_since_ms)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(id) = existing {
-            results.push(Enqueued {
-                id: parse_id(&id)?,
-                created: false,
-            });
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO leads (id, form, workspace, state, email, member, submission, idempotency_key,
-                dedupe_hash, attempts, next_attempt_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10, ?10)",
-        )
-        .bind(lead.id.to_string())
-        .bind(&lead.form)
-        .bind(&lead.workspace)
-        .bind(lead.state.as_str())
-        .bind(&lead.email)
-        .bind(lead.member.to_string())
-        .bind(lead.submission.to_string())
-        .bind(&lead.idempotency_key)
-        .bind(&lead.dedupe_hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        results.push(Enqueued {
-            id: lead.id,
-            created: true,
-        });
-    }
-    tx.commit().await?;
-    Ok(results)
 }
 
 fn parse_id(id: &str) -> StorageResult<LeadId> {
