@@ -2,6 +2,7 @@
 //! are serialized through it, intake in group-committed batches) and a pool of
 //! readers.
 
+mod checkpoint;
 mod intake;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -15,6 +16,7 @@ use sqlx::{
     Row, SqlitePool,
 };
 
+use self::checkpoint::Checkpointer;
 use super::{
     group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, LeadDetail,
     LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
@@ -32,6 +34,7 @@ pub struct SqliteOutbox {
     writer: SqlitePool,
     reader: SqlitePool,
     intake: Arc<GroupCommitter>,
+    checkpointer: Checkpointer,
 }
 
 const SUMMARY_COLUMNS: &str =
@@ -57,13 +60,17 @@ impl SqliteOutbox {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma(
+                "wal_autocheckpoint",
+                checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
+            ))
             .await
             .with_context(|| format!("failed to open {}", settings.url))?;
         MIGRATOR
             .run(&writer)
             .await
             .context("failed to migrate the SQLite database")?;
+        let checkpointer = Checkpointer::start(options.clone()).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(settings.pool_size.max(1))
             .connect_with(options.read_only(true))
@@ -78,6 +85,7 @@ impl SqliteOutbox {
             writer,
             reader,
             intake,
+            checkpointer,
         })
     }
 }
@@ -387,6 +395,7 @@ impl Outbox for SqliteOutbox {
 
     async fn close(&self) {
         self.intake.close().await;
+        self.checkpointer.close().await;
         self.reader.close().await;
         self.writer.close().await;
     }
