@@ -123,6 +123,11 @@ MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo '+dirty')"
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
+# One synchronous 4 KiB write to the database's disk, the floor of a durable
+# commit (it varies a lot on a shared disk: other builds' writes slow it).
+FSYNC_MS=$(dd if=/dev/zero of="$RUN/fsync.probe" bs=4k count=200 oflag=dsync 2>&1 |
+  awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i - 1) * 1000 / 200 }')
+rm -f "$RUN/fsync.probe"
 
 say "starting the ceiling ($BASELINE_ADDR) and the fake Agencyhandy ($SANDBOX_ADDR)"
 $BIN/bench-baseline "$BASELINE_ADDR" >"$RUN/baseline.log" 2>&1 &
@@ -197,6 +202,9 @@ non2xx_total=$(per_round '$9 + $12' | awk '{ s += $1 } END { print s }')
 lps_m=$(per_round '$13 / ($14 / 1000)' | median)
 calls_m=$(per_round '1000 * $15 / $13' | median)
 lookups_m=$(per_round '1000 * $16 / $13' | median)
+# Calls are whole: N leads in batches of 25 need ⌈N / 25⌉ calls, a hair over
+# 40 per 1000 when N is not a multiple of 25; rounds over that bound:
+calls_over=$(awk -F'\t' '{ limit = int(($13 * 40 + 999) / 1000); if ($15 > limit) n++ } END { print n + 0 }' "$ROWS")
 ready_m=$(col 17 | median)
 idle_m=$(col 18 | median)
 peak_max=$(col 20 | sort -g | tail -n1)
@@ -220,6 +228,7 @@ per round. Do not edit the results by hand: re-run the script.
 | memory | $MEM |
 | kernel | $(uname -sr) |
 | load average at start (1, 5, 15 min) | $LOAD_START |
+| synchronous 4 KiB write (dd oflag=dsync, database disk) | $FSYNC_MS ms |
 | command | \`$COMMAND\` |
 | load tool | $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2), $THREADS threads, $CONNECTIONS connections, ${DURATION} s per run, closed loop |
 
@@ -251,7 +260,7 @@ database).
 | round | leads | drain s | leads/s | create calls | per 1000 leads | lookups | per 1000 leads | ready ms | idle RSS MiB | peak RSS after intake MiB | peak RSS MiB |
 |---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
-  awk -F'\t' '{ printf "| %s | %d | %.2f | %.0f | %d | %.1f | %d | %.2f | %d | %.1f | %.1f | %.1f |\n", $1, $13, $14 / 1000, $13 / ($14 / 1000), $15, 1000 * $15 / $13, $16, 1000 * $16 / $13, $17, $18 / 1024, $19 / 1024, $20 / 1024 }' "$ROWS"
+  awk -F'\t' '{ printf "| %s | %d | %.2f | %.0f | %d | %.2f | %d | %.2f | %d | %.1f | %.1f | %.1f |\n", $1, $13, $14 / 1000, $13 / ($14 / 1000), $15, 1000 * $15 / $13, $16, 1000 * $16 / $13, $17, $18 / 1024, $19 / 1024, $20 / 1024 }' "$ROWS"
   cat <<EOF
 
 ## Medians and targets (2-core machine)
@@ -264,7 +273,7 @@ EOF
 | intake p99 at $CONNECTIONS connections | $(fmt "$b_p99_m" %.2f) ms | ≤ 10 ms | $(verdict "$b_p99_m <= 10") |
 | non-2xx answers (all rounds) | $non2xx_total | 0 | $(verdict "$non2xx_total == 0") |
 | delivery | $(fmt "$lps_m" %.0f) leads/s | | |
-| create calls per 1000 leads | $(fmt "$calls_m" %.1f) | ≤ 40 | $(verdict "$calls_m <= 40") |
+| create calls per 1000 leads | $(fmt "$calls_m" %.2f) | ≤ 40 (calls ≤ ⌈0.04 × leads⌉) | $(verdict "$calls_over == 0") |
 | lookups (companies + roles) per 1000 leads | $(fmt "$lookups_m" %.2f) | ≤ 2 | $(verdict "$lookups_m <= 2") |
 | peak RSS under that load | $(mib "$peak_max") MiB | ≤ 64 MiB | $(verdict "$peak_max <= 65536") |
 | idle RSS | $(mib "$idle_m") MiB | | |
