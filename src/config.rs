@@ -11,6 +11,10 @@ use figment::{
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+mod security;
+
+pub use security::{CaptchaProvider, CaptchaSettings, SignatureEncoding, SignatureScheme};
+
 /// The whole configuration tree.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -56,8 +60,12 @@ pub struct ServerSettings {
     pub max_fields: usize,
     /// Longest accepted field value, in bytes.
     pub max_field_bytes: usize,
-    /// Whole-request timeout, in seconds.
+    /// Whole-request timeout, in seconds (a client trickling its body is cut off: 408).
     pub request_timeout_secs: u64,
+    /// How long a client may take to send a request's headers, in seconds; slower
+    /// connections are closed (slowloris). leadrelay speaks HTTP/1.1; put a proxy
+    /// in front of it for TLS or HTTP/2.
+    pub header_read_timeout_secs: u64,
     /// How long a graceful shutdown may take before it is cut short, in seconds.
     pub shutdown_timeout_secs: u64,
 }
@@ -73,6 +81,7 @@ impl Default for ServerSettings {
             max_fields: 200,
             max_field_bytes: 16_384,
             request_timeout_secs: 15,
+            header_read_timeout_secs: 10,
             shutdown_timeout_secs: 20,
         }
     }
@@ -249,10 +258,35 @@ pub struct FormSettings {
     pub position_in_board: u32,
     /// Name of a honeypot input: filled = spam.
     pub honeypot: Option<String>,
+    /// Also judge the common honeypot names (`_gotcha`, `_honey`, `_honeypot`,
+    /// `honeypot`, `botcheck`, `bot-field`, `website_url_hp`) filled = spam. Off by
+    /// default: a spam verdict holds a lead back, so it is opted into per form.
+    pub honeypot_common: bool,
+    /// A submission sent sooner than this many seconds after the page loaded is
+    /// spam. Judged only when `fill_time_field` holds a number; absent = not judged.
+    pub min_fill_secs: Option<u64>,
+    /// Input the page's script fills for `min_fill_secs`: the milliseconds spent
+    /// on the page (below 10^9; free of clock skew, preferred), or the page-load
+    /// time as Unix seconds or milliseconds (read against the visitor's clock).
+    pub fill_time_field: String,
+    /// CAPTCHA verification (Turnstile, hCaptcha, reCAPTCHA); see [`CaptchaSettings`].
+    pub captcha: Option<CaptchaSettings>,
     /// Bearer token required on `/hooks/{form}`.
     pub token: Option<SecretString>,
     /// Standard Webhooks signing secret (`whsec_...`) required on `/hooks/{form}`.
     pub signing_secret: Option<SecretString>,
+    /// The sender's own signing secret: then a valid `signature_scheme` signature
+    /// is required. A form with a token or a secret requires it on both doors.
+    pub signature_secret: Option<SecretString>,
+    /// `hmac`, `typeform`, `tally`, `wpforms`, `webflow` or `standard-webhooks`;
+    /// default: the preset's scheme (typeform, tally, wpforms, webflow), else `hmac`.
+    pub signature_scheme: Option<SignatureScheme>,
+    /// The header carrying the signature; default the scheme's (`X-Signature` for `hmac`).
+    pub signature_header: Option<String>,
+    /// `auto` (default), `hex` or `base64`: how the signature is written.
+    pub signature_encoding: SignatureEncoding,
+    /// How far a signed timestamp (Webflow's) may be from now, in seconds.
+    pub signature_tolerance_secs: u64,
     /// Workspace the leads go to.
     pub workspace: String,
     /// A known sender's payload shape.
@@ -282,8 +316,17 @@ impl Default for FormSettings {
             status: "New".into(),
             position_in_board: 1,
             honeypot: None,
+            honeypot_common: false,
+            min_fill_secs: None,
+            fill_time_field: "_ts".into(),
+            captcha: None,
             token: None,
             signing_secret: None,
+            signature_secret: None,
+            signature_scheme: None,
+            signature_header: None,
+            signature_encoding: SignatureEncoding::Auto,
+            signature_tolerance_secs: 300,
             workspace: "default".into(),
             preset: None,
             fields: BTreeMap::new(),
@@ -372,6 +415,9 @@ impl Settings {
                 self.server.listen
             )
         })?;
+        if self.server.header_read_timeout_secs == 0 {
+            bail!("config: server.header_read_timeout_secs must be at least 1");
+        }
         if self.server.max_body_bytes < 256 {
             bail!("config: server.max_body_bytes must be at least 256");
         }
@@ -424,6 +470,7 @@ impl Settings {
             for origin in &form.allowed_origins {
                 url::Url::parse(origin).with_context(|| format!("config: forms.{name}.allowed_origins: {origin:?} is not an origin such as https://example.com"))?;
             }
+            security::validate_form(name, form)?;
             if let Some(preset) = &form.preset {
                 if !crate::mapping::PRESETS.contains(&preset.as_str()) {
                     bail!(

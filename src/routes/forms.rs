@@ -114,7 +114,9 @@ async fn accept(
         Door::Hook => {}
     }
     let body = read_body(headers, body, app.settings.server.max_body_bytes).await?;
-    if door == Door::Hook {
+    // A form with a token or secret is a door for senders that prove themselves,
+    // whichever route they post to.
+    if door == Door::Hook || auth::is_required(form) {
         auth::authenticate(form, headers, &body, now_ms() / 1000)
             .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
     }
@@ -128,7 +130,7 @@ async fn accept(
     let submission = intake::parse_body(content_type, body, limits).await?;
     let next = submission.get("_next").map(str::to_owned);
 
-    let verdict = spam::judge(form, &submission);
+    let verdict = spam::judge(form, &submission, meta.ip.as_deref(), now_ms()).await;
     let member = match mapping::map_submission(&submission, &meta, form) {
         Ok(member) => Some(member),
         Err(_) if verdict.is_some() => None,
