@@ -63,8 +63,8 @@ pub struct ServerSettings {
     /// Whole-request timeout, in seconds (a client trickling its body is cut off: 408).
     pub request_timeout_secs: u64,
     /// How long a client may take to send a request's headers, in seconds; slower
-    /// connections are closed (slowloris). leadrelay speaks HTTP/1.1; put a proxy
-    /// in front of it for TLS or HTTP/2.
+    /// connections are closed (slowloris), and so are keep-alive connections idle
+    /// this long. leadrelay speaks HTTP/1.1; put a proxy in front for TLS or HTTP/2.
     pub header_read_timeout_secs: u64,
     /// How long a graceful shutdown may take before it is cut short, in seconds.
     pub shutdown_timeout_secs: u64,
