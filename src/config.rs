@@ -263,6 +263,13 @@ pub struct FormSettings {
     pub constants: BTreeMap<String, serde_json::Value>,
     /// bulk-lead only: ask Agencyhandy to e-mail the lead an invitation.
     pub send_invitation_email: bool,
+    /// Input name (or path) of the consent checkbox; its value, the consent text
+    /// and the time are recorded with the lead (`consent` in the member).
+    pub consent_field: Option<String>,
+    /// Refuse (422) a submission whose `consent_field` is absent or unchecked.
+    pub consent_required: bool,
+    /// The consent wording shown next to the checkbox, recorded as proof.
+    pub consent_text: Option<String>,
 }
 
 impl Default for FormSettings {
@@ -282,6 +289,9 @@ impl Default for FormSettings {
             fields: BTreeMap::new(),
             constants: BTreeMap::new(),
             send_invitation_email: false,
+            consent_field: None,
+            consent_required: false,
+            consent_text: None,
         }
     }
 }

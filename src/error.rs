@@ -28,9 +28,9 @@ pub enum ApiError {
     /// 404: no such form or lead.
     #[error("{0}")]
     NotFound(String),
-    /// 413: the body is larger than `server.max_body_bytes`.
-    #[error("the body is larger than {0} bytes")]
-    TooLarge(usize),
+    /// 413: the body, or a field, or the field count is over its limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// 415: a content type we do not read.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -108,6 +108,9 @@ impl From<IntakeError> for ApiError {
         match error {
             IntakeError::UnsupportedMediaType(_) => Self::UnsupportedMediaType(error.to_string()),
             IntakeError::Malformed(_) => Self::Malformed(error.to_string()),
+            IntakeError::TooManyFields { .. } | IntakeError::FieldTooLong { .. } => {
+                Self::TooLarge(error.to_string())
+            }
         }
     }
 }

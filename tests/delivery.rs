@@ -53,17 +53,20 @@ async fn a_burst_goes_out_in_few_create_calls_and_one_lookup_each() {
         "50 leads took {} create calls",
         stats.create_calls
     );
-    let delivered = app
-        .state
-        .outbox
-        .list(&LeadFilter {
-            state: Some(LeadState::Delivered),
-            limit: Some(100),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(delivered.len(), 50);
+    let delivered = eventually(
+        "50 leads recorded as delivered",
+        Duration::from_secs(10),
+        || async {
+            let filter = LeadFilter {
+                state: Some(LeadState::Delivered),
+                limit: Some(100),
+                ..Default::default()
+            };
+            let delivered = app.state.outbox.list(&filter).await.ok()?;
+            (delivered.len() == 50).then_some(delivered)
+        },
+    )
+    .await;
     assert!(delivered.iter().all(|l| l.member_id.is_some()));
 }
 

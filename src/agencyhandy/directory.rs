@@ -107,7 +107,7 @@ impl Directory {
 }
 
 /// `GET`s a discovery listing and parses it as JSON.
-#[tracing::instrument(skip_all, fields(op))]
+#[tracing::instrument(skip_all, fields(op = op))]
 async fn get_json(
     transport: &Transport,
     op: &'static str,

@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::{
     gate::{Closed, Gate},
-    send::{send_leads, Signal},
+    send::{send_chunk, Signal},
 };
 use crate::{
     agencyhandy::WorkspaceClient,
@@ -176,21 +176,54 @@ impl Worker {
             self.outbox.unclaim(&ids, now_ms() + 3_600_000).await?;
             return Ok(0);
         };
-        let attempted = leads.len();
-        let report = send_leads(&client, leads, &self.settings).await;
+        let batch_size = self.settings.batch_size.max(1);
+        let mut sent = 0;
+        while !leads.is_empty() {
+            let rest = leads.split_off(leads.len().min(batch_size));
+            let chunk = std::mem::replace(&mut leads, rest);
+            let chunk_len = chunk.len();
+            let report = send_chunk(&client, chunk, &self.settings).await;
+            // Recorded per create call, so a crash re-sends at most one call's leads.
+            if !report.outcomes.is_empty() {
+                self.outbox.record(report.outcomes).await?;
+            }
+            sent += chunk_len - report.untouched.len();
+            let mut untouched = report.untouched;
+            let hold_until = self.after_signal(workspace, report.signal.as_ref());
+            if let Some(hold_until) = hold_until {
+                untouched.extend(leads.drain(..).map(|lead| lead.id));
+                self.outbox.unclaim(&untouched, hold_until).await?;
+                break;
+            }
+            if !untouched.is_empty() {
+                self.outbox.unclaim(&untouched, now_ms()).await?;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Updates the workspace's gate after a create call; `Some(due)` when the
+    /// rest of its leads must wait until `due` (unix ms).
+    fn after_signal(&mut self, workspace: &str, signal: Option<&Signal>) -> Option<i64> {
         let pause = Duration::from_secs(self.settings.pause_secs.max(1));
-        let gate = self.gates.get_mut(workspace).expect("gate inserted above");
+        let gate = self
+            .gates
+            .get_mut(workspace)
+            .expect("gate inserted before sending");
         let now = Instant::now();
-        let mut hold_until = now_ms();
-        match &report.signal {
-            Some(Signal::Answered) => {
+        let paused = |value: f64| {
+            metrics::gauge!("leadrelay_workspace_paused", "workspace" => workspace.to_owned())
+                .set(value);
+        };
+        match signal? {
+            Signal::Answered => {
                 if gate.record_success().is_some() {
                     tracing::info!(workspace, "Agencyhandy answers again; delivery resumed");
+                    paused(0.0);
                 }
-                metrics::gauge!("leadrelay_workspace_paused", "workspace" => workspace.to_owned())
-                    .set(0.0);
+                None
             }
-            Some(Signal::KeyRefused(detail)) => {
+            Signal::KeyRefused(detail) => {
                 if gate.pause_for_key(now, pause) {
                     tracing::error!(
                         workspace,
@@ -199,33 +232,25 @@ impl Worker {
                         "Agencyhandy refused the API key: delivery paused (leads are kept; fix the key)"
                     );
                 }
-                metrics::gauge!("leadrelay_workspace_paused", "workspace" => workspace.to_owned())
-                    .set(1.0);
-                hold_until += pause.as_millis() as i64;
+                paused(1.0);
+                Some(now_ms() + pause.as_millis() as i64)
             }
-            Some(Signal::Transient) => {
+            Signal::Transient => {
                 if gate.record_transient(now, self.settings.breaker_threshold, pause) {
                     tracing::warn!(
                         workspace,
                         pause_secs = pause.as_secs(),
                         "Agencyhandy keeps failing: backing off the whole workspace"
                     );
-                    metrics::gauge!("leadrelay_workspace_paused", "workspace" => workspace.to_owned()).set(1.0);
+                    paused(1.0);
                 }
-                if let Some((Closed::BreakerOpen, until)) = gate.closed_until(now) {
-                    hold_until = deadline_ms(until, now);
+                match gate.closed_until(now) {
+                    Some((Closed::BreakerOpen, until)) => Some(deadline_ms(until, now)),
+                    // The next chunk would most likely fail the same way: let it wait a little.
+                    _ => Some(now_ms() + 1000),
                 }
             }
-            None => {}
         }
-        if !report.untouched.is_empty() {
-            self.outbox.unclaim(&report.untouched, hold_until).await?;
-        }
-        let untouched = report.untouched.len();
-        if !report.outcomes.is_empty() {
-            self.outbox.record(report.outcomes).await?;
-        }
-        Ok(attempted - untouched)
     }
 
     async fn purge_old_submissions(&self) {

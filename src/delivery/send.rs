@@ -43,8 +43,10 @@ pub struct SendReport {
 
 const EXCERPT_CHARS: usize = 300;
 
-/// Sends `leads` (one workspace) in chunks; stops early on a refused key or a transient failure.
-pub async fn send_leads(
+/// Sends one chunk (at most `batch_size` leads of one workspace) in one create
+/// call; a rejected chunk is split in halves until the lead(s) at fault are
+/// found. Stops early on a refused key or a transient failure.
+pub async fn send_chunk(
     client: &WorkspaceClient,
     leads: Vec<ClaimedLead>,
     settings: &DeliverySettings,
@@ -64,12 +66,9 @@ pub async fn send_leads(
             )),
         }
     }
-    let batch_size = settings.batch_size.max(1);
     let mut queue: VecDeque<Vec<(ClaimedLead, Member)>> = VecDeque::new();
-    let mut rest = members;
-    while !rest.is_empty() {
-        let tail = rest.split_off(rest.len().min(batch_size));
-        queue.push_back(std::mem::replace(&mut rest, tail));
+    if !members.is_empty() {
+        queue.push_back(members);
     }
     while let Some(chunk) = queue.pop_front() {
         let started_ms = now_ms();

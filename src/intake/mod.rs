@@ -3,10 +3,16 @@
 //! checks made before a submission is accepted: sender auth, spam, rate.
 
 pub mod auth;
+mod fields;
+mod form;
+mod json;
+mod multipart;
 mod parse;
 mod rate_limit;
 pub mod spam;
 mod submission;
+#[cfg(test)]
+mod tests;
 
 pub use parse::{parse_body, BodyFormat, IntakeError, Limits};
 pub use rate_limit::RateLimiter;

@@ -1,4 +1,11 @@
-use super::Submission;
+use bytes::Bytes;
+
+use super::{
+    form::{parse_text_plain, parse_urlencoded},
+    json::parse_json,
+    multipart::parse_multipart,
+    Submission,
+};
 
 /// The body formats accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,8 +16,38 @@ pub enum BodyFormat {
     Multipart,
     /// `application/json` (and `+json` types)
     Json,
-    /// `text/plain` carrying JSON
+    /// `text/plain` carrying JSON (or `name=value` pairs)
     TextPlain,
+}
+
+impl BodyFormat {
+    /// The format named by a `Content-Type` value, or `None` when unsupported.
+    pub fn from_content_type(content_type: &str) -> Option<Self> {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "application/x-www-form-urlencoded" => Some(Self::UrlEncoded),
+            "multipart/form-data" => Some(Self::Multipart),
+            "application/json" => Some(Self::Json),
+            "text/plain" => Some(Self::TextPlain),
+            other if other.starts_with("application/") && other.ends_with("+json") => {
+                Some(Self::Json)
+            }
+            _ => None,
+        }
+    }
+
+    /// A guess from the body itself, for requests without a `Content-Type`.
+    pub fn guess(body: &[u8]) -> Self {
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{' | b'[') => Self::Json,
+            _ => Self::UrlEncoded,
+        }
+    }
 }
 
 /// Limits applied while parsing.
@@ -22,22 +59,81 @@ pub struct Limits {
     pub max_field_bytes: usize,
 }
 
-/// Why a body could not be read.
+/// Why a body could not be read. [`IntakeError::http_status`] gives the reply's status.
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
-    /// 415
+    /// The `Content-Type` is not one we read: 415.
     #[error("unsupported content type {0:?}: send application/x-www-form-urlencoded, multipart/form-data, application/json or text/plain")]
     UnsupportedMediaType(String),
-    /// 400
+    /// The body does not parse as its declared format: 400.
     #[error("malformed body: {0}")]
     Malformed(String),
+    /// More fields than `server.max_fields`: 413.
+    #[error("too many fields: at most {max} are accepted")]
+    TooManyFields {
+        /// The configured limit.
+        max: usize,
+    },
+    /// A field name or value longer than `server.max_field_bytes`: 413.
+    #[error("field {name:?} is too long: at most {max} bytes are accepted")]
+    FieldTooLong {
+        /// The field's name (cut to 64 characters).
+        name: String,
+        /// The configured limit.
+        max: usize,
+    },
 }
 
-/// Parses a body by its `Content-Type`.
+impl IntakeError {
+    /// The HTTP status this error is answered with (400, 413 or 415).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::UnsupportedMediaType(_) => 415,
+            Self::Malformed(_) => 400,
+            Self::TooManyFields { .. } | Self::FieldTooLong { .. } => 413,
+        }
+    }
+
+    /// The machine-readable error code for the JSON reply.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Malformed(_) => "malformed_body",
+            Self::TooManyFields { .. } => "too_many_fields",
+            Self::FieldTooLong { .. } => "field_too_long",
+        }
+    }
+}
+
+/// Parses a body by its `Content-Type` (guessed from the body when absent).
 pub async fn parse_body(
-    _content_type: Option<&str>,
-    _body: bytes::Bytes,
-    _limits: Limits,
+    content_type: Option<&str>,
+    body: Bytes,
+    limits: Limits,
 ) -> Result<Submission, IntakeError> {
-    Err(IntakeError::Malformed("not yet implemented".into()))
+    let format = match content_type.map(str::trim).filter(|ct| !ct.is_empty()) {
+        Some(ct) => BodyFormat::from_content_type(ct)
+            .ok_or_else(|| IntakeError::UnsupportedMediaType(shorten(ct, 100)))?,
+        None => BodyFormat::guess(&body),
+    };
+    match format {
+        BodyFormat::UrlEncoded => parse_urlencoded(&body, limits),
+        BodyFormat::Json => parse_json(&body, limits),
+        BodyFormat::TextPlain => parse_text_plain(&body, limits),
+        BodyFormat::Multipart => {
+            let content_type = content_type.unwrap_or_default();
+            let boundary = multer::parse_boundary(content_type).map_err(|_| {
+                IntakeError::Malformed("multipart/form-data without a boundary".into())
+            })?;
+            parse_multipart(body, boundary, limits).await
+        }
+    }
+}
+
+/// At most `max` characters of `text`, for error messages that must not echo input.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
 }

@@ -1,4 +1,9 @@
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::json::value_text;
 
 /// One submission as received: the fields in their original order (repeated
 /// keys kept), and the JSON document when the body was JSON.
@@ -12,12 +17,85 @@ pub struct Submission {
 }
 
 impl Submission {
-    /// The first value of a field: the literal name first, then as a dotted path.
+    /// The first value of a field: the literal name first, then as a dotted path
+    /// into the JSON body (string values only; see [`Submission::value`] for all).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
+            .or_else(|| self.json_path(name).and_then(Value::as_str))
+    }
+
+    /// Every value of a field, in order (repeated keys of urlencoded and multipart bodies).
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The first value of a field, read the widest way: the literal name, then a
+    /// dotted path into the JSON body (numbers and booleans as text, arrays joined
+    /// with `, `), then a path into a field whose value is itself a JSON document
+    /// (Jotform's `rawRequest.q3_name.first`).
+    pub fn value(&self, name: &str) -> Option<Cow<'_, str>> {
+        if let Some(value) = self.fields.iter().find(|(key, _)| key == name) {
+            return Some(Cow::Borrowed(value.1.as_str()));
+        }
+        if let Some(value) = self.json_path(name) {
+            return text_of(value);
+        }
+        self.embedded_json_path(name)
+    }
+
+    /// The JSON value at a dotted path (`a.b.0.c`) of the body, descending into
+    /// strings that are themselves JSON documents.
+    pub fn json_path(&self, path: &str) -> Option<&Value> {
+        let mut current = self.json.as_ref()?;
+        for segment in path.split('.') {
+            current = match current {
+                Value::Object(map) => map.get(segment)?,
+                Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(current)
+    }
+
+    /// `field.rest.of.path` where `field` (possibly dotted itself) holds a JSON document.
+    fn embedded_json_path(&self, path: &str) -> Option<Cow<'_, str>> {
+        let splits = path.match_indices('.').map(|(at, _)| at);
+        for at in splits {
+            let (field, rest) = (&path[..at], &path[at + 1..]);
+            let Some((_, raw)) = self.fields.iter().find(|(key, _)| key == field) else {
+                continue;
+            };
+            let raw = raw.trim_start();
+            if !(raw.starts_with('{') || raw.starts_with('[')) {
+                continue;
+            }
+            let Ok(document) = serde_json::from_str::<Value>(raw) else {
+                continue;
+            };
+            let inner = Submission {
+                fields: Vec::new(),
+                json: Some(document),
+            };
+            return inner
+                .json_path(rest)
+                .and_then(text_of)
+                .map(|text| Cow::Owned(text.into_owned()));
+        }
+        None
+    }
+}
+
+fn text_of(value: &Value) -> Option<Cow<'_, str>> {
+    match value {
+        Value::Null => None,
+        Value::String(text) => Some(Cow::Borrowed(text.as_str())),
+        other => Some(Cow::Owned(value_text(other))),
     }
 }
 

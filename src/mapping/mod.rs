@@ -1,10 +1,35 @@
 //! Submission + form config → the Agencyhandy member to create. Pure functions.
+//!
+//! Each lead field is taken from, in order: the form's `fields` overrides (input
+//! names or paths, first present wins, a dotted key tried literally first), its
+//! `constants`, the preset's typed values, then the built-in alias table (whole
+//! names before their last segments). Inputs nothing took are appended to
+//! `notes` as `name: value` lines, except form machinery (names starting with
+//! `_`, captcha tokens, `submit`, the honeypot, the consent field); tracking
+//! parameters (`utm_*`, `gclid`, `fbclid` …) go to the member's `utm` object.
 
+mod aliases;
+mod build;
+mod explain;
+mod extras;
+mod field;
+mod input;
 mod member;
-
-pub use member::Member;
+mod names;
+mod presets;
+mod resolve;
+mod template;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
+
+pub use aliases::{match_name, normalize, MatchQuality};
+pub use build::explain;
+pub use explain::{FieldTrace, MappingExplanation};
+pub use field::LeadField;
+pub use member::Member;
+pub use names::split_full_name;
 
 use crate::{
     config::FormSettings,
@@ -37,12 +62,9 @@ pub struct MappingError {
 
 /// Maps a submission to a member, or says exactly why it cannot.
 pub fn map_submission(
-    _submission: &Submission,
-    _meta: &SubmissionMeta,
-    _form: &FormSettings,
+    submission: &Submission,
+    meta: &SubmissionMeta,
+    form: &FormSettings,
 ) -> Result<Member, MappingError> {
-    Err(MappingError {
-        message: "not yet implemented".into(),
-        fields: BTreeMap::new(),
-    })
+    explain(submission, meta, form).result
 }

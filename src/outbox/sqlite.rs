@@ -215,14 +215,23 @@ impl Outbox for SqliteOutbox {
     }
 
     async fn recover_abandoned(&self) -> StorageResult<u64> {
+        let now = now_ms();
+        let mut tx = self.writer.begin().await?;
         let done = sqlx::query(
             "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-                claimed_by = NULL, lease_until = NULL, updated_at = ?1
+                claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?1
              WHERE state = 'delivering'",
         )
-        .bind(now_ms())
-        .execute(&self.writer)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
+        // A pending lead is only ever scheduled later by a paused or capped
+        // workspace of the previous run; this run starts with open gates.
+        sqlx::query("UPDATE leads SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 

@@ -192,17 +192,23 @@ async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
-        return Err(ApiError::TooLarge(limit));
+        return Err(too_large(limit));
     }
     axum::body::to_bytes(body, limit).await.map_err(|error| {
         if std::error::Error::source(&error)
             .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
         {
-            ApiError::TooLarge(limit)
+            too_large(limit)
         } else {
             ApiError::Malformed(format!("the body could not be read: {error}"))
         }
     })
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::TooLarge(format!(
+        "the body is larger than {limit} bytes (server.max_body_bytes)"
+    ))
 }
 
 fn request_meta(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> SubmissionMeta {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::{
     body::Bytes,
     extract::{Path, Request, State},
-    http::{header::RETRY_AFTER, HeaderMap, StatusCode},
+    http::{header::RETRY_AFTER, HeaderMap, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -18,7 +18,34 @@ use super::{
     validate::{validate_members, Flavor},
 };
 
-type Reply = Result<Response, Response>;
+type Reply = Result<Response, Failure>;
+
+/// An Agencyhandy-style error answer: `{"type", "message", "statusCode"}`.
+pub(crate) struct Failure {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+    retry_after: Option<HeaderValue>,
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let body =
+            json!({"type": self.kind, "message": self.message, "statusCode": self.status.as_u16()});
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(value) = self.retry_after {
+            response.headers_mut().insert(RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// What a create call did: the members created (with their new `_id`) and the
+/// `notAddedLeads` entries of those skipped.
+struct Accepted {
+    created: Vec<(String, Value)>,
+    skipped: Vec<Value>,
+}
 
 /// The API routes (authenticated by `x-api-key`) plus `GET /_sandbox/leads`.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -34,14 +61,19 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(api)
         .route("/_sandbox/leads", get(leads))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "NotFoundError", "Route not found") })
+        .fallback(|| async {
+            error(StatusCode::NOT_FOUND, "NotFoundError", "Route not found").into_response()
+        })
         .with_state(shared)
 }
 
-/// An Agencyhandy-style error body.
-fn error(status: StatusCode, kind: &str, message: impl Into<String>) -> Response {
-    let body = json!({"type": kind, "message": message.into(), "statusCode": status.as_u16()});
-    (status, Json(body)).into_response()
+fn error(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Failure {
+    Failure {
+        status,
+        kind,
+        message: message.into(),
+        retry_after: None,
+    }
 }
 
 /// Counts the call, waits the configured latency, checks the key, and counts 4xx answers.
@@ -69,6 +101,7 @@ async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next:
             "PermissionError",
             "Invalid or revoked API key",
         )
+        .into_response()
     } else {
         next.run(request).await
     };
@@ -88,7 +121,7 @@ async fn companies(State(shared): State<Arc<Shared>>) -> Json<Value> {
 }
 
 /// The `companyid` header: required, and a company the key can see.
-fn company_header(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
+fn company_header(shared: &Shared, headers: &HeaderMap) -> Result<String, Failure> {
     let Some(id) = headers.get("companyid").and_then(|v| v.to_str().ok()) else {
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -148,7 +181,8 @@ async fn bulk_client(
         },
         _ => return Err(invalid("the body must be a JSON object with \"members\"")),
     };
-    let (created, skipped) = accept(&shared, &company_id, &members, Flavor::CompanyMembers)?;
+    let Accepted { created, skipped } =
+        accept(&shared, &company_id, &members, Flavor::CompanyMembers)?;
     let created_json: Vec<Value> = created
         .iter()
         .map(|(id, m)| {
@@ -173,7 +207,7 @@ async fn bulk_lead(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     let Ok(Value::Array(members)) = serde_json::from_slice::<Value>(&body) else {
         return Err(invalid("the body must be a JSON array of leads"));
     };
-    let (created, skipped) = accept(&shared, &company_id, &members, Flavor::BulkLead)?;
+    let Accepted { created, skipped } = accept(&shared, &company_id, &members, Flavor::BulkLead)?;
     let added: Vec<Value> = created
         .iter()
         .map(|(id, m)| {
@@ -189,7 +223,7 @@ async fn leads(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(Value::Array(shared.lock().leads.clone()))
 }
 
-fn invalid(message: &str) -> Response {
+fn invalid(message: &str) -> Failure {
     error(StatusCode::BAD_REQUEST, "ValidationError", message)
 }
 
@@ -206,16 +240,14 @@ fn created_status(created: &[(String, Value)]) -> StatusCode {
 }
 
 /// Answers with an injected failure when one is pending.
-fn injected_failure(shared: &Shared) -> Result<(), Response> {
+fn injected_failure(shared: &Shared) -> Result<(), Failure> {
     let Some((status, retry_after)) = shared.lock().take_failure() else {
         return Ok(());
     };
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = error(status, "ServerError", "Sandbox: injected failure");
-    if let Some(value) = retry_after.and_then(|v| v.parse().ok()) {
-        response.headers_mut().insert(RETRY_AFTER, value);
-    }
-    Err(response)
+    let mut failure = error(status, "ServerError", "Sandbox: injected failure");
+    failure.retry_after = retry_after.and_then(|v| HeaderValue::from_str(&v).ok());
+    Err(failure)
 }
 
 /// Validates the members, then creates the new ones and lists the existing
@@ -225,7 +257,7 @@ fn accept(
     company_id: &str,
     members: &[Value],
     flavor: Flavor,
-) -> Result<(Vec<(String, Value)>, Vec<Value>), Response> {
+) -> Result<Accepted, Failure> {
     let mut state = shared.lock();
     let Some(client_role) = state.client_role(company_id).cloned() else {
         return Err(invalid("role not found"));
@@ -246,5 +278,5 @@ fn accept(
         state.leads.push(stored);
         created.push((id, member.clone()));
     }
-    Ok((created, skipped))
+    Ok(Accepted { created, skipped })
 }

@@ -1,0 +1,232 @@
+//! Assembles the member from resolved fields, and explains how.
+
+use std::{borrow::Cow, collections::BTreeMap};
+
+use serde_json::{Map, Value};
+
+use super::{
+    explain::{FieldTrace, MappingExplanation},
+    extras,
+    field::LeadField,
+    names::{split_full_name, truncate},
+    presets,
+    resolve::{Origin, Pick, Resolver},
+    template, MappingError, Member,
+};
+use crate::{
+    config::FormSettings,
+    domain::Email,
+    intake::{Submission, SubmissionMeta},
+};
+
+/// Fields copied into the member's `extra` as strings, in this order.
+const EXTRA_FIELDS: [LeadField; 9] = [
+    LeadField::ContactNo,
+    LeadField::CompanyName,
+    LeadField::Website,
+    LeadField::Address,
+    LeadField::City,
+    LeadField::State,
+    LeadField::ZipCode,
+    LeadField::Country,
+    LeadField::LeadValue,
+];
+
+/// Maps a submission and records how each lead field was found.
+pub fn explain(
+    submission: &Submission,
+    meta: &SubmissionMeta,
+    form: &FormSettings,
+) -> MappingExplanation {
+    let prepared = presets::prepare(form.preset.as_deref(), submission);
+    let mut resolver = Resolver::new(submission, form, prepared);
+    let mut traces = Vec::new();
+    let mut problems = BTreeMap::new();
+    let mut extra = Map::new();
+    if let Some(honeypot) = &form.honeypot {
+        resolver.consume(honeypot);
+    }
+    match extras::consent(&mut resolver, form, meta) {
+        Ok(Some(record)) => {
+            extra.insert("consent".into(), record);
+        }
+        Ok(None) => {}
+        Err(problem) => {
+            problems.insert("consent".to_owned(), problem);
+        }
+    }
+
+    let email = match traced(&mut resolver, &mut traces, LeadField::Email) {
+        None => {
+            let tried = resolver.tried(LeadField::Email).join(", ");
+            problems.insert("email".to_owned(), format!("missing: tried {tried}, …"));
+            None
+        }
+        Some(pick) => match Email::parse(&pick.value) {
+            Ok(email) => Some(email),
+            Err(error) => {
+                problems.insert("email".to_owned(), error.to_string());
+                None
+            }
+        },
+    };
+    let mut first =
+        traced(&mut resolver, &mut traces, LeadField::FirstName).map(|p| p.value.into_owned());
+    let mut last =
+        traced(&mut resolver, &mut traces, LeadField::LastName).map(|p| p.value.into_owned());
+    if first.is_none() || last.is_none() {
+        if let Some(full) = traced(&mut resolver, &mut traces, LeadField::FullName) {
+            let (split_first, split_last) = split_full_name(&full.value);
+            if first.is_none() && last.is_none() {
+                (first, last) = (Some(split_first), Some(split_last));
+            } else if first.is_none() {
+                first = Some(split_first).filter(|f| !f.is_empty());
+            } else {
+                last = Some(split_last).filter(|l| !l.is_empty());
+            }
+        }
+    }
+    let mut strings: BTreeMap<LeadField, String> = BTreeMap::new();
+    for field in EXTRA_FIELDS.into_iter().chain([LeadField::Notes]) {
+        if let Some(pick) = traced(&mut resolver, &mut traces, field) {
+            strings.insert(field, truncate(&pick.value, field.max_chars()));
+        }
+    }
+    let status = traced(&mut resolver, &mut traces, LeadField::Status);
+    let source = traced(&mut resolver, &mut traces, LeadField::Source);
+
+    let tracking = resolver.tracking();
+    extras::add_configured(&mut resolver, form, &mut extra);
+    let status = status.map_or_else(|| form.status.clone(), |p| p.value.into_owned());
+    let source = match source {
+        Some(pick) => pick.value.into_owned(),
+        None => render_source(&mut resolver, form, meta, &tracking),
+    };
+    record_default(&mut traces, "status", &status);
+    record_default(&mut traces, "source", &source);
+
+    let leftovers = resolver.leftovers();
+    let into_notes = leftovers
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    let notes = compose_notes(strings.remove(&LeadField::Notes), &leftovers);
+    let contact_no = strings.remove(&LeadField::ContactNo);
+    for (field, value) in strings {
+        extra.insert(field.key().to_owned(), Value::String(value));
+    }
+    if let Some(notes) = notes {
+        extra.insert("notes".into(), Value::String(notes));
+    }
+    if !tracking.is_empty() {
+        let utm = tracking
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        extra.insert("utm".into(), Value::Object(utm));
+    }
+
+    let result = match email {
+        Some(email) if problems.is_empty() => {
+            let (position_in_board, send_invitation_email) = extras::board_settings(form);
+            Ok(Member {
+                first_name: truncate(
+                    first.as_deref().unwrap_or_default(),
+                    LeadField::FirstName.max_chars(),
+                ),
+                last_name: truncate(
+                    last.as_deref().unwrap_or_default(),
+                    LeadField::LastName.max_chars(),
+                ),
+                email,
+                contact_no,
+                status: truncate(&status, LeadField::Status.max_chars()),
+                source: truncate(&source, LeadField::Source.max_chars()),
+                position_in_board,
+                send_invitation_email,
+                extra,
+            })
+        }
+        _ => Err(failure(problems)),
+    };
+    MappingExplanation {
+        preset: form.preset.clone(),
+        fields: traces,
+        into_notes,
+        result,
+    }
+}
+
+/// Picks a field and records how.
+fn traced<'a>(
+    resolver: &mut Resolver<'a>,
+    traces: &mut Vec<FieldTrace>,
+    field: LeadField,
+) -> Option<Pick<'a>> {
+    let pick = resolver.pick(field);
+    let found = pick.as_ref().map(|p| (p.value.as_ref(), &p.origin));
+    traces.push(FieldTrace::new(field.key(), found, resolver.tried(field)));
+    pick
+}
+
+fn failure(fields: BTreeMap<String, String>) -> MappingError {
+    let message = if fields.contains_key("email") {
+        "no valid e-mail address in the submission"
+    } else {
+        "the submission lacks a required field"
+    };
+    MappingError {
+        message: message.to_owned(),
+        fields,
+    }
+}
+
+fn render_source(
+    resolver: &mut Resolver<'_>,
+    form: &FormSettings,
+    meta: &SubmissionMeta,
+    tracking: &BTreeMap<String, String>,
+) -> String {
+    let rendered = template::render(&form.source, meta, |name| {
+        let tracked = name
+            .strip_prefix("utm_")
+            .and_then(|key| tracking.get(key))
+            .or_else(|| tracking.get(name));
+        match tracked {
+            Some(value) => Some(value.clone()),
+            None => resolver.peek(name).map(Cow::into_owned),
+        }
+    });
+    if rendered.is_empty() {
+        "website".to_owned()
+    } else {
+        rendered
+    }
+}
+
+fn record_default(traces: &mut [FieldTrace], key: &str, value: &str) {
+    if let Some(trace) = traces
+        .iter_mut()
+        .find(|t| t.field == key && t.value.is_none())
+    {
+        let origin = Origin::FormDefault;
+        *trace = FieldTrace::new(trace.field, Some((value, &origin)), &[]);
+    }
+}
+
+/// The message, then a blank line, then one `name: value` line per unmapped input.
+fn compose_notes(message: Option<String>, leftovers: &[(&str, &str)]) -> Option<String> {
+    let mut notes = message.unwrap_or_default();
+    for (index, (name, value)) in leftovers.iter().enumerate() {
+        if index == 0 && !notes.is_empty() {
+            notes.push_str("\n\n");
+        } else if index > 0 {
+            notes.push('\n');
+        }
+        notes.push_str(name);
+        notes.push_str(": ");
+        notes.push_str(value);
+    }
+    let notes = truncate(&notes, LeadField::Notes.max_chars());
+    (!notes.is_empty()).then_some(notes)
+}

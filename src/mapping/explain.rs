@@ -1,0 +1,97 @@
+//! What `leadrelay map` prints: which input fed which lead field, and on
+//! failure which names were tried.
+
+use std::fmt;
+
+use super::{resolve::Origin, MappingError, Member};
+
+/// How one lead field was filled, or what was tried for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldTrace {
+    /// The member key (`email`, `firstName`, `name` for the whole name …).
+    pub field: &'static str,
+    /// The value taken, when one was found.
+    pub value: Option<String>,
+    /// Where it came from (`input "your-email"`, `override "contact.email"` …).
+    pub from: Option<String>,
+    /// Names and paths tried, in order.
+    pub tried: Vec<String>,
+}
+
+/// The whole story of one mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingExplanation {
+    /// The preset the form uses, if any.
+    pub preset: Option<String>,
+    /// One entry per lead field that was looked for.
+    pub fields: Vec<FieldTrace>,
+    /// Inputs appended to the notes as `name: value` lines.
+    pub into_notes: Vec<String>,
+    /// The member, or why none can be made.
+    pub result: Result<Member, MappingError>,
+}
+
+impl FieldTrace {
+    pub(crate) fn new(
+        field: &'static str,
+        found: Option<(&str, &Origin<'_>)>,
+        tried: &[&str],
+    ) -> Self {
+        Self {
+            field,
+            value: found.map(|(value, _)| value.to_owned()),
+            from: found.map(|(_, origin)| describe(origin)),
+            tried: tried.iter().map(|name| (*name).to_owned()).collect(),
+        }
+    }
+}
+
+fn describe(origin: &Origin<'_>) -> String {
+    match origin {
+        Origin::Override(name) => format!("fields override {name:?}"),
+        Origin::Constant(key) => format!("constant {key:?}"),
+        Origin::Preset(label) => format!("preset: {label}"),
+        Origin::Alias(name) => format!("input {name:?}"),
+        Origin::FormDefault => "form settings".to_owned(),
+    }
+}
+
+impl fmt::Display for MappingExplanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.preset {
+            Some(preset) => writeln!(f, "preset: {preset}")?,
+            None => writeln!(f, "preset: none (alias table)")?,
+        }
+        for trace in &self.fields {
+            match (&trace.value, &trace.from) {
+                (Some(value), Some(from)) => {
+                    let shown: String = value.chars().take(60).collect();
+                    writeln!(f, "  {:<12} = {shown:?}  <- {from}", trace.field)?;
+                }
+                _ if trace.tried.is_empty() => writeln!(f, "  {:<12}   (not found)", trace.field)?,
+                _ => writeln!(
+                    f,
+                    "  {:<12}   (not found; tried {})",
+                    trace.field,
+                    trace.tried.join(", ")
+                )?,
+            }
+        }
+        if !self.into_notes.is_empty() {
+            writeln!(f, "  into notes: {}", self.into_notes.join(", "))?;
+        }
+        match &self.result {
+            Ok(member) => {
+                let json = serde_json::to_string_pretty(member).map_err(|_| fmt::Error)?;
+                writeln!(f, "member:\n{json}")
+            }
+            Err(error) => {
+                writeln!(f, "no lead can be made: {}", error.message)?;
+                for (field, problem) in &error.fields {
+                    writeln!(f, "  {field}: {problem}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}

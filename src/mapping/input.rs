@@ -1,0 +1,136 @@
+//! The inputs mapping works on: a submission's fields, or what a preset read
+//! out of its sender's payload shape.
+
+use std::borrow::Cow;
+
+use super::{
+    aliases::{match_name, normalize, MatchQuality},
+    field::LeadField,
+};
+use crate::intake::Submission;
+
+/// One named value the alias table and the notes can use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input<'a> {
+    /// The name shown in notes and explanations (a label when the sender has one).
+    pub name: Cow<'a, str>,
+    /// A second name to match by (a sender's field key, ref or ID).
+    pub alt: Option<Cow<'a, str>>,
+    /// The value, as sent.
+    pub value: Cow<'a, str>,
+    /// The lead field its name matched in the alias table, computed once.
+    pub alias: Option<(LeadField, MatchQuality)>,
+}
+
+impl<'a> Input<'a> {
+    /// An input matched against the alias table by `name`, then by `alt`.
+    pub fn new(
+        name: impl Into<Cow<'a, str>>,
+        alt: Option<Cow<'a, str>>,
+        value: impl Into<Cow<'a, str>>,
+    ) -> Self {
+        let name = name.into();
+        let alias = match_name(&name).or_else(|| alt.as_deref().and_then(match_name));
+        Self {
+            name,
+            alt,
+            value: value.into(),
+            alias,
+        }
+    }
+
+    /// Whether the input is called `name` (literally, or its alternative name).
+    pub fn is_named(&self, name: &str) -> bool {
+        self.name == name || self.alt.as_deref() == Some(name)
+    }
+}
+
+/// A value a preset knows the meaning of (by the sender's field type or position).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Direct<'a> {
+    /// The lead field it fills.
+    pub field: LeadField,
+    /// The value.
+    pub value: Cow<'a, str>,
+    /// Where it was read, for explanations (and notes, when it is not used).
+    pub label: Cow<'a, str>,
+}
+
+/// A submission as mapping sees it: typed values from a preset, and named inputs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prepared<'a> {
+    /// Values a preset assigned to a lead field.
+    pub direct: Vec<Direct<'a>>,
+    /// Named values for overrides, the alias table and the notes.
+    pub inputs: Vec<Input<'a>>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Every field of the submission as an input (no preset).
+    pub fn from_fields(submission: &'a Submission) -> Self {
+        Self {
+            direct: Vec::new(),
+            inputs: submission
+                .fields
+                .iter()
+                .map(|(name, value)| Input::new(name.as_str(), None, value.as_str()))
+                .collect(),
+        }
+    }
+
+    /// Adds a typed value.
+    pub fn direct(
+        &mut self,
+        field: LeadField,
+        value: impl Into<Cow<'a, str>>,
+        label: impl Into<Cow<'a, str>>,
+    ) {
+        self.direct.push(Direct {
+            field,
+            value: value.into(),
+            label: label.into(),
+        });
+    }
+
+    /// Adds a named input.
+    pub fn input(
+        &mut self,
+        name: impl Into<Cow<'a, str>>,
+        alt: Option<Cow<'a, str>>,
+        value: impl Into<Cow<'a, str>>,
+    ) {
+        self.inputs.push(Input::new(name, alt, value));
+    }
+}
+
+/// Inputs that are never lead data nor notes: form machinery, bot traps and
+/// captcha tokens (`_next`, `_gotcha`, `_wpcf7…`, `g-recaptcha-response` …).
+pub fn is_machinery(name: &str) -> bool {
+    if name.starts_with('_') {
+        return true;
+    }
+    let normalized = normalize(name);
+    normalized.contains("captcha")
+        || normalized.contains("turnstile")
+        || normalized.contains("nonce")
+        || matches!(
+            normalized.as_str(),
+            "submit" | "action" | "gotcha" | "honeypot" | "formid" | "frccaptchasolution"
+        )
+}
+
+/// The attribution key of a tracking parameter (`utm_source` → `source`, `gclid` → `gclid`).
+pub fn tracking_key(name: &str) -> Option<String> {
+    let lower = name.trim().to_ascii_lowercase();
+    if let Some(rest) = lower
+        .strip_prefix("utm_")
+        .or_else(|| lower.strip_prefix("utm-"))
+    {
+        return (!rest.is_empty()).then(|| rest.to_owned());
+    }
+    matches!(
+        lower.as_str(),
+        "gclid" | "fbclid" | "msclkid" | "ttclid" | "li_fat_id"
+    )
+    .then_some(lower)
+}

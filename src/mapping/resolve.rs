@@ -1,0 +1,248 @@
+//! Picks each lead field's value: per-form overrides, then constants, then the
+//! preset's typed values, then the alias table (whole names before segments).
+
+use std::{borrow::Cow, collections::BTreeMap};
+
+use super::{
+    aliases::{examples, normalize, MatchQuality},
+    field::LeadField,
+    input::{is_machinery, tracking_key, Prepared},
+};
+use crate::{config::FormSettings, intake::Submission};
+
+/// Where a lead field's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin<'a> {
+    /// A per-form `fields` entry: the input name or path that was present.
+    Override(&'a str),
+    /// A per-form `constants` entry (its key).
+    Constant(&'a str),
+    /// A preset read it by the sender's field type or position.
+    Preset(Cow<'a, str>),
+    /// The alias table matched this input name.
+    Alias(Cow<'a, str>),
+    /// The form's settings (`status`, `source` template).
+    FormDefault,
+}
+
+/// A chosen value and its origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pick<'a> {
+    /// The value, trimmed, never empty.
+    pub value: Cow<'a, str>,
+    /// Where it came from.
+    pub origin: Origin<'a>,
+}
+
+/// Resolution state: which inputs are used, and which names each field tried.
+pub struct Resolver<'a> {
+    submission: &'a Submission,
+    form: &'a FormSettings,
+    prepared: Prepared<'a>,
+    used_inputs: Vec<bool>,
+    used_direct: Vec<bool>,
+    tried: BTreeMap<LeadField, Vec<&'a str>>,
+}
+
+impl<'a> Resolver<'a> {
+    /// Starts resolving a prepared submission for a form.
+    pub fn new(submission: &'a Submission, form: &'a FormSettings, prepared: Prepared<'a>) -> Self {
+        Self {
+            submission,
+            form,
+            used_inputs: vec![false; prepared.inputs.len()],
+            used_direct: vec![false; prepared.direct.len()],
+            prepared,
+            tried: BTreeMap::new(),
+        }
+    }
+
+    /// The value of a lead field, taking (marking used) the input it came from.
+    pub fn pick(&mut self, field: LeadField) -> Option<Pick<'a>> {
+        let form = self.form;
+        for (key, sources) in &form.fields {
+            if LeadField::from_config_key(key) != Some(field) {
+                continue;
+            }
+            for name in sources.names() {
+                self.tried.entry(field).or_default().push(name.as_str());
+                if let Some(value) = self.lookup(name) {
+                    return Some(Pick {
+                        value,
+                        origin: Origin::Override(name),
+                    });
+                }
+            }
+        }
+        for (key, value) in &form.constants {
+            if LeadField::from_config_key(key) == Some(field) {
+                if let Some(value) = non_empty(Cow::Owned(constant_text(value))) {
+                    return Some(Pick {
+                        value,
+                        origin: Origin::Constant(key),
+                    });
+                }
+            }
+        }
+        if !field.from_inputs() {
+            return None;
+        }
+        self.tried.entry(field).or_default().extend(examples(field));
+        if let Some(pick) = self.pick_direct(field) {
+            return Some(pick);
+        }
+        self.pick_alias(field, MatchQuality::Whole)
+            .or_else(|| self.pick_alias(field, MatchQuality::Segment))
+    }
+
+    fn pick_direct(&mut self, field: LeadField) -> Option<Pick<'a>> {
+        for (index, direct) in self.prepared.direct.iter().enumerate() {
+            if self.used_direct[index] || direct.field != field {
+                continue;
+            }
+            if let Some(value) = non_empty(direct.value.clone()) {
+                self.used_direct[index] = true;
+                return Some(Pick {
+                    value,
+                    origin: Origin::Preset(direct.label.clone()),
+                });
+            }
+        }
+        None
+    }
+
+    fn pick_alias(&mut self, field: LeadField, quality: MatchQuality) -> Option<Pick<'a>> {
+        for (index, input) in self.prepared.inputs.iter().enumerate() {
+            if self.used_inputs[index] || input.alias != Some((field, quality)) {
+                continue;
+            }
+            if let Some(value) = non_empty(input.value.clone()) {
+                self.used_inputs[index] = true;
+                return Some(Pick {
+                    value,
+                    origin: Origin::Alias(input.name.clone()),
+                });
+            }
+        }
+        None
+    }
+
+    /// A configured input name or path: the submission (literal, then path, then
+    /// a path into a JSON-valued field), else a preset input by name or label.
+    pub fn lookup(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        if let Some(value) = self.submission.value(name).and_then(non_empty) {
+            self.mark_used(|input_name| input_name == name);
+            return Some(value);
+        }
+        let normalized = normalize(name);
+        let found = self
+            .prepared
+            .inputs
+            .iter()
+            .enumerate()
+            .find(|(index, input)| {
+                !self.used_inputs[*index]
+                    && !input.value.trim().is_empty()
+                    && (input.is_named(name) || normalize(&input.name) == normalized)
+            });
+        let (index, input) = found?;
+        let value = non_empty(input.value.clone());
+        self.used_inputs[index] = true;
+        value
+    }
+
+    /// Like [`Resolver::lookup`], without taking the input (for templates).
+    pub fn peek(&self, name: &str) -> Option<Cow<'a, str>> {
+        if let Some(value) = self.submission.value(name).and_then(non_empty) {
+            return Some(value);
+        }
+        self.prepared
+            .inputs
+            .iter()
+            .find(|input| input.is_named(name))
+            .and_then(|input| non_empty(input.value.clone()))
+    }
+
+    fn mark_used(&mut self, matches: impl Fn(&str) -> bool) {
+        for (index, input) in self.prepared.inputs.iter().enumerate() {
+            if matches(&input.name) || input.alt.as_deref().is_some_and(&matches) {
+                self.used_inputs[index] = true;
+            }
+        }
+    }
+
+    /// Marks the inputs called `name` used (the consent field, the honeypot).
+    pub fn consume(&mut self, name: &str) {
+        self.mark_used(|input_name| input_name == name);
+    }
+
+    /// The names tried for a field, in order.
+    pub fn tried(&self, field: LeadField) -> &[&'a str] {
+        self.tried.get(&field).map_or(&[], Vec::as_slice)
+    }
+
+    /// Tracking parameters (`utm_source` → `source`), first value of each.
+    pub fn tracking(&mut self) -> BTreeMap<String, String> {
+        let mut tracking = BTreeMap::new();
+        for (index, input) in self.prepared.inputs.iter().enumerate() {
+            let Some(key) = tracking_key(&input.name) else {
+                continue;
+            };
+            self.used_inputs[index] = true;
+            let value = input.value.trim();
+            if !value.is_empty() {
+                tracking.entry(key).or_insert_with(|| value.to_owned());
+            }
+        }
+        tracking
+    }
+
+    /// Unused, non-empty inputs and typed values, for the notes: `(name, value)`.
+    pub fn leftovers(&self) -> Vec<(&str, &str)> {
+        let honeypot = self.form.honeypot.as_deref();
+        let inputs = self
+            .prepared
+            .inputs
+            .iter()
+            .zip(&self.used_inputs)
+            .filter(|(input, used)| {
+                !**used && !is_machinery(&input.name) && Some(input.name.as_ref()) != honeypot
+            })
+            .map(|(input, _)| (input.name.as_ref(), input.value.trim()));
+        let direct = self
+            .prepared
+            .direct
+            .iter()
+            .zip(&self.used_direct)
+            .filter(|(_, used)| !**used)
+            .map(|(direct, _)| (direct.label.as_ref(), direct.value.trim()));
+        inputs
+            .chain(direct)
+            .filter(|(_, value)| !value.is_empty())
+            .collect()
+    }
+}
+
+/// The value trimmed, or `None` when nothing is left.
+pub fn non_empty(value: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if trimmed.len() == value.len() {
+        return Some(value);
+    }
+    Some(match value {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+    })
+}
+
+/// A constant as text: strings as they are, other JSON values as written.
+pub fn constant_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
