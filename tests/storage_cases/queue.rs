@@ -202,11 +202,21 @@ pub async fn next_due_at_reports_the_earliest_due_time(store: &TestStore) {
 }
 
 pub async fn recover_abandoned_follows_the_backend_policy(store: &TestStore) {
-    let ids = enqueue_all(&*store.outbox, leads(2)).await;
+    let ids = enqueue_all(&*store.outbox, leads(3)).await;
     store.outbox.claim_due("crashed", 10, LEASE).await.unwrap();
+    store
+        .outbox
+        .unclaim(&[ids[2]], now_ms() + 3_600_000)
+        .await
+        .unwrap();
 
     let recovered = store.outbox.recover_abandoned().await.unwrap();
 
+    let postponed = store.outbox.get(ids[2]).await.unwrap().unwrap().summary;
+    assert!(
+        postponed.next_attempt_at_ms <= now_ms(),
+        "a lead a gate postponed is due again after a restart"
+    );
     if store.settings.url.starts_with("sqlite:") {
         assert_eq!(
             recovered, 2,
