@@ -59,7 +59,7 @@ pub struct Limits {
     pub max_field_bytes: usize,
 }
 
-/// Why a body could not be read. [`IntakeError::http_status`] gives the reply's status.
+/// Why a body could not be read (the status each is answered with is on its variant).
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
     /// The `Content-Type` is not one we read: 415.
@@ -82,27 +82,6 @@ pub enum IntakeError {
         /// The configured limit.
         max: usize,
     },
-}
-
-impl IntakeError {
-    /// The HTTP status this error is answered with (400, 413 or 415).
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::UnsupportedMediaType(_) => 415,
-            Self::Malformed(_) => 400,
-            Self::TooManyFields { .. } | Self::FieldTooLong { .. } => 413,
-        }
-    }
-
-    /// The machine-readable error code for the JSON reply.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::Malformed(_) => "malformed_body",
-            Self::TooManyFields { .. } => "too_many_fields",
-            Self::FieldTooLong { .. } => "field_too_long",
-        }
-    }
 }
 
 /// Parses a body by its `Content-Type` (guessed from the body when absent).

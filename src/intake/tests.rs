@@ -67,7 +67,6 @@ fn multipart_keeps_text_parts_and_ignores_files() {
 fn multipart_without_boundary_is_malformed() {
     let err = parse(Some("multipart/form-data"), "x").unwrap_err();
     assert!(matches!(err, IntakeError::Malformed(_)), "{err}");
-    assert_eq!(err.http_status(), 400);
 }
 
 #[test]
@@ -159,7 +158,6 @@ fn missing_content_type_is_guessed() {
 fn other_content_types_are_unsupported() {
     let err = parse(Some("application/xml"), "<a/>").unwrap_err();
     assert!(matches!(err, IntakeError::UnsupportedMediaType(_)));
-    assert_eq!(err.http_status(), 415);
     assert_eq!(
         BodyFormat::from_content_type("Application/JSON; charset=utf-8"),
         Some(BodyFormat::Json)
@@ -193,7 +191,6 @@ fn limits_are_enforced() {
     )
     .unwrap_err();
     assert!(matches!(err, IntakeError::TooManyFields { max: 2 }));
-    assert_eq!(err.http_status(), 413);
     let err = parse_with(None, br#"{"message": "far too long"}"#.to_vec(), limits).unwrap_err();
     assert!(matches!(err, IntakeError::FieldTooLong { ref name, max: 8 } if name == "message"));
 }

@@ -74,8 +74,10 @@ pub fn explain(
         traced(&mut resolver, &mut traces, LeadField::FirstName).map(|p| p.value.into_owned());
     let mut last =
         traced(&mut resolver, &mut traces, LeadField::LastName).map(|p| p.value.into_owned());
+    // Always taken, so a whole name next to its parts does not land in the notes.
+    let full_name = traced(&mut resolver, &mut traces, LeadField::FullName);
     if first.is_none() || last.is_none() {
-        if let Some(full) = traced(&mut resolver, &mut traces, LeadField::FullName) {
+        if let Some(full) = full_name {
             let (split_first, split_last) = split_full_name(&full.value);
             if first.is_none() && last.is_none() {
                 (first, last) = (Some(split_first), Some(split_last));

@@ -16,7 +16,7 @@ use crate::{
     config::FormSettings,
     domain::{LeadId, LeadState},
     error::ApiError,
-    intake::{self, auth, spam, BodyFormat, Limits, Submission, SubmissionMeta},
+    intake::{self, auth, spam, Limits, Submission, SubmissionMeta},
     mapping,
     outbox::{now_ms, NewLead},
     startup::AppState,
@@ -279,18 +279,5 @@ fn outcome_label(error: &ApiError) -> &'static str {
         ApiError::RateLimited(_) => "rate_limited",
         ApiError::Unavailable(_) | ApiError::Internal(_) => "error",
         _ => "malformed",
-    }
-}
-
-/// Which body format a content type names (used for reply decisions).
-pub fn body_format(headers: &HeaderMap) -> Option<BodyFormat> {
-    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let essence = content_type.split(';').next()?.trim().to_ascii_lowercase();
-    match essence.as_str() {
-        "application/x-www-form-urlencoded" => Some(BodyFormat::UrlEncoded),
-        "multipart/form-data" => Some(BodyFormat::Multipart),
-        "text/plain" => Some(BodyFormat::TextPlain),
-        e if e == "application/json" || e.ends_with("+json") => Some(BodyFormat::Json),
-        _ => None,
     }
 }

@@ -8,13 +8,16 @@ use axum::{
 };
 use url::Url;
 
-use super::forms::{body_format, Door};
+use super::forms::Door;
 use crate::{config::FormSettings, domain::LeadId, error::ApiError, intake::BodyFormat};
 
 /// A plain HTML form post whose sender does not ask for JSON.
 pub fn is_browser_post(headers: &HeaderMap) -> bool {
     let form_encoded = matches!(
-        body_format(headers),
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(BodyFormat::from_content_type),
         Some(BodyFormat::UrlEncoded | BodyFormat::Multipart)
     );
     let wants_json = headers

@@ -77,8 +77,8 @@ pub fn wpforms(submission: &Submission) -> Prepared<'_> {
 
 /// Gravity Forms (Webhooks add-on, "all fields"): the entry object keyed by
 /// field ID. A field with `.3`/`.6` parts (and no `.1`/`.5`) is a Name (first,
-/// last); with `.1`…`.6` parts an Address (street, line 2, city, state, zip,
-/// country). Plain IDs are read by their content: the first e-mail address,
+/// last); with `.1`…`.6` parts (and no `.7`) an Address (street, line 2, city,
+/// state, zip, country); other parts are checkbox choices. Plain IDs are read by their content: the first e-mail address,
 /// the first phone number, the longest text as the message. Keys that are not
 /// IDs (labels, when the webhook maps them) go through the alias table.
 pub fn gravity_forms(submission: &Submission) -> Prepared<'_> {
@@ -133,10 +133,13 @@ fn sub_input<'a>(
             .iter()
             .any(|(k, _)| k == &format!("{id}.{p}"))
     };
-    let is_address = has("1") || has("5");
+    // Checkbox choices are numbered `.1`, `.2` … too: an address has its six
+    // parts and no seventh; a name has no street (`.1`) nor zip (`.5`).
+    let is_address = ["1", "3", "5", "6"].into_iter().all(&has) && !has("7");
+    let is_name = !has("1") && !has("5");
     let field = match (is_address, part) {
-        (false, "3") => Some(LeadField::FirstName),
-        (false, "6") => Some(LeadField::LastName),
+        (false, "3") if is_name => Some(LeadField::FirstName),
+        (false, "6") if is_name => Some(LeadField::LastName),
         (false, _) => None,
         (true, "1") => Some(LeadField::Address),
         (true, "3") => Some(LeadField::City),
