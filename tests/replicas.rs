@@ -4,7 +4,6 @@
 //! Needs `LEADRELAY_TEST_POSTGRES_URL`.
 
 mod common;
-#[allow(dead_code)]
 mod storage_support;
 
 use std::{collections::HashSet, path::Path, time::Duration};
