@@ -90,13 +90,21 @@ async fn sigkill_under_load_loses_no_acknowledged_lead() {
     )
     .await;
     assert!(acked.is_subset(&delivered));
+    eventually(
+        "every acknowledged lead recorded as sent",
+        Duration::from_secs(30),
+        || async {
+            let recorded = count_leads(&config, "delivered") + count_leads(&config, "duplicate");
+            (recorded >= acked.len()).then_some(())
+        },
+    )
+    .await;
     // Every e-mail is unique, so a lead Agencyhandy reports as existing was sent twice.
     let sent_twice = count_leads(&config, "duplicate");
     assert!(
         sent_twice <= 10,
         "{sent_twice} leads were sent twice: more than one batch"
     );
-    assert!(count_leads(&config, "delivered") + sent_twice >= acked.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
