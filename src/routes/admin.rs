@@ -146,9 +146,7 @@ async fn release_lead(
 
 async fn not_changed(app: &AppState, id: LeadId, why: &str) -> ApiError {
     match app.outbox.get(id).await {
-        Ok(Some(lead)) => {
-            ApiError::Malformed(format!("lead {id} is {}: {why}", lead.summary.state))
-        }
+        Ok(Some(lead)) => ApiError::Conflict(format!("lead {id} is {}: {why}", lead.summary.state)),
         Ok(None) => ApiError::NotFound(format!("no lead {id}")),
         Err(error) => error.into(),
     }
