@@ -154,6 +154,7 @@ impl Application {
             worker,
         } = self;
         let worker_task: Option<JoinHandle<()>> = worker.map(|worker| tokio::spawn(worker.run()));
+        tokio::spawn(telemetry::run_metrics_upkeep(shutdown.clone()));
         let drain_after = shutdown.clone();
         let draining_state = state.clone();
         let server = axum::serve(
