@@ -2,6 +2,8 @@
 //! database, talking to the in-process sandbox Agencyhandy.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::{future::Future, sync::Arc, time::Duration};
 
 use leadrelay::{
