@@ -51,17 +51,25 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// The body of every error reply: `{"error": {"code", "message", "fields"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": {"code": "invalid_lead", "message": "no valid e-mail address", "fields": {"email": "is not an e-mail address"}}}))]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
+/// One error: a stable machine-readable code, a sentence, and per-field problems.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `body_too_large`,
+    /// `unsupported_media_type`, `invalid_lead`, `rate_limited`, `unavailable` or `internal`.
+    pub code: &'static str,
+    /// A sentence for humans.
+    pub message: String,
+    /// Problems by input name (422 only), to show next to the form's fields.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a BTreeMap<String, String>>,
+    pub fields: Option<BTreeMap<String, String>>,
 }
 
 impl ApiError {
@@ -144,7 +152,7 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let fields = match &self {
-            Self::Unprocessable(error) if !error.fields.is_empty() => Some(&error.fields),
+            Self::Unprocessable(error) if !error.fields.is_empty() => Some(error.fields.clone()),
             _ => None,
         };
         let body = ErrorBody {

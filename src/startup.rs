@@ -156,6 +156,7 @@ impl Application {
             worker,
         } = self;
         let worker_task: Option<JoinHandle<()>> = worker.map(|worker| tokio::spawn(worker.run()));
+        tokio::spawn(telemetry::run_metrics_upkeep(shutdown.clone()));
         let stop_serving = CancellationToken::new();
         let served = tokio::spawn(serve::serve(
             listener,

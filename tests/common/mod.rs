@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod process;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
