@@ -28,6 +28,9 @@ const WHSEC_RAW: &str = "CANARY-whsec-raw-7d2f";
 const SIGNATURE_SECRET: &str = "sig-CANARY-typeform-41c8";
 const ADMIN_TOKEN: &str = "adm-CANARY-admintoken-0b7e";
 const CAPTCHA_SECRET: &str = "cap-CANARY-turnstile-66d1";
+/// Secrets that look like numbers (an environment variable is parsed as TOML).
+const NUMERIC_TOKEN: &str = "0009182736455";
+const NUMERIC_API_KEY: &str = "5550123987";
 
 fn whsec() -> String {
     format!("whsec_{}", STANDARD.encode(WHSEC_RAW))
@@ -45,6 +48,8 @@ fn canaries() -> Vec<String> {
     .map(str::to_owned)
     .to_vec();
     all.push(STANDARD.encode(WHSEC_RAW));
+    all.push(NUMERIC_TOKEN.trim_start_matches('0').into());
+    all.push(NUMERIC_API_KEY.into());
     // Any fragment of a secret ("CANARY" marks them all) counts as a leak.
     all.push("CANARY".into());
     all
@@ -135,20 +140,37 @@ captcha = {{ provider = "turnstile", secret = "{CAPTCHA_SECRET}", verify_url = "
     )
 }
 
-/// Runs a one-off CLI command and records its output.
-async fn cli(transcript: &Transcript, config: &std::path::Path, args: &[&str]) {
+/// Runs a one-off CLI command and records its output; returns stdout.
+async fn cli(transcript: &Transcript, config: &std::path::Path, args: &[&str]) -> String {
+    cli_with(
+        transcript,
+        config,
+        args,
+        &[("LEADRELAY_AGENCYHANDY__API_KEY", API_KEY)],
+    )
+    .await
+}
+
+async fn cli_with(
+    transcript: &Transcript,
+    config: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> String {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_leadrelay"))
         .args(args)
         .arg("--config")
         .arg(config)
-        .env("LEADRELAY_AGENCYHANDY__API_KEY", API_KEY)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "trace")
         .output()
         .await
         .expect("the CLI runs");
     let label = format!("leadrelay {}", args.join(" "));
-    transcript.add(&label, String::from_utf8_lossy(&output.stdout));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    transcript.add(&label, stdout.clone());
     transcript.add(&label, String::from_utf8_lossy(&output.stderr));
+    stdout
 }
 
 async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
@@ -404,6 +426,23 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
     }
     cli(&transcript, &config_path, &["leads", "list"]).await;
     cli(&transcript, &config_path, &["check"]).await;
+    let numeric_env = cli_with(
+        &transcript,
+        &config_path,
+        &["check"],
+        &[
+            ("LEADRELAY_AGENCYHANDY__API_KEY", API_KEY),
+            ("LEADRELAY_FORMS__ZAP__TOKEN", NUMERIC_TOKEN),
+        ],
+    )
+    .await;
+    let bad_config = dir.path().join("numeric-key.toml");
+    std::fs::write(
+        &bad_config,
+        format!("[agencyhandy]\napi_key = {NUMERIC_API_KEY}\n"),
+    )
+    .unwrap();
+    cli_with(&transcript, &bad_config, &["check"], &[]).await;
     record(
         "metrics",
         http.get(format!("{base}/metrics")).send().await.unwrap(),
@@ -431,6 +470,10 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
     assert_eq!((bad_sig, good_sig), (401, 200));
     assert_eq!((bad_tf, good_tf), (401, 200));
     assert_eq!(admin_wrong, 401);
+    assert!(
+        numeric_env.contains("config: ok"),
+        "a numeric secret in the environment is text: {numeric_env}"
+    );
     assert!(ids.len() >= 6, "{ids:?}");
     assert!(exit.success(), "{exit:?}");
     assert_eq!(

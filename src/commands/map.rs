@@ -62,7 +62,9 @@ pub async fn run(
     let Ok(member) = explanation.result else {
         return Ok(ExitCode::from(NO_LEAD));
     };
-    if let Some(verdict) = spam::judge(form, &submission) {
+    // Offline: the checks without I/O (a CAPTCHA token is not spent here).
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    if let Some(verdict) = spam::judge_fields(form, &submission, now_ms) {
         eprintln!(
             "spam: {}: the lead would be stored as spam and never sent; the member held:",
             verdict.reason()
