@@ -382,15 +382,13 @@ impl Settings {
             }
             None => {}
         }
-        figment = figment.merge(
-            Env::prefixed(ENV_PREFIX)
-                .split("__")
-                // Keys are still upper-case here: figment lower-cases them later.
-                .filter(|key| {
-                    let key = key.as_str().to_ascii_lowercase();
-                    is_settings_key(&key) && !key.ends_with("_file")
-                }),
-        );
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").filter(|key| {
+            let key = key.as_str().to_ascii_lowercase();
+            is_settings_key(&key) && !key.ends_with("_file") && !is_secret_key(&key)
+        }));
+        for (key, value) in secrets_from_env() {
+            figment = figment.merge(Serialized::global(&key, value));
+        }
         for (key, value) in secret_files_from_env()? {
             figment = figment.merge(Serialized::global(&key, value));
         }
@@ -561,6 +559,28 @@ fn is_settings_key(key: &str) -> bool {
         .any(|known| known.eq_ignore_ascii_case(section))
 }
 
+/// Keys holding secrets: taken from the environment as text, exactly (`0123`
+/// stays `0123`, never a number), and never echoed in an error.
+fn is_secret_key(key: &str) -> bool {
+    matches!(
+        key.rsplit('.').next().unwrap_or_default(),
+        "api_key" | "token" | "admin_token" | "signing_secret" | "signature_secret" | "secret"
+    )
+}
+
+/// `LEADRELAY_A__TOKEN=value` → (`a.token`, value) for secret keys.
+fn secrets_from_env() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter_map(|(name, value)| {
+            let key = name
+                .strip_prefix(ENV_PREFIX)?
+                .to_lowercase()
+                .replace("__", ".");
+            (is_settings_key(&key) && is_secret_key(&key)).then_some((key, value))
+        })
+        .collect()
+}
+
 /// `LEADRELAY_A__B_FILE=/path` → (`a.b`, contents of /path, trimmed).
 fn secret_files_from_env() -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
@@ -584,6 +604,9 @@ fn secret_files_from_env() -> anyhow::Result<Vec<(String, String)>> {
 
 fn describe_figment_error(error: &figment::Error) -> String {
     let key = error.path.join(".");
+    if is_secret_key(&key) {
+        return format!("{key}: must be a quoted string (the value is a secret and is not shown)");
+    }
     let kind = error.kind.to_string();
     if key.is_empty() {
         kind
@@ -647,6 +670,16 @@ mod tests {
         let fields = &settings.forms["c"].fields;
         assert_eq!(fields["contactNo"].names(), ["phone", "tel"]);
         assert_eq!(fields["email"].names(), ["mail"]);
+    }
+
+    #[test]
+    fn a_bad_secret_value_is_not_echoed() {
+        let err = Settings::from_toml("[agencyhandy]\napi_key = 918273645")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("agencyhandy.api_key"), "{err}");
+        assert!(!err.contains("918273645"), "{err}");
+        assert!(is_secret_key("forms.c.captcha.secret") && !is_secret_key("forms.c.honeypot"));
     }
 
     #[test]

@@ -5,15 +5,14 @@
 //! upstream 500 and a revoked key), and every output is searched for them:
 //! each log line, every reply, /metrics, /admin, the CLI's output, `Debug`.
 
+mod secrets_support;
+
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
     sync::{Arc, Mutex},
-    time::Duration,
 };
 
-use axum::{routing::post, Form, Json, Router};
-use base64::{engine::general_purpose::STANDARD, Engine};
 use leadrelay::{
     config::{Settings, SignatureScheme},
     intake::{auth::sign_standard_webhook, signature::sign},
@@ -22,148 +21,10 @@ use leadrelay::{
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-const API_KEY: &str = "sk-CANARY-apikey-5f1e0c";
-const FORM_TOKEN: &str = "tok-CANARY-formtoken-93ab";
-const WHSEC_RAW: &str = "CANARY-whsec-raw-7d2f";
-const SIGNATURE_SECRET: &str = "sig-CANARY-typeform-41c8";
-const ADMIN_TOKEN: &str = "adm-CANARY-admintoken-0b7e";
-const CAPTCHA_SECRET: &str = "cap-CANARY-turnstile-66d1";
-
-fn whsec() -> String {
-    format!("whsec_{}", STANDARD.encode(WHSEC_RAW))
-}
-
-fn canaries() -> Vec<String> {
-    let mut all: Vec<String> = [
-        API_KEY,
-        FORM_TOKEN,
-        WHSEC_RAW,
-        SIGNATURE_SECRET,
-        ADMIN_TOKEN,
-        CAPTCHA_SECRET,
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    all.push(STANDARD.encode(WHSEC_RAW));
-    // Any fragment of a secret ("CANARY" marks them all) counts as a leak.
-    all.push("CANARY".into());
-    all
-}
-
-/// Everything the app said, labelled by where it was seen.
-#[derive(Default, Clone)]
-struct Transcript(Arc<Mutex<Vec<(String, String)>>>);
-
-impl Transcript {
-    fn add(&self, label: impl Into<String>, text: impl Into<String>) {
-        self.0.lock().unwrap().push((label.into(), text.into()));
-    }
-
-    fn find(&self, needle: &str) -> Option<String> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(_, text)| text.contains(needle))
-            .map(|(_, text)| text.clone())
-    }
-}
-
-async fn captcha_verifier(seen: Arc<Mutex<Vec<String>>>) -> String {
-    let app = Router::new().route(
-        "/siteverify",
-        post(
-            move |Form(form): Form<std::collections::HashMap<String, String>>| {
-                seen.lock()
-                    .unwrap()
-                    .push(form.get("secret").cloned().unwrap_or_default());
-                let success = form.get("response").is_some_and(|t| t == "pass");
-                async move {
-                    Json(json!({"success": success, "error-codes": ["invalid-input-response"]}))
-                }
-            },
-        ),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/siteverify", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
-}
-
-fn config(sandbox: &Sandbox, verify_url: &str, dir: &std::path::Path) -> String {
-    format!(
-        r#"
-[server]
-listen = "127.0.0.1:0"
-admin_token = "{ADMIN_TOKEN}"
-rate_limit_per_minute = 0
-max_body_bytes = 4096
-
-[log]
-format = "json"
-level = "trace"
-
-[agencyhandy]
-api_url = "{api}"
-
-[storage]
-url = "sqlite://{dir}/leads.db"
-
-[delivery]
-poll_interval_ms = 50
-backoff_secs = [1]
-pause_secs = 1
-
-[forms.zap]
-token = "{FORM_TOKEN}"
-
-[forms.signed]
-signing_secret = "{whsec}"
-
-[forms.typeform]
-preset = "typeform"
-signature_secret = "{SIGNATURE_SECRET}"
-
-[forms.human]
-captcha = {{ provider = "turnstile", secret = "{CAPTCHA_SECRET}", verify_url = "{verify_url}" }}
-
-[forms.open]
-"#,
-        api = sandbox.url(),
-        dir = dir.display(),
-        whsec = whsec(),
-    )
-}
-
-/// Runs a one-off CLI command and records its output.
-async fn cli(transcript: &Transcript, config: &std::path::Path, args: &[&str]) {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env("LEADRELAY_AGENCYHANDY__API_KEY", API_KEY)
-        .env("RUST_LOG", "trace")
-        .output()
-        .await
-        .expect("the CLI runs");
-    let label = format!("leadrelay {}", args.join(" "));
-    transcript.add(&label, String::from_utf8_lossy(&output.stdout));
-    transcript.add(&label, String::from_utf8_lossy(&output.stderr));
-}
-
-async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
+use secrets_support::{
+    canaries, captcha_verifier, cli, cli_with, config, wait_for, whsec, Transcript, ADMIN_TOKEN,
+    API_KEY, CAPTCHA_SECRET, FORM_TOKEN, NUMERIC_API_KEY, NUMERIC_TOKEN, SIGNATURE_SECRET,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
@@ -404,6 +265,23 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
     }
     cli(&transcript, &config_path, &["leads", "list"]).await;
     cli(&transcript, &config_path, &["check"]).await;
+    let numeric_env = cli_with(
+        &transcript,
+        &config_path,
+        &["check"],
+        &[
+            ("LEADRELAY_AGENCYHANDY__API_KEY", API_KEY),
+            ("LEADRELAY_FORMS__ZAP__TOKEN", NUMERIC_TOKEN),
+        ],
+    )
+    .await;
+    let bad_config = dir.path().join("numeric-key.toml");
+    std::fs::write(
+        &bad_config,
+        format!("[agencyhandy]\napi_key = {NUMERIC_API_KEY}\n"),
+    )
+    .unwrap();
+    cli_with(&transcript, &bad_config, &["check"], &[]).await;
     record(
         "metrics",
         http.get(format!("{base}/metrics")).send().await.unwrap(),
@@ -431,6 +309,10 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
     assert_eq!((bad_sig, good_sig), (401, 200));
     assert_eq!((bad_tf, good_tf), (401, 200));
     assert_eq!(admin_wrong, 401);
+    assert!(
+        numeric_env.contains("config: ok"),
+        "a numeric secret in the environment is text: {numeric_env}"
+    );
     assert!(ids.len() >= 6, "{ids:?}");
     assert!(exit.success(), "{exit:?}");
     assert_eq!(

@@ -107,7 +107,7 @@ fn too_fast(form: &FormSettings, submission: &Submission, now_ms: i64) -> Option
         ..0 => return None,
         0..ELAPSED_MS_BELOW => stamp,
         // Unix seconds until the year 5138, milliseconds after.
-        ..100_000_000_000 => now_ms.saturating_sub(stamp.saturating_mul(1000)),
+        ELAPSED_MS_BELOW..100_000_000_000 => now_ms.saturating_sub(stamp.saturating_mul(1000)),
         _ => now_ms.saturating_sub(stamp),
     };
     // A page clock ahead of ours says nothing useful: not judged.
