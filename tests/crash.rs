@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::{collections::HashSet, path::Path, time::Duration};
+use std::{path::Path, time::Duration};
 
 use common::{
-    binary::{count_leads, load, Binary},
+    binary::{count_leads, load, wait_until_delivered, Binary},
     eventually,
 };
 use leadrelay::sandbox::Sandbox;
@@ -55,7 +55,7 @@ async fn sigkill_under_load_loses_no_acknowledged_lead() {
     sandbox.set_latency(Duration::from_millis(30));
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sandbox);
-    let mut first = Binary::start(&config);
+    let mut first = Binary::start(&config).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let sending = tokio::spawn(load(first.address.clone(), "kill", 8, stop.clone()));
 
@@ -63,8 +63,7 @@ async fn sigkill_under_load_loses_no_acknowledged_lead() {
         (sandbox.leads().len() >= 20).then_some(())
     })
     .await;
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
+    first.process.kill();
     stop.cancel();
     let (acked, statuses) = sending.await.unwrap();
     assert!(acked.len() >= 20, "too little load: {statuses:?}");
@@ -78,18 +77,9 @@ async fn sigkill_under_load_loses_no_acknowledged_lead() {
         "the kill came after everything was forwarded"
     );
 
-    let _second = Binary::start(&config);
+    let _second = Binary::start(&config).await;
 
-    let delivered: HashSet<String> = eventually(
-        "every acknowledged lead delivered",
-        Duration::from_secs(60),
-        || async {
-            let delivered: HashSet<String> = sandbox.lead_emails().into_iter().collect();
-            acked.is_subset(&delivered).then_some(delivered)
-        },
-    )
-    .await;
-    assert!(acked.is_subset(&delivered));
+    wait_until_delivered(&sandbox, &acked).await;
     eventually(
         "every acknowledged lead recorded as sent",
         Duration::from_secs(30),
@@ -113,7 +103,7 @@ async fn sigterm_drains_and_exits_cleanly() {
     sandbox.set_latency(Duration::from_millis(30));
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sandbox);
-    let mut first = Binary::start(&config);
+    let mut first = Binary::start(&config).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let sending = tokio::spawn(load(first.address.clone(), "term", 4, stop.clone()));
     eventually("forwarding under way", Duration::from_secs(20), || async {
@@ -121,10 +111,10 @@ async fn sigterm_drains_and_exits_cleanly() {
     })
     .await;
 
-    first.signal("-TERM");
+    first.process.terminate();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let exit = loop {
-        if let Some(status) = first.child.try_wait().unwrap() {
+        if let Some(status) = first.process.try_wait() {
             break status;
         }
         assert!(
@@ -141,14 +131,6 @@ async fn sigterm_drains_and_exits_cleanly() {
         statuses.keys().all(|s| *s == 200 || *s == 503),
         "{statuses:?}"
     );
-    let _second = Binary::start(&config);
-    eventually(
-        "every acknowledged lead delivered",
-        Duration::from_secs(60),
-        || async {
-            let delivered: HashSet<String> = sandbox.lead_emails().into_iter().collect();
-            acked.is_subset(&delivered).then_some(())
-        },
-    )
-    .await;
+    let _second = Binary::start(&config).await;
+    wait_until_delivered(&sandbox, &acked).await;
 }

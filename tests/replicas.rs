@@ -9,7 +9,7 @@ mod storage_support;
 use std::{collections::HashSet, path::Path, time::Duration};
 
 use common::{
-    binary::{count_leads, load, Binary},
+    binary::{count_leads, load, wait_until_delivered, Binary},
     eventually,
 };
 use leadrelay::sandbox::Sandbox;
@@ -60,8 +60,8 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_other_sends_no_duplic
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("leadrelay.toml");
     write_config(&config, &sandbox, &database.url());
-    let mut doomed = Binary::start(&config);
-    let survivor = Binary::start(&config);
+    let mut doomed = Binary::start(&config).await;
+    let survivor = Binary::start(&config).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let to_doomed = tokio::spawn(load(doomed.address.clone(), "doomed", 4, stop.clone()));
     let to_survivor = tokio::spawn(load(survivor.address.clone(), "survivor", 4, stop.clone()));
@@ -71,8 +71,7 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_other_sends_no_duplic
     })
     .await;
     let duplicates_while_both_lived = count_leads(&config, "duplicate");
-    doomed.child.kill().unwrap();
-    doomed.child.wait().unwrap();
+    doomed.process.kill();
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.cancel();
     let (acked_doomed, statuses_doomed) = to_doomed.await.unwrap();
@@ -87,15 +86,7 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_other_sends_no_duplic
         acked_doomed.len() >= 10 && acked_survivor.len() >= 10,
         "both replicas took load"
     );
-    eventually(
-        "every acknowledged lead delivered",
-        Duration::from_secs(60),
-        || async {
-            let delivered: HashSet<String> = sandbox.lead_emails().into_iter().collect();
-            acked.is_subset(&delivered).then_some(())
-        },
-    )
-    .await;
+    wait_until_delivered(&sandbox, &acked).await;
     assert_eq!(
         duplicates_while_both_lived, 0,
         "a lead was sent twice while both replicas lived"

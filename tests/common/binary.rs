@@ -2,73 +2,40 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use serde_json::json;
 
-/// `leadrelay serve` as a child process.
+use super::process::{leadrelay, Running};
+
+/// `leadrelay serve --config FILE`, started and listening.
 pub struct Binary {
-    /// The process.
-    pub child: Child,
-    /// `http://127.0.0.1:PORT`
+    /// The process, its stderr collected.
+    pub process: Running,
+    /// `http://127.0.0.1:PORT`, from its JSON "listening" log line.
     pub address: String,
 }
 
 impl Binary {
-    /// Starts the binary and waits for its "listening" log line.
-    pub fn start(config: &Path) -> Binary {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let stderr = child.stderr.take().unwrap();
-        let (found, listening) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut found = Some(found);
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(sender) = &found {
-                    if line.contains("leadrelay is listening") {
-                        let value: serde_json::Value =
-                            serde_json::from_str(&line).unwrap_or_default();
-                        let _ =
-                            sender.send(value["address"].as_str().unwrap_or_default().to_owned());
-                        found = None;
-                    }
-                }
-            }
-        });
-        let address = listening
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the binary reports its address");
+    /// Starts `serve` (JSON logs expected) and waits until it listens.
+    pub async fn start(config: &Path) -> Binary {
+        let mut command = leadrelay(&["serve", "--config"]);
+        command.arg(config).env("RUST_LOG", "info");
+        let process = Running::spawn(command);
+        let line = process.wait_for_line("leadrelay is listening").await;
+        let logged: serde_json::Value = serde_json::from_str(&line).expect("JSON logs");
+        let address = logged["address"]
+            .as_str()
+            .expect("an address field")
+            .to_owned();
         Binary {
-            child,
+            process,
             address: format!("http://{address}"),
         }
-    }
-
-    /// Sends a signal (`-TERM`, `-KILL`) with kill(1).
-    pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -147,4 +114,17 @@ pub async fn load(
     let acked = acked.lock().unwrap().clone();
     let statuses = statuses.lock().unwrap().clone();
     (acked, statuses)
+}
+
+/// Waits until the sandbox has received every acknowledged e-mail.
+pub async fn wait_until_delivered(sandbox: &leadrelay::sandbox::Sandbox, acked: &HashSet<String>) {
+    super::eventually(
+        "every acknowledged lead delivered",
+        Duration::from_secs(60),
+        || async {
+            let delivered: HashSet<String> = sandbox.lead_emails().into_iter().collect();
+            acked.is_subset(&delivered).then_some(())
+        },
+    )
+    .await;
 }

@@ -68,13 +68,29 @@ impl Running {
         .await
     }
 
-    /// Stops the process with SIGTERM (a graceful shutdown) and returns every stderr line.
-    pub fn stop(mut self) -> Vec<String> {
+    /// Kills the process with SIGKILL, as a crash would, and reaps it.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("the process can be killed");
+        self.child.wait().expect("the process is reaped");
+    }
+
+    /// Sends SIGTERM (a graceful shutdown) without waiting.
+    pub fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("kill runs");
         assert!(status.success());
+    }
+
+    /// The exit status, once the process has exited.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().expect("the process can be polled")
+    }
+
+    /// Stops the process with SIGTERM (a graceful shutdown) and returns every stderr line.
+    pub fn stop(mut self) -> Vec<String> {
+        self.terminate();
         let _ = self.child.wait();
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
