@@ -28,6 +28,9 @@ pub enum ApiError {
     /// 404: no such form or lead.
     #[error("{0}")]
     NotFound(String),
+    /// 409: the lead is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
     /// 413: the body, or a field, or the field count is over its limit.
     #[error("{0}")]
     TooLarge(String),
@@ -48,17 +51,25 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// The body of every error reply: `{"error": {"code", "message", "fields"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": {"code": "invalid_lead", "message": "no valid e-mail address", "fields": {"email": "is not an e-mail address"}}}))]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
+/// One error: a stable machine-readable code, a sentence, and per-field problems.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `body_too_large`,
+    /// `unsupported_media_type`, `invalid_lead`, `rate_limited`, `unavailable` or `internal`.
+    pub code: &'static str,
+    /// A sentence for humans.
+    pub message: String,
+    /// Problems by input name (422 only), to show next to the form's fields.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a BTreeMap<String, String>>,
+    pub fields: Option<BTreeMap<String, String>>,
 }
 
 impl ApiError {
@@ -69,6 +80,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -85,6 +97,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
             Self::TooLarge(_) => "body_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unprocessable(_) => "invalid_lead",
@@ -139,7 +152,7 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let fields = match &self {
-            Self::Unprocessable(error) if !error.fields.is_empty() => Some(&error.fields),
+            Self::Unprocessable(error) if !error.fields.is_empty() => Some(error.fields.clone()),
             _ => None,
         };
         let body = ErrorBody {

@@ -23,6 +23,8 @@ use crate::{
     routes, telemetry,
 };
 
+mod serve;
+
 /// What every request handler shares.
 pub struct AppState {
     /// The configuration.
@@ -154,20 +156,19 @@ impl Application {
             worker,
         } = self;
         let worker_task: Option<JoinHandle<()>> = worker.map(|worker| tokio::spawn(worker.run()));
-        let drain_after = shutdown.clone();
-        let draining_state = state.clone();
-        let server = axum::serve(
+        tokio::spawn(telemetry::run_metrics_upkeep(shutdown.clone()));
+        let stop_serving = CancellationToken::new();
+        let served = tokio::spawn(serve::serve(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            drain_after.cancelled().await;
-            draining_state.accepting.store(false, Ordering::Relaxed);
-            tracing::info!("shutting down: no new submissions, finishing requests in flight");
-        });
-        let limit = Duration::from_secs(state.settings.server.shutdown_timeout_secs);
-        let served = tokio::spawn(async move { server.await });
+            router,
+            Duration::from_secs(state.settings.server.header_read_timeout_secs),
+            stop_serving.clone(),
+        ));
         shutdown.cancelled().await;
+        state.accepting.store(false, Ordering::Relaxed);
+        tracing::info!("shutting down: no new submissions, finishing requests in flight");
+        stop_serving.cancel();
+        let limit = Duration::from_secs(state.settings.server.shutdown_timeout_secs);
         let drained = tokio::time::timeout(limit, async {
             let served = served.await;
             if let Some(task) = worker_task {
@@ -178,7 +179,7 @@ impl Application {
         })
         .await;
         match drained {
-            Ok(Ok(result)) => result.context("the HTTP server failed"),
+            Ok(Ok(())) => Ok(()),
             Ok(Err(join)) => Err(anyhow::anyhow!("the HTTP server panicked: {join}")),
             Err(_) => {
                 tracing::warn!(

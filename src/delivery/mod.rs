@@ -64,7 +64,11 @@ impl Worker {
         let clients = settings
             .workspace_list()
             .map(|(name, ws)| Ok((name.to_owned(), Arc::new(WorkspaceClient::new(name, ws)?))))
-            .collect::<anyhow::Result<_>>()?;
+            .collect::<anyhow::Result<HashMap<_, _>>>()?;
+        for workspace in clients.keys() {
+            metrics::gauge!("leadrelay_workspace_paused", "workspace" => workspace.clone())
+                .set(0.0);
+        }
         Ok(Self {
             id: format!("{}-{}", hostname(), uuid::Uuid::now_v7().simple()),
             outbox,

@@ -4,8 +4,21 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A stored lead's ID: a UUIDv7, so IDs sort by arrival.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
+#[schema(value_type = String, example = "01890f5e-3c1a-7cc2-8a51-5b1b2f3e4d5c")]
 pub struct LeadId(Uuid);
 
 impl LeadId {
@@ -35,7 +48,7 @@ impl FromStr for LeadId {
 }
 
 /// Where a lead stands (see the contract's lead states).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LeadState {
     /// Stored, waiting for its first attempt.

@@ -1,6 +1,8 @@
-//! Sender authentication for `/hooks/{form}`: a bearer token, and/or a
-//! Standard Webhooks signature (`webhook-id`, `webhook-timestamp`,
-//! `webhook-signature: v1,<base64 HMAC-SHA256>`). Compares are constant-time.
+//! Sender authentication: a bearer token, a Standard Webhooks signature
+//! (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`),
+//! and/or the sender's own signature scheme (see [`super::signature`]).
+//! Compares are constant-time. Checked on `/hooks/{form}`, and on
+//! `/forms/{form}` too for a form that has any of them (see [`is_required`]).
 
 use axum::http::{header, HeaderMap};
 use base64::{engine::general_purpose::STANDARD, Engine};
@@ -29,6 +31,20 @@ pub enum AuthError {
     /// No signature matches.
     #[error("no webhook-signature matches the payload")]
     BadSignature,
+    /// The sender's signature header is absent.
+    #[error("missing {0} header (a signature is required)")]
+    MissingSignature(String),
+    /// The sender's signature does not match the payload.
+    #[error("the {0} header does not match the payload")]
+    WrongSignature(String),
+    /// The sender's signed timestamp is absent or too far from now.
+    #[error("{0} is missing or not within the allowed time of now")]
+    StaleSignature(String),
+}
+
+/// Whether the form authenticates its senders (token or any signature secret).
+pub fn is_required(form: &FormSettings) -> bool {
+    form.token.is_some() || form.signing_secret.is_some() || form.signature_secret.is_some()
 }
 
 /// Checks a `/hooks` request against the form's token and signing secret.
@@ -43,6 +59,9 @@ pub fn authenticate(
     }
     if let Some(secret) = &form.signing_secret {
         verify_standard_webhook(secret, headers, body, now_secs)?;
+    }
+    if let Some(secret) = &form.signature_secret {
+        super::signature::verify(form, secret, headers, body, now_secs)?;
     }
     Ok(())
 }

@@ -3,12 +3,14 @@
 //! checks made before a submission is accepted: sender auth, spam, rate.
 
 pub mod auth;
+pub mod captcha;
 mod fields;
 mod form;
 mod json;
 mod multipart;
 mod parse;
 mod rate_limit;
+pub mod signature;
 pub mod spam;
 mod submission;
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub struct DeliveryOutcome {
 }
 
 /// One delivery attempt, as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptRecord {
     /// When it started (unix ms).
     pub at_ms: i64,
@@ -91,7 +91,7 @@ pub struct LeadFilter {
 }
 
 /// A lead in a listing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LeadSummary {
     /// Its ID.
     pub id: LeadId,
@@ -116,14 +116,16 @@ pub struct LeadSummary {
 }
 
 /// A lead with everything stored about it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LeadDetail {
     /// The summary fields.
     #[serde(flatten)]
     pub summary: LeadSummary,
     /// The mapped member.
+    #[schema(value_type = Object)]
     pub member: serde_json::Value,
     /// The original submission (`null` once purged).
+    #[schema(value_type = Option<Object>)]
     pub submission: Option<serde_json::Value>,
     /// Every delivery attempt, oldest first.
     pub attempt_log: Vec<AttemptRecord>,

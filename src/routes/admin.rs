@@ -10,7 +10,7 @@ use axum::{
     Json, Router,
 };
 use secrecy::ExposeSecret;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use crate::{
@@ -65,14 +65,42 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 }
 
 /// Query of `GET /admin/leads`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only leads in this state (`pending`, `delivering`, `delivered`, `duplicate`,
+    /// `retrying`, `dead`, `spam`).
     state: Option<String>,
+    /// Only leads of this form.
     form: Option<String>,
+    /// At most this many, newest first (default 50, at most 1000).
     limit: Option<u32>,
 }
 
-async fn list_leads(
+/// `{"id": "...", "status": "queued"}`: a lead was put back in the delivery queue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QueuedReply {
+    /// The lead's ID.
+    pub id: LeadId,
+    /// Always `queued`.
+    pub status: &'static str,
+}
+
+/// `GET /admin/leads`: stored leads, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/leads",
+    tag = "admin",
+    params(ListQuery),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Leads, newest first", body = [LeadSummary]),
+        (status = 400, description = "Bad query (unknown state)", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
+        (status = 404, description = "The admin API is off (no admin_token)", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn list_leads(
     _: Admin,
     State(app): State<Arc<AppState>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
@@ -98,7 +126,20 @@ fn parse_id(id: &str) -> Result<LeadId, ApiError> {
         .map_err(|_| ApiError::NotFound(format!("no lead {id:?}")))
 }
 
-async fn show_lead(
+/// `GET /admin/leads/{id}`: one lead with its submission, member and every attempt.
+#[utoipa::path(
+    get,
+    path = "/admin/leads/{id}",
+    tag = "admin",
+    params(("id" = String, Path, description = "Lead ID")),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The lead", body = LeadDetail),
+        (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
+        (status = 404, description = "No such lead", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn show_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -111,15 +152,32 @@ async fn show_lead(
         .ok_or_else(|| ApiError::NotFound(format!("no lead {id}")))
 }
 
-async fn retry_lead(
+/// `POST /admin/leads/{id}/retry`: re-queue a pending, retrying or dead lead now.
+#[utoipa::path(
+    post,
+    path = "/admin/leads/{id}/retry",
+    tag = "admin",
+    params(("id" = String, Path, description = "Lead ID")),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Queued for delivery", body = QueuedReply),
+        (status = 400, description = "The lead is in a state that cannot be retried", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
+        (status = 404, description = "No such lead", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn retry_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<QueuedReply>, ApiError> {
     let id = parse_id(&id)?;
     if app.outbox.retry(id).await? {
         app.wake.notify_one();
-        Ok(Json(serde_json::json!({ "id": id, "status": "queued" })))
+        Ok(Json(QueuedReply {
+            id,
+            status: "queued",
+        }))
     } else {
         Err(not_changed(
             &app,
@@ -130,15 +188,32 @@ async fn retry_lead(
     }
 }
 
-async fn release_lead(
+/// `POST /admin/leads/{id}/release`: a lead held as spam goes to delivery.
+#[utoipa::path(
+    post,
+    path = "/admin/leads/{id}/release",
+    tag = "admin",
+    params(("id" = String, Path, description = "Lead ID")),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Queued for delivery", body = QueuedReply),
+        (status = 400, description = "The lead is not spam", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
+        (status = 404, description = "No such lead", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn release_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<QueuedReply>, ApiError> {
     let id = parse_id(&id)?;
     if app.outbox.release(id).await? {
         app.wake.notify_one();
-        Ok(Json(serde_json::json!({ "id": id, "status": "queued" })))
+        Ok(Json(QueuedReply {
+            id,
+            status: "queued",
+        }))
     } else {
         Err(not_changed(&app, id, "only spam leads can be released").await)
     }
@@ -146,9 +221,7 @@ async fn release_lead(
 
 async fn not_changed(app: &AppState, id: LeadId, why: &str) -> ApiError {
     match app.outbox.get(id).await {
-        Ok(Some(lead)) => {
-            ApiError::Malformed(format!("lead {id} is {}: {why}", lead.summary.state))
-        }
+        Ok(Some(lead)) => ApiError::Conflict(format!("lead {id} is {}: {why}", lead.summary.state)),
         Ok(None) => ApiError::NotFound(format!("no lead {id}")),
         Err(error) => error.into(),
     }

@@ -12,6 +12,20 @@ use super::forms::Door;
 use crate::{config::FormSettings, error::ApiError, startup::AppState};
 
 /// `OPTIONS /forms/{form}`: the preflight.
+#[utoipa::path(
+    options,
+    path = "/forms/{form}",
+    tag = "submissions",
+    params(
+        ("form" = String, Path, description = "The form's name (`[forms.NAME]`)"),
+        ("Origin" = String, Header, description = "The page's origin; must be in the form's `allowed_origins`"),
+    ),
+    responses(
+        (status = 204, description = "Allowed: CORS headers for this origin"),
+        (status = 403, description = "The origin is not in the form's `allowed_origins`"),
+        (status = 404, description = "No such form", body = crate::error::ErrorBody),
+    )
+)]
 pub async fn preflight(
     State(app): State<Arc<AppState>>,
     Path(form_name): Path<String>,

@@ -32,6 +32,36 @@ pub enum Door {
 }
 
 /// `POST /forms/{form}`
+#[utoipa::path(
+    post,
+    path = "/forms/{form}",
+    tag = "submissions",
+    params(("form" = String, Path, description = "The form's name (`[forms.NAME]`)")),
+    request_body(
+        description = "The submission. Input names are matched to lead fields through the alias table, the form's `preset` or its `fields`.",
+        content(
+            (crate::routes::openapi::FormFields = "application/x-www-form-urlencoded"),
+            (crate::routes::openapi::FormFields = "multipart/form-data"),
+            (Object = "application/json"),
+            (String = "text/plain"),
+        )
+    ),
+    responses(
+        (status = 200, description = "Stored (a honeypot hit too). JSON unless a browser form post without a redirect, which gets a thank-you page.", content(
+            (crate::routes::reply::AcceptedReply = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 303, description = "Browser form post: to `redirect` (or an allowed `_next`) after success; to `error_redirect?error=CODE` after an error", headers(("Location" = String))),
+        (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
+        (status = 403, description = "Origin not in `allowed_origins`", body = crate::error::ErrorBody),
+        (status = 404, description = "No such form", body = crate::error::ErrorBody),
+        (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
+        (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
+        (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
+        (status = 429, description = "Rate limited", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
+        (status = 503, description = "Storage unavailable or shutting down: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
+    )
+)]
 pub async fn submit_form(
     State(app): State<Arc<AppState>>,
     Path(form): Path<String>,
@@ -43,6 +73,38 @@ pub async fn submit_form(
 }
 
 /// `POST /hooks/{form}`
+#[utoipa::path(
+    post,
+    path = "/hooks/{form}",
+    tag = "submissions",
+    params(
+        ("form" = String, Path, description = "The form's name (`[forms.NAME]`)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first reply; nothing is stored twice"),
+        ("webhook-id" = Option<String>, Header, description = "Standard Webhooks message ID (signed forms; also an idempotency key)"),
+        ("webhook-timestamp" = Option<String>, Header, description = "Standard Webhooks timestamp (signed forms)"),
+        ("webhook-signature" = Option<String>, Header, description = "Standard Webhooks signature (signed forms)"),
+    ),
+    request_body(
+        description = "The submission, as the sender shapes it (the form's `preset` reads known senders' shapes).",
+        content(
+            (Object = "application/json"),
+            (crate::routes::openapi::FormFields = "application/x-www-form-urlencoded"),
+            (crate::routes::openapi::FormFields = "multipart/form-data"),
+            (String = "text/plain"),
+        )
+    ),
+    security((), ("hook_token" = [])),
+    responses(
+        (status = 200, description = "Stored (a spam verdict too)", body = crate::routes::reply::AcceptedReply),
+        (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or wrong token or signature", body = crate::error::ErrorBody),
+        (status = 404, description = "No such form", body = crate::error::ErrorBody),
+        (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
+        (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
+        (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
+        (status = 503, description = "Storage unavailable or shutting down: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
+    )
+)]
 pub async fn submit_hook(
     State(app): State<Arc<AppState>>,
     Path(form): Path<String>,
@@ -114,7 +176,9 @@ async fn accept(
         Door::Hook => {}
     }
     let body = read_body(headers, body, app.settings.server.max_body_bytes).await?;
-    if door == Door::Hook {
+    // A form with a token or secret is a door for senders that prove themselves,
+    // whichever route they post to.
+    if door == Door::Hook || auth::is_required(form) {
         auth::authenticate(form, headers, &body, now_ms() / 1000)
             .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
     }
@@ -128,7 +192,7 @@ async fn accept(
     let submission = intake::parse_body(content_type, body, limits).await?;
     let next = submission.get("_next").map(str::to_owned);
 
-    let verdict = spam::judge(form, &submission);
+    let verdict = spam::judge(form, &submission, meta.ip.as_deref(), now_ms()).await;
     let member = match mapping::map_submission(&submission, &meta, form) {
         Ok(member) => Some(member),
         Err(_) if verdict.is_some() => None,

@@ -1,9 +1,11 @@
 //! HTTP surfaces, one file each, and the middleware every route shares.
 
 mod admin;
+mod admin_page;
 mod cors;
 mod forms;
 mod health;
+pub mod openapi;
 mod reply;
 
 use std::{sync::Arc, time::Duration};
@@ -38,7 +40,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/openapi.json", get(openapi::openapi_json))
         .merge(admin::routes())
+        .merge(admin_page::routes())
         .fallback(not_found)
         // Bodies are read with our own limit, so that 413 comes in our JSON shape.
         .layer(DefaultBodyLimit::disable())

@@ -6,6 +6,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
     Json,
 };
+use serde::Serialize;
 use url::Url;
 
 use super::forms::Door;
@@ -27,10 +28,24 @@ pub fn is_browser_post(headers: &HeaderMap) -> bool {
     form_encoded && !wants_json
 }
 
+/// `{"id": "<lead id>", "status": "accepted"}`: the JSON reply to a stored submission.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": "01890f5e-3c1a-7cc2-8a51-5b1b2f3e4d5c", "status": "accepted"}))]
+pub struct AcceptedReply {
+    /// The stored lead's ID (the first one's, when this was a replay).
+    pub id: LeadId,
+    /// Always `accepted`.
+    pub status: &'static str,
+}
+
 /// The reply to a stored submission (spam included: bots learn nothing).
 pub fn accepted(form: &FormSettings, id: LeadId, next: Option<&str>, browser: bool) -> Response {
     if !browser {
-        return Json(serde_json::json!({ "id": id, "status": "accepted" })).into_response();
+        return Json(AcceptedReply {
+            id,
+            status: "accepted",
+        })
+        .into_response();
     }
     let target = next
         .filter(|next| is_allowed_target(form, next))

@@ -223,6 +223,14 @@ impl Sandbox {
             .insert(email.trim().to_lowercase());
     }
 
+    /// Undoes [`Sandbox::reject_email`]: creates with this e-mail succeed again.
+    pub fn accept_email(&self, email: &str) {
+        self.shared
+            .lock()
+            .rejected
+            .remove(&email.trim().to_lowercase());
+    }
+
     /// Makes this e-mail exist already: creates skip it as a duplicate.
     pub fn add_existing_email(&self, email: &str) {
         self.shared

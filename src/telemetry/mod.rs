@@ -1,34 +1,54 @@
 //! Logs (pretty or JSON, `RUST_LOG` wins over `log.level`) and the Prometheus
 //! metrics registry.
 
-use std::sync::OnceLock;
+mod json;
+
+use std::{io::IsTerminal, sync::OnceLock, time::Duration};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::{
+    fmt::{self, format::JsonFields},
+    layer::SubscriberExt,
+    util::SubscriberInitExt,
+    EnvFilter,
+};
 
+pub use self::json::FlatJson;
 use crate::config::{LogFormat, LogSettings};
 
 /// Installs the global tracing subscriber (once; later calls do nothing).
+/// `RUST_LOG`, when set and not empty, wins over `log.level`.
 pub fn init_tracing(settings: &LogSettings) {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
     let _ = match settings.format {
-        LogFormat::Json => registry
+        LogFormat::Json => tracing_subscriber::registry()
+            .with(log_filter(settings))
             .with(
                 fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true)
-                    .with_span_list(false)
+                    .fmt_fields(JsonFields::new())
+                    .event_format(FlatJson)
                     .with_writer(std::io::stderr),
             )
             .try_init(),
-        LogFormat::Pretty => registry
-            .with(fmt::layer().compact().with_writer(std::io::stderr))
+        LogFormat::Pretty => tracing_subscriber::registry()
+            .with(log_filter(settings))
+            .with(
+                fmt::layer()
+                    .compact()
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_writer(std::io::stderr),
+            )
             .try_init(),
     };
+}
+
+fn log_filter(settings: &LogSettings) -> EnvFilter {
+    std::env::var("RUST_LOG")
+        .ok()
+        .filter(|directives| !directives.trim().is_empty())
+        .and_then(|directives| EnvFilter::try_new(directives).ok())
+        .or_else(|| EnvFilter::try_new(&settings.level).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"))
 }
 
 /// The process-wide Prometheus registry (installed on first use).
@@ -53,6 +73,19 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Drains recorded histogram samples into the registry every few seconds, so
+/// memory stays flat between scrapes (and when nothing scrapes at all).
+pub async fn run_metrics_upkeep(stop: CancellationToken) {
+    let handle = metrics_handle();
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = every.tick() => handle.run_upkeep(),
+            () = stop.cancelled() => return,
+        }
+    }
+}
+
 fn describe_metrics() {
     metrics::describe_counter!(
         "leadrelay_leads_received_total",
@@ -60,7 +93,11 @@ fn describe_metrics() {
     );
     metrics::describe_counter!(
         "leadrelay_leads_delivered_total",
-        "Leads Agencyhandy accepted (created or already existing)"
+        "Leads Agencyhandy created"
+    );
+    metrics::describe_counter!(
+        "leadrelay_leads_duplicate_total",
+        "Leads Agencyhandy already had (final, not retried)"
     );
     metrics::describe_counter!(
         "leadrelay_leads_dead_total",
@@ -69,6 +106,10 @@ fn describe_metrics() {
     metrics::describe_gauge!(
         "leadrelay_outbox_pending",
         "Leads waiting for delivery (pending, retrying, delivering)"
+    );
+    metrics::describe_gauge!(
+        "leadrelay_leads_stored",
+        "Stored leads by state (read from storage at each scrape)"
     );
     metrics::describe_gauge!(
         "leadrelay_workspace_paused",
@@ -82,4 +123,14 @@ fn describe_metrics() {
         "leadrelay_upstream_request_duration_seconds",
         "Duration of requests to Agencyhandy"
     );
+    // Present at 0 from the start, so dashboards and `increase()` alerts see them
+    // before the first lead is delivered or dies.
+    for name in [
+        "leadrelay_leads_delivered_total",
+        "leadrelay_leads_duplicate_total",
+        "leadrelay_leads_dead_total",
+    ] {
+        metrics::counter!(name).increment(0);
+    }
+    metrics::gauge!("leadrelay_outbox_pending").increment(0.0);
 }

@@ -1,0 +1,172 @@
+//! Settings: built-in defaults, then a TOML file, then `LEADRELAY_*` environment
+//! variables (sections joined by `__`), then `LEADRELAY_..._FILE` secrets.
+
+mod form;
+mod load;
+mod sections;
+mod security;
+mod validate;
+mod workspace;
+
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub use form::{FieldSources, FormSettings};
+pub use sections::{DeliverySettings, LogFormat, LogSettings, ServerSettings, StorageSettings};
+pub use security::{CaptchaProvider, CaptchaSettings, SignatureEncoding, SignatureScheme};
+pub use workspace::{EndpointKind, WorkspaceSettings};
+
+/// The whole configuration tree.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// HTTP server.
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// Logging.
+    #[serde(default)]
+    pub log: LogSettings,
+    /// The `default` workspace's Agencyhandy account.
+    #[serde(default)]
+    pub agencyhandy: WorkspaceSettings,
+    /// Further Agencyhandy workspaces, by name; a form picks one with `workspace`.
+    #[serde(default)]
+    pub workspaces: BTreeMap<String, WorkspaceSettings>,
+    /// Where leads are stored.
+    #[serde(default)]
+    pub storage: StorageSettings,
+    /// Background delivery to Agencyhandy.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+    /// Forms by name: `POST /forms/{name}` and `POST /hooks/{name}`.
+    #[serde(default)]
+    pub forms: BTreeMap<String, FormSettings>,
+}
+
+impl Settings {
+    /// Every workspace, `default` first.
+    pub fn workspace_list(&self) -> impl Iterator<Item = (&str, &WorkspaceSettings)> {
+        std::iter::once(("default", &self.agencyhandy))
+            .chain(self.workspaces.iter().map(|(name, ws)| (name.as_str(), ws)))
+    }
+
+    /// The workspace by name (`default` is `[agencyhandy]`).
+    pub fn workspace(&self, name: &str) -> Option<&WorkspaceSettings> {
+        if name == "default" {
+            Some(self.workspaces.get(name).unwrap_or(&self.agencyhandy))
+        } else {
+            self.workspaces.get(name)
+        }
+    }
+
+    /// The admin token, from `server.admin_token` or the contract's `log.admin_token`.
+    pub fn admin_token(&self) -> Option<&SecretString> {
+        self.server
+            .admin_token
+            .as_ref()
+            .or(self.log.admin_token.as_ref())
+    }
+}
+
+/// The config key of a workspace's table.
+pub fn workspace_key(name: &str) -> String {
+    if name == "default" {
+        "agencyhandy".into()
+    } else {
+        format!("workspaces.{name}")
+    }
+}
+
+/// Form names are path segments: keep them plain.
+pub fn is_valid_form_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::{load::is_secret_key, *};
+
+    #[test]
+    fn defaults_are_valid() {
+        let settings = Settings::from_toml("").unwrap();
+        assert_eq!(settings.server.listen, "0.0.0.0:8080");
+        assert_eq!(settings.delivery.batch_size, 25);
+        assert_eq!(settings.agencyhandy.endpoint, EndpointKind::CompanyMembers);
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let err = Settings::from_toml("[server]\nlisten = 5")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.listen"), "{err}");
+        let err = Settings::from_toml("[delivery]\nbatch_size = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("delivery.batch_size"), "{err}");
+        let err = Settings::from_toml("[agencyhandy]\nendpoint = \"other\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("agencyhandy.endpoint"), "{err}");
+    }
+
+    #[test]
+    fn unknown_workspace_is_refused() {
+        let err = Settings::from_toml("[forms.contact]\nworkspace = \"nope\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("forms.contact.workspace"), "{err}");
+    }
+
+    #[test]
+    fn missing_api_key_names_the_env_variable() {
+        let settings = Settings::from_toml("").unwrap();
+        let err = settings.require_api_keys().unwrap_err().to_string();
+        assert!(err.contains("agencyhandy.api_key"), "{err}");
+        assert!(err.contains("LEADRELAY_AGENCYHANDY__API_KEY"), "{err}");
+    }
+
+    #[test]
+    fn field_sources_accept_one_or_many() {
+        let settings = Settings::from_toml(
+            "[forms.c.fields]\ncontactNo = [\"phone\", \"tel\"]\nemail = \"mail\"",
+        )
+        .unwrap();
+        let fields = &settings.forms["c"].fields;
+        assert_eq!(fields["contactNo"].names(), ["phone", "tel"]);
+        assert_eq!(fields["email"].names(), ["mail"]);
+    }
+
+    #[test]
+    fn a_bad_secret_value_is_not_echoed() {
+        let err = Settings::from_toml("[agencyhandy]\napi_key = 918273645")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("agencyhandy.api_key"), "{err}");
+        assert!(!err.contains("918273645"), "{err}");
+        assert!(is_secret_key("forms.c.captcha.secret") && !is_secret_key("forms.c.honeypot"));
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let settings = Settings::from_toml(
+            "[agencyhandy]\napi_key = \"sk-very-secret\"\n[forms.c]\ntoken = \"tok-secret\"",
+        )
+        .unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("sk-very-secret"));
+        assert!(!debug.contains("tok-secret"));
+        assert_eq!(
+            settings.agencyhandy.api_key.unwrap().expose_secret(),
+            "sk-very-secret"
+        );
+    }
+}

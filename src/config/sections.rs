@@ -1,0 +1,145 @@
+//! The plain sections: `[server]`, `[log]`, `[storage]`, `[delivery]`.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub listen: String,
+    /// Largest accepted request body, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Browser submissions per client IP and minute; over it: 429 + `Retry-After`.
+    pub rate_limit_per_minute: u32,
+    /// Bearer token for `/admin`; absent = admin API off.
+    pub admin_token: Option<SecretString>,
+    /// Largest number of fields one submission may carry.
+    pub max_fields: usize,
+    /// Longest accepted field value, in bytes.
+    pub max_field_bytes: usize,
+    /// Whole-request timeout, in seconds (a client trickling its body is cut off: 408).
+    pub request_timeout_secs: u64,
+    /// How long a client may take to send a request's headers, in seconds; slower
+    /// connections are closed (slowloris), and so are keep-alive connections idle
+    /// this long. leadrelay speaks HTTP/1.1; put a proxy in front for TLS or HTTP/2.
+    pub header_read_timeout_secs: u64,
+    /// How long a graceful shutdown may take before it is cut short, in seconds.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: "0.0.0.0:8080".into(),
+            max_body_bytes: 65_536,
+            trust_forwarded_for: false,
+            rate_limit_per_minute: 60,
+            admin_token: None,
+            max_fields: 200,
+            max_field_bytes: 16_384,
+            request_timeout_secs: 15,
+            header_read_timeout_secs: 10,
+            shutdown_timeout_secs: 20,
+        }
+    }
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `pretty` for a terminal, `json` for one JSON object per line.
+    pub format: LogFormat,
+    /// Filter directive; `RUST_LOG`, when set, wins.
+    pub level: String,
+    /// Accepted here as in the contract's sample; same as `server.admin_token`.
+    pub admin_token: Option<SecretString>,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Pretty,
+            level: "info".into(),
+            admin_token: None,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    /// `sqlite://path` (embedded default) or `postgres://...`.
+    pub url: String,
+    /// Largest number of pooled database connections.
+    pub pool_size: u32,
+    /// Days after which delivered leads' original submissions are purged.
+    pub retention_days: u32,
+    /// Window in which the same form + email + content is answered with the first reply, in seconds.
+    pub dedupe_window_secs: u64,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/leadrelay.db".into(),
+            pool_size: 8,
+            retention_days: 30,
+            dedupe_window_secs: 600,
+        }
+    }
+}
+
+/// `[delivery]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Most leads sent in one create call (bulk-lead allows 200).
+    pub batch_size: usize,
+    /// Attempts before a lead is `dead` (kept, replayable).
+    pub max_attempts: u32,
+    /// Delays between attempts, in seconds (±20 % jitter); the last one repeats.
+    /// The default (5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, then every 6 h)
+    /// spreads 20 attempts over about three days.
+    pub backoff_secs: Vec<u64>,
+    /// Most leads sent per minute per workspace (0 = no cap).
+    pub max_per_minute: u32,
+    /// Consecutive transient failures that open a workspace's circuit breaker.
+    pub breaker_threshold: u32,
+    /// How long an open breaker (or an auth pause) waits before probing again, in seconds.
+    pub pause_secs: u64,
+    /// How long a claimed lead stays claimed before another worker may take it, in seconds.
+    pub lease_secs: u64,
+    /// How often the worker looks for due leads when nothing wakes it, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 25,
+            max_attempts: 20,
+            backoff_secs: vec![5, 30, 120, 600, 1800, 3600, 7200, 14400, 21600],
+            max_per_minute: 0,
+            breaker_threshold: 5,
+            pause_secs: 60,
+            lease_secs: 120,
+            poll_interval_ms: 1000,
+        }
+    }
+}

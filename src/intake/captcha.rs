@@ -1,0 +1,197 @@
+//! CAPTCHA verification (Cloudflare Turnstile, hCaptcha, reCAPTCHA): the
+//! widget's token is sent to the provider's verify endpoint with the form's
+//! secret. Called only for forms with a `captcha` table.
+
+use std::{sync::OnceLock, time::Duration};
+
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use crate::{
+    config::{CaptchaProvider, CaptchaSettings},
+    intake::Submission,
+};
+
+/// Why a submission did not pass its CAPTCHA (the reason stored with the spam lead).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CaptchaFailure {
+    /// The widget's input is absent or empty.
+    #[error("captcha token missing ({0} was not sent)")]
+    MissingToken(&'static str),
+    /// The provider said no.
+    #[error("captcha rejected by {provider} ({})", codes.join(", "))]
+    Rejected {
+        /// The provider's name.
+        provider: &'static str,
+        /// The provider's `error-codes`, cut short.
+        codes: Vec<String>,
+    },
+    /// reCAPTCHA v3 scored the submission below `min_score`.
+    #[error("captcha score {score} is below min_score {min}")]
+    LowScore {
+        /// The provider's score.
+        score: f64,
+        /// The configured minimum.
+        min: f64,
+    },
+    /// The verify call failed (network, timeout, provider error): nothing is
+    /// known, so the lead is kept as spam for a human to release.
+    #[error("captcha could not be verified")]
+    Unverified,
+}
+
+/// The provider's answer (the fields all three share).
+#[derive(Debug, Default, Deserialize)]
+pub struct VerifyAnswer {
+    /// Whether the token is valid.
+    #[serde(default)]
+    pub success: bool,
+    /// reCAPTCHA v3's score (hCaptcha Enterprise's has the opposite meaning and is ignored).
+    #[serde(default)]
+    pub score: Option<f64>,
+    /// Why the token is invalid.
+    #[serde(default, rename = "error-codes")]
+    pub error_codes: Vec<String>,
+}
+
+/// Checks the submission's token with the provider.
+#[tracing::instrument(skip_all, fields(provider = settings.provider.as_str()))]
+pub async fn verify(
+    settings: &CaptchaSettings,
+    submission: &Submission,
+    remote_ip: Option<&str>,
+) -> Result<(), CaptchaFailure> {
+    let field = settings.provider.token_field();
+    let token = submission
+        .get(field)
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(CaptchaFailure::MissingToken(field))?;
+    let mut form = vec![
+        ("secret", settings.secret.expose_secret()),
+        ("response", token),
+    ];
+    if let Some(ip) = remote_ip {
+        form.push(("remoteip", ip));
+    }
+    let answer = async {
+        client()
+            .post(settings.verify_url())
+            .timeout(Duration::from_millis(settings.timeout_ms))
+            .form(&form)
+            .send()
+            .await?
+            .error_for_status()?
+            .json::<VerifyAnswer>()
+            .await
+    }
+    .await
+    .map_err(|error| {
+        tracing::warn!(
+            error = %error.without_url(),
+            "captcha verify call failed; the submission is kept as spam to be released"
+        );
+        CaptchaFailure::Unverified
+    })?;
+    judge_answer(settings, &answer)
+}
+
+/// The verdict on a provider's answer.
+pub fn judge_answer(
+    settings: &CaptchaSettings,
+    answer: &VerifyAnswer,
+) -> Result<(), CaptchaFailure> {
+    if !answer.success {
+        return Err(CaptchaFailure::Rejected {
+            provider: settings.provider.as_str(),
+            codes: answer
+                .error_codes
+                .iter()
+                .take(4)
+                .map(|code| code.chars().take(48).collect())
+                .collect(),
+        });
+    }
+    match answer.score {
+        Some(score)
+            if settings.provider == CaptchaProvider::Recaptcha && score < settings.min_score =>
+        {
+            Err(CaptchaFailure::LowScore {
+                score,
+                min: settings.min_score,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One HTTP client for verify calls, made on first use (forms without a CAPTCHA never pay for it).
+fn client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .user_agent(concat!("leadrelay/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+
+    fn settings(provider: CaptchaProvider) -> CaptchaSettings {
+        CaptchaSettings {
+            provider,
+            secret: SecretString::from("k"),
+            verify_url: None,
+            min_score: 0.5,
+            timeout_ms: 1000,
+        }
+    }
+
+    fn answer(success: bool, score: Option<f64>) -> VerifyAnswer {
+        VerifyAnswer {
+            success,
+            score,
+            error_codes: vec!["invalid-input-response".into()],
+        }
+    }
+
+    #[test]
+    fn success_passes_and_failure_names_the_codes() {
+        let turnstile = settings(CaptchaProvider::Turnstile);
+        assert_eq!(judge_answer(&turnstile, &answer(true, None)), Ok(()));
+        let failure = judge_answer(&turnstile, &answer(false, None)).unwrap_err();
+        assert_eq!(
+            failure.to_string(),
+            "captcha rejected by turnstile (invalid-input-response)"
+        );
+    }
+
+    #[test]
+    fn only_recaptcha_scores_are_held_to_min_score() {
+        let recaptcha = settings(CaptchaProvider::Recaptcha);
+        assert_eq!(judge_answer(&recaptcha, &answer(true, Some(0.9))), Ok(()));
+        assert!(matches!(
+            judge_answer(&recaptcha, &answer(true, Some(0.1))),
+            Err(CaptchaFailure::LowScore { .. })
+        ));
+        let hcaptcha = settings(CaptchaProvider::Hcaptcha);
+        assert_eq!(judge_answer(&hcaptcha, &answer(true, Some(0.9))), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_missing_token_fails_without_a_call() {
+        let mut unreachable = settings(CaptchaProvider::Hcaptcha);
+        unreachable.verify_url = Some("http://127.0.0.1:9/".into());
+        let result = verify(&unreachable, &Submission::default(), None).await;
+        assert_eq!(
+            result,
+            Err(CaptchaFailure::MissingToken("h-captcha-response"))
+        );
+    }
+}

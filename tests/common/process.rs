@@ -1,0 +1,107 @@
+//! The real `leadrelay` binary as a child process, its stderr collected line by line.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    thread::JoinHandle,
+    time::Duration,
+};
+
+use super::eventually;
+
+/// A running `leadrelay` process.
+pub struct Running {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+/// `leadrelay ARGS...`, ready for `.env()` and friends.
+pub fn leadrelay(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_leadrelay"));
+    command.args(args);
+    command
+}
+
+/// A port that was free a moment ago (for configs that cannot say port 0).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().unwrap().port()
+}
+
+impl Running {
+    /// Starts `command` with stderr collected and stdout discarded.
+    pub fn spawn(mut command: Command) -> Running {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Running {
+            child,
+            lines,
+            reader: Some(reader),
+        }
+    }
+
+    /// The stderr lines so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// Waits for a stderr line containing `needle`, and returns it.
+    pub async fn wait_for_line(&self, needle: &str) -> String {
+        eventually(
+            &format!("a log line containing {needle:?}"),
+            Duration::from_secs(20),
+            || async { self.lines().into_iter().find(|line| line.contains(needle)) },
+        )
+        .await
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and reaps it.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("the process can be killed");
+        self.child.wait().expect("the process is reaped");
+    }
+
+    /// Sends SIGTERM (a graceful shutdown) without waiting.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// The exit status, once the process has exited.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().expect("the process can be polled")
+    }
+
+    /// Stops the process with SIGTERM (a graceful shutdown) and returns every stderr line.
+    pub fn stop(mut self) -> Vec<String> {
+        self.terminate();
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        self.lines()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

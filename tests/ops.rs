@@ -1,0 +1,292 @@
+//! Operations surfaces: metrics counted right, the OpenAPI description and
+//! `leadrelay healthcheck`.
+//!
+//! The Prometheus recorder is process-wide: only the metrics test here sends
+//! leads to Agencyhandy (keep it so), so its deltas of the unlabelled counters are exact.
+
+mod common;
+
+use std::{process::Command, time::Duration};
+
+use common::{eventually, sandbox_leads, spawn_app, TestApp};
+use leadrelay::{domain::LeadState, outbox::LeadFilter};
+use serde_json::{json, Value};
+
+/// The sum of every series of `name` carrying all of `labels`, or 0 when none.
+fn sample(metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    metrics
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(series, _)| {
+            let (series_name, series_labels) = series.split_once('{').unwrap_or((series, ""));
+            series_name == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| series_labels.contains(&format!("{k}=\"{v}\"")))
+        })
+        .map(|(_, value)| value.parse::<f64>().expect("a numeric sample"))
+        .sum()
+}
+
+async fn scrape(app: &TestApp) -> String {
+    let response = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    response.text().await.unwrap()
+}
+
+async fn count_in_state(app: &TestApp, form: &str, state: LeadState) -> usize {
+    let filter = LeadFilter {
+        state: Some(state),
+        form: Some(form.into()),
+        limit: Some(1000),
+    };
+    app.state.outbox.list(&filter).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn metrics_count_submissions_deliveries_and_upstream_calls() {
+    // Arrange: a form only this test uses; one address Agencyhandy refuses for good.
+    let app = spawn_app("[forms.metrics_probe]\nhoneypot = \"_gotcha\"").await;
+    app.sandbox.reject_email("refused@example.com");
+    let before = scrape(&app).await;
+    let form = [("form", "metrics_probe")];
+    let received = |text: &str, outcome: &str| {
+        sample(
+            text,
+            "leadrelay_leads_received_total",
+            &[form[0], ("outcome", outcome)],
+        )
+    };
+
+    // Act: 3 good leads, 1 that Agencyhandy refuses, 2 without an e-mail, 1 spam.
+    for i in 0..3 {
+        let body = json!({"name": "Metric Person", "email": format!("metric{i}@example.com")});
+        assert_eq!(app.post_json("metrics_probe", &body).await.status(), 200);
+    }
+    let refused = json!({"name": "Refused Person", "email": "refused@example.com"});
+    assert_eq!(app.post_json("metrics_probe", &refused).await.status(), 200);
+    for _ in 0..2 {
+        let body = json!({"name": "No Mail", "message": "call me"});
+        assert_eq!(app.post_json("metrics_probe", &body).await.status(), 422);
+    }
+    let spam = json!({"name": "Bot", "email": "bot@example.com", "_gotcha": "http://spam"});
+    assert_eq!(app.post_json("metrics_probe", &spam).await.status(), 200);
+    sandbox_leads(&app.sandbox, 3).await;
+    eventually(
+        "the refused lead is dead",
+        Duration::from_secs(15),
+        || async {
+            (count_in_state(&app, "metrics_probe", LeadState::Dead).await == 1).then_some(())
+        },
+    )
+    .await;
+    let after = scrape(&app).await;
+
+    // Assert
+    assert_eq!(received(&after, "accepted"), 4.0, "{after}");
+    assert_eq!(received(&after, "invalid"), 2.0, "{after}");
+    assert_eq!(received(&after, "spam"), 1.0, "{after}");
+    let delta = |name: &str, labels: &[(&str, &str)]| {
+        sample(&after, name, labels) - sample(&before, name, labels)
+    };
+    assert_eq!(
+        delta("leadrelay_leads_delivered_total", &[]),
+        3.0,
+        "{after}"
+    );
+    assert_eq!(delta("leadrelay_leads_dead_total", &[]), 1.0, "{after}");
+    let created = [("endpoint", "company-members"), ("status", "201")];
+    let rejected = [("endpoint", "company-members"), ("status", "400")];
+    assert!(
+        delta("leadrelay_upstream_requests_total", &created) >= 1.0,
+        "{after}"
+    );
+    assert!(
+        delta("leadrelay_upstream_requests_total", &rejected) >= 1.0,
+        "{after}"
+    );
+    let create_calls = delta("leadrelay_upstream_requests_total", &[created[0]]);
+    let timed = delta(
+        "leadrelay_upstream_request_duration_seconds_count",
+        &[created[0]],
+    );
+    assert_eq!(timed, create_calls, "every create call is timed: {after}");
+    assert!(after.contains("leadrelay_upstream_request_duration_seconds_bucket{"));
+    assert_eq!(sample(&after, "leadrelay_outbox_pending", &[]), 0.0);
+    assert!(after.contains("\nleadrelay_outbox_pending "), "{after}");
+    assert!(after.contains("leadrelay_workspace_paused{workspace=\"default\"} 0"));
+    assert!(after.contains("# HELP leadrelay_leads_received_total "));
+}
+
+#[tokio::test]
+async fn the_counters_alerts_use_exist_before_anything_happened() {
+    let app = spawn_app("").await;
+
+    let text = scrape(&app).await;
+
+    for name in [
+        "leadrelay_leads_delivered_total",
+        "leadrelay_leads_dead_total",
+        "leadrelay_outbox_pending",
+    ] {
+        assert!(
+            text.lines()
+                .any(|line| line.starts_with(&format!("{name} "))),
+            "{name} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("leadrelay_workspace_paused{workspace=\"default\"} 0"));
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route_of_the_contract() {
+    let app = spawn_app("").await;
+
+    let response = app
+        .http
+        .get(format!("{}/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    let routes = [
+        ("/forms/{form}", "post"),
+        ("/forms/{form}", "options"),
+        ("/hooks/{form}", "post"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+        ("/openapi.json", "get"),
+        ("/admin", "get"),
+        ("/admin/leads", "get"),
+        ("/admin/leads/{id}", "get"),
+        ("/admin/leads/{id}/retry", "post"),
+        ("/admin/leads/{id}/release", "post"),
+    ];
+    for (path, method) in routes {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(documented, routes.len(), "an undocumented or extra route");
+
+    let submit = &doc["paths"]["/forms/{form}"]["post"];
+    for content_type in [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "application/json",
+        "text/plain",
+    ] {
+        assert!(submit["requestBody"]["content"][content_type].is_object());
+    }
+    let ok = &submit["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(ok, "#/components/schemas/AcceptedReply");
+    for status in ["400", "404", "413", "415", "422", "429"] {
+        let schema = &submit["responses"][status]["content"]["application/json"]["schema"];
+        assert_eq!(schema["$ref"], "#/components/schemas/ErrorBody", "{status}");
+    }
+    assert!(submit["responses"]["303"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["ErrorDetail"]["properties"]["fields"].is_object());
+    assert!(schemas["AcceptedReply"]["properties"]["id"].is_object());
+    assert!(schemas["LeadSummary"]["properties"]["last_error"].is_object());
+    let admin = &doc["components"]["securitySchemes"]["admin_token"];
+    assert_eq!(admin["type"], "http");
+    assert_eq!(admin["scheme"], "bearer");
+    let listed = &doc["paths"]["/admin/leads"]["get"];
+    assert_eq!(listed["security"][0]["admin_token"], json!([]));
+}
+
+#[tokio::test]
+async fn every_documented_route_is_served() {
+    let app = spawn_app("[server]\nadmin_token = \"t\"").await;
+    let doc: Value = app
+        .http
+        .get(format!("{}/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let url = format!("{}{}", app.address, path)
+                .replace("{form}", "plain")
+                .replace("{id}", "0190b3a4-0000-7000-8000-000000000000");
+            let request = app
+                .http
+                .request(method.to_uppercase().parse().unwrap(), &url)
+                .bearer_auth("t");
+            let body = request.send().await.unwrap().text().await.unwrap();
+
+            // The router's fallback says "no such route"; a handler never does.
+            assert!(!body.contains("no such route"), "{method} {path}: {body}");
+        }
+    }
+}
+
+fn healthcheck(url: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_leadrelay"))
+        .args(["healthcheck", "--url", url])
+        .output()
+        .expect("the binary runs")
+}
+
+#[tokio::test]
+async fn healthcheck_exits_zero_against_a_ready_service() {
+    let app = spawn_app("").await;
+    let url = format!("{}/readyz", app.address);
+
+    let output = tokio::task::spawn_blocking(move || healthcheck(&url))
+        .await
+        .unwrap();
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn healthcheck_fails_against_a_closed_port_or_a_draining_service() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}/readyz", closed.local_addr().unwrap());
+    drop(closed);
+    let app = spawn_app("").await;
+    app.state
+        .accepting
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let draining_url = format!("{}/readyz", app.address);
+
+    let (refused, draining) =
+        tokio::task::spawn_blocking(move || (healthcheck(&closed_url), healthcheck(&draining_url)))
+            .await
+            .unwrap();
+
+    for output in [refused, draining] {
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("not ready"), "{stderr}");
+    }
+}
