@@ -53,6 +53,9 @@ pub struct Worker {
 
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
+/// While every gate is closed, how long new leads gather before they are held in one round.
+const HOLD_GATHER: Duration = Duration::from_millis(200);
+
 impl Worker {
     /// A worker for every configured workspace.
     pub fn new(
@@ -101,14 +104,14 @@ impl Worker {
                 last_purge = Some(Instant::now());
             }
             if let Some(until) = self.all_gates_closed_until(Instant::now()) {
-                // Claiming now would only hand the leads back: each round trip is
-                // two commits taken from intake's writer while a traffic spike
-                // meets a paused or failing Agencyhandy.
+                // The round below only re-schedules due leads to the reopening (so
+                // that they show when they will go); run per wake-up, that took two
+                // commits from intake's writer for every lead of a spike. Gather first.
+                let gathered = until.min(Instant::now() + HOLD_GATHER);
                 tokio::select! {
-                    () = tokio::time::sleep_until(until.into()) => {}
-                    () = self.cancel.cancelled() => {}
+                    () = tokio::time::sleep_until(gathered.into()) => {}
+                    () = self.cancel.cancelled() => continue,
                 }
-                continue;
             }
             let wait = match self.try_deliver_batch().await {
                 Ok(BatchOutcome::Worked { sent }) if sent > 0 => continue,
