@@ -38,6 +38,7 @@ on_both_backends!(
     enqueue_then_get_round_trips,
     idempotency_key_answers_with_the_first_lead,
     concurrent_enqueues_of_one_key_store_one_lead,
+    dedupe_window_survives_a_reopen_and_forgets_erased_leads,
     dedupe_window_answers_with_the_first_lead,
     claim_due_respects_due_time_and_lease,
     concurrent_claimers_get_disjoint_leads,

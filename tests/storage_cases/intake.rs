@@ -98,6 +98,27 @@ pub async fn dedupe_window_answers_with_the_first_lead(store: &TestStore) {
     assert_eq!(count_in(&*store.outbox, LeadState::Pending).await, 2);
 }
 
+pub async fn dedupe_window_survives_a_reopen_and_forgets_erased_leads(store: &TestStore) {
+    let first = lead("again@example.com");
+    let hash = first.dedupe_hash.clone();
+    let first_id = store.outbox.enqueue(first).await.unwrap().id;
+    let reopened = store.open_replica().await;
+    let mut repeat = lead("again@example.com");
+    repeat.dedupe_hash = hash.clone();
+
+    let answer = reopened.enqueue(repeat).await.unwrap();
+    assert_eq!(answer.id, first_id, "the window is known after a restart");
+    assert!(!answer.created);
+
+    // Erased through another handle (as `leads erase` does from another process).
+    assert_eq!(reopened.erase_email("again@example.com").await.unwrap(), 1);
+    let mut after_erase = lead("again@example.com");
+    after_erase.dedupe_hash = hash;
+    let answer = store.outbox.enqueue(after_erase).await.unwrap();
+    assert!(answer.created, "an erased lead answers for nobody");
+    reopened.close().await;
+}
+
 pub async fn concurrent_enqueues_are_all_stored(store: &TestStore) {
     let started = std::time::Instant::now();
     let tasks: Vec<_> = (0..50)

@@ -1,14 +1,14 @@
 //! Intake's writes: one group-committed batch of new leads in a handful of
-//! statements (one look-up for the dedupe window, one for idempotency keys when
-//! any lead has one, multi-row inserts), not two statements per lead. Every
-//! statement is a round trip to SQLite's worker thread; on a small machine
-//! those hops, not SQLite's own work, bounded intake.
+//! statements (one look-up for idempotency keys when any lead has one,
+//! multi-row inserts), not two statements per lead. Every statement is a round
+//! trip to SQLite's worker thread; on a small machine those hops bounded
+//! intake. The dedupe window is answered from memory ([`DedupeWindow`]).
 
 use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
-use super::parse_id;
+use super::{dedupe::DedupeWindow, parse_id};
 use crate::{
     domain::LeadId,
     outbox::{now_ms, Enqueued, NewLead, StorageResult},
@@ -23,10 +23,12 @@ const ROWS_PER_STATEMENT: usize = 200;
 /// with that lead's ID and is not stored again.
 pub(super) async fn insert_batch(
     pool: &SqlitePool,
+    window: &DedupeWindow,
     leads: Vec<NewLead>,
 ) -> StorageResult<Vec<Enqueued>> {
     let mut tx = pool.begin().await?;
     let stored = StoredMatches::find(&mut tx, &leads).await?;
+    let remembered = remembered_leads(&mut tx, window, &leads).await?;
     let mut by_key: HashMap<(&str, &str), LeadId> = HashMap::new();
     let mut by_hash: HashMap<&str, LeadId> = HashMap::new();
     let mut fresh = Vec::with_capacity(leads.len());
@@ -38,13 +40,11 @@ pub(super) async fn insert_batch(
             .map(|key| (lead.form.as_str(), key));
         let earlier = key
             .and_then(|key| stored.by_key(key).or_else(|| by_key.get(&key)))
-            .or_else(|| stored.earliest(&lead.dedupe_hash, lead.dedupe_since_ms))
-            .or_else(|| by_hash.get(lead.dedupe_hash.as_str()));
+            .copied()
+            .or_else(|| remembered.get(lead.dedupe_hash.as_str()).copied())
+            .or_else(|| by_hash.get(lead.dedupe_hash.as_str()).copied());
         if let Some(id) = earlier {
-            results.push(Enqueued {
-                id: *id,
-                created: false,
-            });
+            results.push(Enqueued { id, created: false });
             continue;
         }
         if let Some(key) = key {
@@ -62,7 +62,38 @@ pub(super) async fn insert_batch(
         insert_rows(&mut tx, rows, now).await?;
     }
     tx.commit().await?;
+    for lead in fresh {
+        window.remember(&lead.dedupe_hash, now, lead.id);
+    }
     Ok(results)
+}
+
+/// The dedupe window's answers for this batch, checked against the database:
+/// a lead erased since (by another process, `leads erase`) answers for nobody.
+async fn remembered_leads<'a>(
+    tx: &mut Transaction<'_, Sqlite>,
+    window: &DedupeWindow,
+    leads: &'a [NewLead],
+) -> StorageResult<HashMap<&'a str, LeadId>> {
+    let mut remembered: HashMap<&str, LeadId> = leads
+        .iter()
+        .filter_map(|lead| {
+            let id = window.find(&lead.dedupe_hash, lead.dedupe_since_ms)?;
+            Some((lead.dedupe_hash.as_str(), id))
+        })
+        .collect();
+    if remembered.is_empty() {
+        return Ok(remembered);
+    }
+    let mut query = QueryBuilder::<Sqlite>::new("SELECT id FROM leads WHERE id IN (");
+    let mut list = query.separated(", ");
+    for id in remembered.values() {
+        list.push_bind(id.to_string());
+    }
+    query.push(")");
+    let present: Vec<String> = query.build_query_scalar().fetch_all(&mut **tx).await?;
+    remembered.retain(|_, id| present.iter().any(|p| *p == id.to_string()));
+    Ok(remembered)
 }
 
 /// Stored leads a batch's leads may be answered with.
@@ -70,8 +101,6 @@ pub(super) async fn insert_batch(
 struct StoredMatches {
     /// Form → idempotency key → lead.
     by_form_key: HashMap<String, HashMap<String, LeadId>>,
-    /// Dedupe hash → `(created_at, lead)`.
-    by_hash: HashMap<String, Vec<(i64, LeadId)>>,
 }
 
 impl StoredMatches {
@@ -105,43 +134,12 @@ impl StoredMatches {
                 }
             }
         }
-        let since = leads.iter().map(|lead| lead.dedupe_since_ms).min();
-        for batch in leads.chunks(ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT dedupe_hash, created_at, id FROM leads WHERE created_at >= ",
-            );
-            query.push_bind(since).push(" AND dedupe_hash IN (");
-            let mut list = query.separated(", ");
-            for lead in batch {
-                list.push_bind(lead.dedupe_hash.as_str());
-            }
-            query.push(")");
-            let rows: Vec<(String, i64, String)> =
-                query.build_query_as().fetch_all(&mut **tx).await?;
-            for (hash, created_at, id) in rows {
-                found
-                    .by_hash
-                    .entry(hash)
-                    .or_default()
-                    .push((created_at, parse_id(&id)?));
-            }
-        }
         Ok(found)
     }
 
     /// The stored lead of this form with this idempotency key.
     fn by_key(&self, (form, key): (&str, &str)) -> Option<&LeadId> {
         self.by_form_key.get(form)?.get(key)
-    }
-
-    /// The oldest stored lead with this hash created at or after `since_ms`.
-    fn earliest(&self, hash: &str, since_ms: i64) -> Option<&LeadId> {
-        self.by_hash
-            .get(hash)?
-            .iter()
-            .filter(|(created_at, _)| *created_at >= since_ms)
-            .min_by_key(|(created_at, _)| *created_at)
-            .map(|(_, id)| id)
     }
 }
 

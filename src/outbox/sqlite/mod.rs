@@ -3,6 +3,7 @@
 //! readers.
 
 mod checkpoint;
+mod dedupe;
 mod intake;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -16,7 +17,7 @@ use sqlx::{
     Row, SqlitePool,
 };
 
-use self::checkpoint::Checkpointer;
+use self::{checkpoint::Checkpointer, dedupe::DedupeWindow};
 use super::{
     group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, LeadDetail,
     LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
@@ -35,6 +36,7 @@ pub struct SqliteOutbox {
     reader: SqlitePool,
     intake: Arc<GroupCommitter>,
     checkpointer: Checkpointer,
+    window: Arc<DedupeWindow>,
 }
 
 const SUMMARY_COLUMNS: &str =
@@ -76,16 +78,24 @@ impl SqliteOutbox {
             .connect_with(options.read_only(true))
             .await
             .context("failed to open SQLite readers")?;
+        let window = Arc::new(
+            DedupeWindow::load(&writer, Duration::from_secs(settings.dedupe_window_secs))
+                .await
+                .context("failed to load the dedupe window")?,
+        );
         let pool = writer.clone();
+        let batch_window = window.clone();
         let intake = GroupCommitter::spawn(512, move |leads| {
             let pool = pool.clone();
-            async move { intake::insert_batch(&pool, leads).await }
+            let window = batch_window.clone();
+            async move { intake::insert_batch(&pool, &window, leads).await }
         });
         Ok(Self {
             writer,
             reader,
             intake,
             checkpointer,
+            window,
         })
     }
 }
@@ -360,6 +370,7 @@ impl Outbox for SqliteOutbox {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.window.clear();
         Ok(done.rows_affected())
     }
 
