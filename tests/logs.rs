@@ -79,6 +79,14 @@ async fn json_lines_carry_the_request_id_and_rust_log_wins_over_log_level() {
     // Act
     let given = submit(&address, Some("abc123"), "log1@example.com").await;
     let generated = submit(&address, None, "log2@example.com").await;
+    let refused = reqwest::Client::new()
+        .post(format!("{address}/forms/contact"))
+        .header("x-request-id", "refused-1")
+        .json(&json!({"name": "No Mail"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
     sandbox_leads(&sandbox, 2).await;
     let lines = app.stop();
 
@@ -111,11 +119,12 @@ async fn json_lines_carry_the_request_id_and_rust_log_wins_over_log_level() {
             messages.contains(&"lead accepted"),
             "{request_id}: {messages:?}\n{lines:#?}"
         );
-        assert!(
-            messages.contains(&"finished processing request"),
-            "{request_id}: {messages:?}"
-        );
     }
+    let refusal = records
+        .iter()
+        .find(|r| r["request_id"] == "refused-1" && r["message"] == "submission refused")
+        .expect("a refused submission is logged once, with its request id");
+    assert_eq!(refusal["code"], "invalid_lead");
     let accepted = records
         .iter()
         .find(|r| r["request_id"] == "abc123" && r["message"] == "lead accepted")

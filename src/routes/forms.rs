@@ -140,6 +140,12 @@ async fn submit(
             reply::accepted(form, accepted.id, accepted.next.as_deref(), browser)
         }
         Err(error) => {
+            tracing::info!(
+                form = %form_name,
+                code = error.code(),
+                status = error.status().as_u16(),
+                "submission refused"
+            );
             count_received(&form_name, outcome_label(&error));
             reply::error(Some(form), door, &headers, error)
         }

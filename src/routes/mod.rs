@@ -65,7 +65,10 @@ pub fn router(state: Arc<AppState>) -> Router {
                             request_id = %request_id,
                         )
                     })
-                    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                    // One info line per submission comes from the handler ("lead accepted" or
+                    // "submission refused"); the generic access line is debug, so a busy
+                    // service does not log twice per lead.
+                    .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(TimeoutLayer::with_status_code(

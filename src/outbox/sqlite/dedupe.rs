@@ -2,10 +2,17 @@
 //! every new lead, so the window can live beside it instead of in a random-key
 //! index that would cost a WAL page per lead on every commit. It is warmed from
 //! the database at start, so a restart keeps it.
+//!
+//! Leads arrive in time order, so expiry is first-in first-out: a map for
+//! look-ups and a queue for age, about 70 bytes a lead, at most [`CAPACITY`].
 
-use std::time::Duration;
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::Mutex,
+    time::Duration,
+};
 
-use moka::sync::Cache;
+use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use super::parse_id;
@@ -14,51 +21,134 @@ use crate::{
     outbox::{now_ms, StorageResult},
 };
 
-/// Most hashes remembered; beyond it the least used are forgotten first.
-const CAPACITY: u64 = 200_000;
+/// Most hashes remembered; past it the oldest are forgotten first (double
+/// clicks and sender retries come within seconds, far inside this).
+const CAPACITY: usize = 100_000;
+
+/// The first 128 bits of a dedupe hash: plenty to tell submissions apart.
+type Key = [u8; 16];
 
 /// Dedupe hash → the first lead stored with it, and when.
 pub(super) struct DedupeWindow {
-    recent: Cache<String, (i64, LeadId)>,
+    window_ms: i64,
+    recent: Mutex<Recent>,
+}
+
+#[derive(Default)]
+struct Recent {
+    by_key: HashMap<Key, (i64, LeadId)>,
+    order: VecDeque<(i64, Key)>,
+}
+
+impl Recent {
+    fn insert(&mut self, key: Key, created_at: i64, id: LeadId, window_ms: i64) {
+        self.by_key.insert(key, (created_at, id));
+        self.order.push_back((created_at, key));
+        let oldest_kept = created_at - window_ms;
+        while let Some(&(at, key)) = self.order.front() {
+            if at >= oldest_kept && self.order.len() <= CAPACITY {
+                break;
+            }
+            self.order.pop_front();
+            if self
+                .by_key
+                .get(&key)
+                .is_some_and(|(stored, _)| *stored == at)
+            {
+                self.by_key.remove(&key);
+            }
+        }
+    }
+}
+
+fn key(hash: &str) -> Key {
+    let mut key = [0; 16];
+    // Intake's hashes are hex SHA-256; anything else is hashed to fit.
+    if hex::decode_to_slice(hash.get(..32).unwrap_or_default(), &mut key).is_err() {
+        key.copy_from_slice(&Sha256::digest(hash.as_bytes())[..16]);
+    }
+    key
 }
 
 impl DedupeWindow {
     /// Remembers the leads stored within the last `window`.
     pub(super) async fn load(pool: &SqlitePool, window: Duration) -> StorageResult<Self> {
-        let recent = Cache::builder()
-            .max_capacity(CAPACITY)
-            .time_to_live(window.max(Duration::from_secs(1)))
-            .build();
-        let since = now_ms() - window.as_millis() as i64;
+        let window_ms = window.as_millis() as i64;
         let rows: Vec<(String, i64, String)> = sqlx::query_as(
             "SELECT dedupe_hash, created_at, id FROM leads WHERE created_at >= ?1 ORDER BY created_at",
         )
-        .bind(since)
+        .bind(now_ms() - window_ms)
         .fetch_all(pool)
         .await?;
+        let mut recent = Recent::default();
         for (hash, created_at, id) in rows {
-            if !recent.contains_key(&hash) {
-                recent.insert(hash, (created_at, parse_id(&id)?));
+            let key = key(&hash);
+            if !recent.by_key.contains_key(&key) {
+                recent.insert(key, created_at, parse_id(&id)?, window_ms);
             }
         }
-        Ok(Self { recent })
+        Ok(Self {
+            window_ms,
+            recent: Mutex::new(recent),
+        })
     }
 
-    /// The first lead stored with `hash` at or after `since_ms`.
-    pub(super) fn find(&self, hash: &str, since_ms: i64) -> Option<LeadId> {
-        self.recent
-            .get(hash)
-            .filter(|(created_at, _)| *created_at >= since_ms)
-            .map(|(_, id)| id)
+    /// For each hash (with the earliest creation time it may match), the
+    /// first lead stored with it within the window, if any.
+    pub(super) fn find_all<'a>(
+        &self,
+        hashes: impl Iterator<Item = (&'a str, i64)>,
+    ) -> Vec<(&'a str, LeadId)> {
+        let recent = self.recent.lock().expect("dedupe window lock poisoned");
+        hashes
+            .filter_map(|(hash, since_ms)| {
+                let (created_at, id) = recent.by_key.get(&key(hash))?;
+                (*created_at >= since_ms).then_some((hash, *id))
+            })
+            .collect()
     }
 
-    /// Remembers a committed lead (an older entry for the hash is kept only while in its window).
-    pub(super) fn remember(&self, hash: &str, created_at: i64, id: LeadId) {
-        self.recent.insert(hash.to_owned(), (created_at, id));
+    /// Remembers committed leads (a hash seen again outside its window starts anew).
+    pub(super) fn remember_all<'a>(&self, leads: impl Iterator<Item = (&'a str, i64, LeadId)>) {
+        let mut recent = self.recent.lock().expect("dedupe window lock poisoned");
+        for (hash, created_at, id) in leads {
+            recent.insert(key(hash), created_at, id, self.window_ms);
+        }
     }
 
-    /// Forgets everything (after an erasure, no answer may name an erased lead).
+    /// Forgets everything (after an erasure no answer may name an erased lead).
     pub(super) fn clear(&self) {
-        self.recent.invalidate_all();
+        *self.recent.lock().expect("dedupe window lock poisoned") = Recent::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgets_what_left_the_window_and_what_overflows() {
+        let mut recent = Recent::default();
+        let (a, b) = (LeadId::new(), LeadId::new());
+        recent.insert(key("aa"), 1_000, a, 500);
+        recent.insert(key("bb"), 1_400, b, 500);
+        assert!(recent.by_key.contains_key(&key("aa")));
+        recent.insert(key("cc"), 1_600, LeadId::new(), 500);
+        assert!(
+            !recent.by_key.contains_key(&key("aa")),
+            "older than the window"
+        );
+        assert_eq!(recent.by_key[&key("bb")], (1_400, b));
+        for n in 0..(CAPACITY as i64 + 10) {
+            recent.insert(key(&format!("{n:064x}")), 2_000, LeadId::new(), 1_000_000);
+        }
+        assert!(recent.order.len() <= CAPACITY && recent.by_key.len() <= CAPACITY);
+    }
+
+    #[test]
+    fn hex_hashes_key_by_their_first_128_bits() {
+        let hash = "0123456789abcdef0123456789abcdef_and_the_rest";
+        assert_eq!(key(hash)[..2], [0x01, 0x23]);
+        assert_ne!(key("not hex at all"), key("other text here"));
     }
 }

@@ -62,9 +62,11 @@ pub(super) async fn insert_batch(
         insert_rows(&mut tx, rows, now).await?;
     }
     tx.commit().await?;
-    for lead in fresh {
-        window.remember(&lead.dedupe_hash, now, lead.id);
-    }
+    window.remember_all(
+        fresh
+            .iter()
+            .map(|lead| (lead.dedupe_hash.as_str(), now, lead.id)),
+    );
     Ok(results)
 }
 
@@ -75,12 +77,13 @@ async fn remembered_leads<'a>(
     window: &DedupeWindow,
     leads: &'a [NewLead],
 ) -> StorageResult<HashMap<&'a str, LeadId>> {
-    let mut remembered: HashMap<&str, LeadId> = leads
-        .iter()
-        .filter_map(|lead| {
-            let id = window.find(&lead.dedupe_hash, lead.dedupe_since_ms)?;
-            Some((lead.dedupe_hash.as_str(), id))
-        })
+    let mut remembered: HashMap<&str, LeadId> = window
+        .find_all(
+            leads
+                .iter()
+                .map(|lead| (lead.dedupe_hash.as_str(), lead.dedupe_since_ms)),
+        )
+        .into_iter()
         .collect();
     if remembered.is_empty() {
         return Ok(remembered);
