@@ -53,8 +53,6 @@ impl AppState {
 pub struct BuildOptions {
     /// Extra routes merged into the router (the demo page and sandbox).
     pub extra_routes: Option<Router>,
-    /// Skip the delivery worker (the CLI's one-off commands do not deliver).
-    pub without_worker: bool,
     /// Use this store instead of opening `storage.url` (tests inject faults through it).
     pub outbox: Option<Arc<dyn Outbox>>,
 }
@@ -65,7 +63,7 @@ pub struct Application {
     router: Router,
     state: Arc<AppState>,
     shutdown: CancellationToken,
-    worker: Option<Worker>,
+    worker: Worker,
 }
 
 impl Application {
@@ -83,16 +81,12 @@ impl Application {
         };
         let wake = Arc::new(Notify::new());
         let shutdown = CancellationToken::new();
-        let worker = if options.without_worker {
-            None
-        } else {
-            Some(Worker::new(
-                &settings,
-                outbox.clone(),
-                wake.clone(),
-                shutdown.child_token(),
-            )?)
-        };
+        let worker = Worker::new(
+            &settings,
+            outbox.clone(),
+            wake.clone(),
+            shutdown.child_token(),
+        )?;
         let state = Arc::new(AppState {
             rate_limiter: crate::intake::RateLimiter::new(settings.server.rate_limit_per_minute),
             settings: settings.clone(),
@@ -155,7 +149,7 @@ impl Application {
             shutdown,
             worker,
         } = self;
-        let worker_task: Option<JoinHandle<()>> = worker.map(|worker| tokio::spawn(worker.run()));
+        let worker_task: JoinHandle<()> = tokio::spawn(worker.run());
         tokio::spawn(telemetry::run_metrics_upkeep(shutdown.clone()));
         let stop_serving = CancellationToken::new();
         let served = tokio::spawn(serve::serve(
@@ -171,9 +165,7 @@ impl Application {
         let limit = Duration::from_secs(state.settings.server.shutdown_timeout_secs);
         let drained = tokio::time::timeout(limit, async {
             let served = served.await;
-            if let Some(task) = worker_task {
-                let _ = task.await;
-            }
+            let _ = worker_task.await;
             state.outbox.close().await;
             served
         })

@@ -37,8 +37,6 @@ pub struct SendReport {
     pub untouched: Vec<LeadId>,
     /// The last signal seen, if any call was made.
     pub signal: Option<Signal>,
-    /// Create calls made.
-    pub calls: usize,
 }
 
 const EXCERPT_CHARS: usize = 300;
@@ -76,7 +74,6 @@ pub async fn send_chunk(
         let wire: Vec<Member> = chunk.iter().map(|(_, member)| member.clone()).collect();
         let result = client.create_leads(&wire).await;
         let duration_ms = started.elapsed().as_millis() as u64;
-        report.calls += 1;
         match result {
             Ok(response) => {
                 report.signal = Some(Signal::Answered);
