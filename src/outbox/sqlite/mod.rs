@@ -5,6 +5,7 @@
 mod checkpoint;
 mod dedupe;
 mod intake;
+mod queue;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
@@ -143,110 +144,23 @@ impl Outbox for SqliteOutbox {
         limit: usize,
         lease: Duration,
     ) -> StorageResult<Vec<ClaimedLead>> {
-        let now = now_ms();
-        let rows = sqlx::query(
-            "UPDATE leads SET state = 'delivering', claimed_by = ?1, lease_until = ?2, updated_at = ?3
-             WHERE id IN (
-                SELECT id FROM leads
-                WHERE (state IN ('pending', 'retrying') AND next_attempt_at <= ?3)
-                   OR (state = 'delivering' AND lease_until < ?3)
-                ORDER BY next_attempt_at LIMIT ?4)
-             RETURNING id, workspace, member, attempts",
-        )
-        .bind(worker)
-        .bind(now + lease.as_millis() as i64)
-        .bind(now)
-        .bind(limit as i64)
-        .fetch_all(&self.writer)
-        .await?;
-        let mut leads = rows
-            .iter()
-            .map(|row| {
-                Ok(ClaimedLead {
-                    id: parse_id(row.try_get("id")?)?,
-                    workspace: row.try_get("workspace")?,
-                    member: parse_json(row.try_get("member")?)?,
-                    attempts: row.try_get::<i64, _>("attempts")? as u32,
-                })
-            })
-            .collect::<StorageResult<Vec<_>>>()?;
-        leads.sort_by_key(|lead| lead.id);
-        Ok(leads)
+        queue::claim_due(&self.writer, worker, limit, lease).await
     }
 
     async fn recover_abandoned(&self) -> StorageResult<u64> {
-        let now = now_ms();
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-                claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?1
-             WHERE state = 'delivering'",
-        )
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        // A pending lead is only ever scheduled later by a paused or capped
-        // workspace of the previous run; this run starts with open gates.
-        sqlx::query("UPDATE leads SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+        queue::recover_abandoned(&self.writer).await
     }
 
     async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
-        let mut tx = self.writer.begin().await?;
-        let now = now_ms();
-        for outcome in &outcomes {
-            let id = outcome.id.to_string();
-            sqlx::query(
-                "UPDATE leads SET state = ?1, attempts = attempts + 1, next_attempt_at = COALESCE(?2, next_attempt_at),
-                    last_error = ?3, member_id = COALESCE(?4, member_id), claimed_by = NULL, lease_until = NULL,
-                    updated_at = ?5
-                 WHERE id = ?6",
-            )
-            .bind(outcome.state.as_str())
-            .bind(outcome.next_attempt_at_ms)
-            .bind(&outcome.error)
-            .bind(&outcome.member_id)
-            .bind(now)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-            insert_attempt(&mut tx, &id, &outcome.attempt).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        queue::record(&self.writer, outcomes).await
     }
 
     async fn unclaim(&self, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        let mut tx = self.writer.begin().await?;
-        for id in ids {
-            sqlx::query(
-                "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-                    claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2
-                 WHERE id = ?3 AND state = 'delivering'",
-            )
-            .bind(due_at_ms)
-            .bind(now_ms())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        queue::unclaim(&self.writer, ids, due_at_ms).await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(t) FROM (
-                SELECT MIN(next_attempt_at) AS t FROM leads WHERE state IN ('pending', 'retrying')
-                UNION ALL SELECT MIN(lease_until) FROM leads WHERE state = 'delivering')",
-        )
-        .fetch_one(&self.reader)
-        .await?;
-        Ok(due)
+        queue::next_due_at(&self.reader).await
     }
 
     async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
@@ -410,25 +324,4 @@ impl Outbox for SqliteOutbox {
         self.reader.close().await;
         self.writer.close().await;
     }
-}
-
-async fn insert_attempt(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    lead_id: &str,
-    attempt: &AttemptRecord,
-) -> StorageResult<()> {
-    // A lead erased while it was being delivered has no row left to log against;
-    // failing here would fail the whole batch and have its other leads sent again.
-    sqlx::query(
-        "INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms)
-         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM leads WHERE id = ?1)",
-    )
-    .bind(lead_id)
-    .bind(attempt.at_ms)
-    .bind(attempt.status.map(i64::from))
-    .bind(&attempt.excerpt)
-    .bind(attempt.duration_ms as i64)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
