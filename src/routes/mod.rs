@@ -7,6 +7,7 @@ mod forms;
 mod health;
 pub mod openapi;
 mod reply;
+mod request;
 
 use std::{sync::Arc, time::Duration};
 
