@@ -3,6 +3,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use leadrelay::{cli::Cli, commands};
 
+/// mimalloc instead of the system allocator: the request path allocates many
+/// small, short-lived values across threads, where glibc's malloc spent about
+/// a sixth of intake's CPU (perf; see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
