@@ -36,11 +36,16 @@ pub enum Command {
         command: LeadsCommand,
     },
     /// Print the member a submission would become, or why none can be made.
+    ///
+    /// The explanation goes to stderr, the request body Agencyhandy would
+    /// receive to stdout. Exit 0: a lead would be sent; 2: none can be made
+    /// (or it would be held as spam); 1: usage errors.
     Map {
         /// The form whose settings apply.
         #[arg(long)]
         form: String,
-        /// The body's content type (guessed when absent).
+        /// The body's content type (else a leading `Content-Type:` line, a
+        /// multipart boundary, or JSON vs urlencoded from the body).
         #[arg(long)]
         content_type: Option<String>,
         /// A file holding the body (stdin when absent).

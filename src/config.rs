@@ -339,15 +339,10 @@ impl Settings {
             }
             None => {}
         }
-        figment = figment.merge(
-            Env::prefixed(ENV_PREFIX)
-                .split("__")
-                // Keys are still upper-case here: figment lower-cases them later.
-                .filter(|key| {
-                    let key = key.as_str().to_ascii_lowercase();
-                    is_settings_key(&key) && !key.ends_with("_file")
-                }),
-        );
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").filter(|key| {
+            let key = key.as_str().to_ascii_lowercase();
+            is_settings_key(&key) && !key.ends_with("_file")
+        }));
         for (key, value) in secret_files_from_env()? {
             figment = figment.merge(Serialized::global(&key, value));
         }
@@ -509,7 +504,9 @@ fn is_settings_key(key: &str) -> bool {
         "forms",
     ];
     let section = key.split('.').next().unwrap_or_default();
-    SECTIONS.contains(&section)
+    SECTIONS
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(section))
 }
 
 /// `LEADRELAY_A__B_FILE=/path` → (`a.b`, contents of /path, trimmed).

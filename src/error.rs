@@ -28,6 +28,9 @@ pub enum ApiError {
     /// 404: no such form or lead.
     #[error("{0}")]
     NotFound(String),
+    /// 409: the lead is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
     /// 413: the body, or a field, or the field count is over its limit.
     #[error("{0}")]
     TooLarge(String),
@@ -59,7 +62,7 @@ pub struct ErrorBody {
 /// One error: a stable machine-readable code, a sentence, and per-field problems.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `body_too_large`,
+    /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `body_too_large`,
     /// `unsupported_media_type`, `invalid_lead`, `rate_limited`, `unavailable` or `internal`.
     pub code: &'static str,
     /// A sentence for humans.
@@ -77,6 +80,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -93,6 +97,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
             Self::TooLarge(_) => "body_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unprocessable(_) => "invalid_lead",

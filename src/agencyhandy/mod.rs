@@ -14,6 +14,7 @@ pub use client::WorkspaceClient;
 pub use directory::{Directory, ResolvedIds};
 pub use discovery::{pick_client_role, pick_company};
 pub use endpoint::wire_member;
+pub(crate) use endpoint::{create_body, create_path};
 pub use response::{parse_create_response, CreateResponse, LeadResult, UnreadableResponse};
 
 use std::time::Duration;

@@ -20,6 +20,9 @@ impl Submission {
     /// The first value of a field: the literal name first, then as a dotted path
     /// into the JSON body (string values only; see [`Submission::value`] for all).
     pub fn get(&self, name: &str) -> Option<&str> {
+        if let Some(literal) = self.literal_json_key(name).and_then(Value::as_str) {
+            return Some(literal);
+        }
         self.fields
             .iter()
             .find(|(key, _)| key == name)
@@ -40,6 +43,9 @@ impl Submission {
     /// with `, `), then a path into a field whose value is itself a JSON document
     /// (Jotform's `rawRequest.q3_name.first`).
     pub fn value(&self, name: &str) -> Option<Cow<'_, str>> {
+        if let Some(literal) = self.literal_json_key(name).and_then(text_of) {
+            return Some(literal);
+        }
         if let Some(value) = self.fields.iter().find(|(key, _)| key == name) {
             return Some(Cow::Borrowed(value.1.as_str()));
         }
@@ -47,6 +53,16 @@ impl Submission {
             return text_of(value);
         }
         self.embedded_json_path(name)
+    }
+
+    /// The body's own top-level key `name` when it is dotted: a literal dotted
+    /// key beats the path it looks like, wherever either stands in the document
+    /// (flattening gives both the same name).
+    fn literal_json_key(&self, name: &str) -> Option<&Value> {
+        if !name.contains('.') {
+            return None;
+        }
+        self.json.as_ref()?.as_object()?.get(name)
     }
 
     /// The JSON value at a dotted path (`a.b.0.c`) of the body, descending into

@@ -252,6 +252,16 @@ fn literal_dotted_keys_win_over_paths() {
         sub.value("contact.email").as_deref(),
         Some("literal@example.com")
     );
+    let path_first = parse(
+        Some("application/json"),
+        r#"{"contact": {"email": "path@example.com"}, "contact.email": "literal@example.com"}"#,
+    )
+    .unwrap();
+    assert_eq!(path_first.get("contact.email"), Some("literal@example.com"));
+    assert_eq!(
+        path_first.value("contact.email").as_deref(),
+        Some("literal@example.com")
+    );
 }
 
 proptest! {

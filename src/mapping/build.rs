@@ -5,6 +5,7 @@ use std::{borrow::Cow, collections::BTreeMap};
 use serde_json::{Map, Value};
 
 use super::{
+    attribution::Attribution,
     explain::{FieldTrace, MappingExplanation},
     extras,
     field::LeadField,
@@ -55,6 +56,8 @@ pub fn explain(
             problems.insert("consent".to_owned(), problem);
         }
     }
+    // Before the lead fields, so the alias table never reads a page URL as `website`.
+    let attribution = Attribution::capture(&mut resolver, meta);
 
     let email = match traced(&mut resolver, &mut traces, LeadField::Email) {
         None => {
@@ -97,22 +100,28 @@ pub fn explain(
     let status = traced(&mut resolver, &mut traces, LeadField::Status);
     let source = traced(&mut resolver, &mut traces, LeadField::Source);
 
-    let tracking = resolver.tracking();
     extras::add_configured(&mut resolver, form, &mut extra);
     let status = status.map_or_else(|| form.status.clone(), |p| p.value.into_owned());
     let source = match source {
         Some(pick) => pick.value.into_owned(),
-        None => render_source(&mut resolver, form, meta, &tracking),
+        None => render_source(&mut resolver, form, meta, &attribution),
     };
     record_default(&mut traces, "status", &status);
     record_default(&mut traces, "source", &source);
+    traces.extend(attribution.traces());
 
     let leftovers = resolver.leftovers();
     let into_notes = leftovers
         .iter()
         .map(|(name, _)| (*name).to_owned())
         .collect();
-    let notes = compose_notes(strings.remove(&LeadField::Notes), &leftovers);
+    let attribution_lines = attribution.note_lines();
+    let note_lines: Vec<(&str, &str)> = leftovers
+        .iter()
+        .copied()
+        .chain(attribution_lines.iter().map(|(k, v)| (*k, v.as_str())))
+        .collect();
+    let notes = compose_notes(strings.remove(&LeadField::Notes), &note_lines);
     let contact_no = strings.remove(&LeadField::ContactNo);
     for (field, value) in strings {
         extra.insert(field.key().to_owned(), Value::String(value));
@@ -120,8 +129,12 @@ pub fn explain(
     if let Some(notes) = notes {
         extra.insert("notes".into(), Value::String(notes));
     }
-    if !tracking.is_empty() {
-        let utm = tracking
+    if let Some(page_url) = attribution.page_url {
+        extra.insert("pageUrl".into(), Value::String(page_url));
+    }
+    if !attribution.utm.is_empty() {
+        let utm = attribution
+            .utm
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
             .collect();
@@ -187,15 +200,14 @@ fn render_source(
     resolver: &mut Resolver<'_>,
     form: &FormSettings,
     meta: &SubmissionMeta,
-    tracking: &BTreeMap<String, String>,
+    attribution: &Attribution,
 ) -> String {
     let rendered = template::render(&form.source, meta, |name| {
-        let tracked = name
-            .strip_prefix("utm_")
-            .and_then(|key| tracking.get(key))
-            .or_else(|| tracking.get(name));
-        match tracked {
-            Some(value) => Some(value.clone()),
+        if matches!(name, "page_url" | "pageUrl") {
+            return attribution.page_url.clone();
+        }
+        match attribution.tracked(name) {
+            Some(value) => Some(value.to_owned()),
             None => resolver.peek(name).map(Cow::into_owned),
         }
     });

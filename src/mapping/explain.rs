@@ -1,5 +1,5 @@
 //! What `leadrelay map` prints: which input fed which lead field, and on
-//! failure which names were tried.
+//! failure which names were tried. The member itself is printed by the caller.
 
 use std::fmt;
 
@@ -81,10 +81,7 @@ impl fmt::Display for MappingExplanation {
             writeln!(f, "  into notes: {}", self.into_notes.join(", "))?;
         }
         match &self.result {
-            Ok(member) => {
-                let json = serde_json::to_string_pretty(member).map_err(|_| fmt::Error)?;
-                writeln!(f, "member:\n{json}")
-            }
+            Ok(member) => writeln!(f, "a lead can be made for {}", member.email),
             Err(error) => {
                 writeln!(f, "no lead can be made: {}", error.message)?;
                 for (field, problem) in &error.fields {

@@ -6,9 +6,14 @@
 //! names before their last segments). Inputs nothing took are appended to
 //! `notes` as `name: value` lines, except form machinery (names starting with
 //! `_`, captcha tokens, `submit`, the honeypot, the consent field); tracking
-//! parameters (`utm_*`, `gclid`, `fbclid` …) go to the member's `utm` object.
+//! parameters (`utm_*`, `gclid`, `fbclid` …) go to the member's `utm` object
+//! and the page URL to `pageUrl`, both also as closing `notes` lines (see
+//! `attribution.rs` for why).
 
 mod aliases;
+mod attribution;
+#[cfg(test)]
+mod attribution_tests;
 mod build;
 mod explain;
 mod extras;
@@ -25,6 +30,7 @@ mod tests;
 use std::collections::BTreeMap;
 
 pub use aliases::{match_name, normalize, MatchQuality};
+pub use attribution::Attribution;
 pub use build::explain;
 pub use explain::{FieldTrace, MappingExplanation};
 pub use field::LeadField;

@@ -55,7 +55,10 @@ fn a_plain_contact_form_maps_through_the_alias_table() {
     assert_eq!(member.position_in_board, 1);
     assert_eq!(member.extra["companyName"], "Acme");
     assert_eq!(member.extra["leadValue"], "$5,000");
-    assert_eq!(member.extra["notes"], "Hello there\n\nReferral: a friend");
+    assert_eq!(
+        member.extra["notes"],
+        "Hello there\n\nReferral: a friend\nUTM: source=google"
+    );
     assert_eq!(member.extra["utm"], json!({"source": "google"}));
     let value = serde_json::to_value(&member).unwrap();
     assert_eq!(value["firstName"], "Jane Mary");
@@ -161,7 +164,10 @@ fn constants_templates_and_custom_fields() {
         json!([{"_id": "64ab", "stringValue": "SEO"}, {"_id": "64cd", "numberValue": 42}])
     );
     assert!(!member.extra.contains_key("role"));
-    assert_eq!(member.extra["notes"], "country: France");
+    assert_eq!(
+        member.extra["notes"],
+        "country: France\nUTM: campaign=spring"
+    );
 }
 
 #[test]
@@ -262,7 +268,10 @@ fn explain_says_where_each_value_came_from() {
     assert_eq!(phone.from.as_deref(), Some("fields override \"cell\""));
     assert_eq!(explanation.into_notes, ["note2"]);
     let printed = explanation.to_string();
-    assert!(printed.contains("member:"), "{printed}");
+    assert!(
+        printed.contains("a lead can be made for a@example.com"),
+        "{printed}"
+    );
 }
 
 proptest! {

@@ -161,7 +161,7 @@ pub async fn show_lead(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Queued for delivery", body = QueuedReply),
-        (status = 400, description = "The lead is in a state that cannot be retried", body = crate::error::ErrorBody),
+        (status = 409, description = "The lead is in a state that cannot be retried", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
         (status = 404, description = "No such lead", body = crate::error::ErrorBody),
     )
@@ -197,7 +197,7 @@ pub async fn retry_lead(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Queued for delivery", body = QueuedReply),
-        (status = 400, description = "The lead is not spam", body = crate::error::ErrorBody),
+        (status = 409, description = "The lead is not spam", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
         (status = 404, description = "No such lead", body = crate::error::ErrorBody),
     )
@@ -221,9 +221,7 @@ pub async fn release_lead(
 
 async fn not_changed(app: &AppState, id: LeadId, why: &str) -> ApiError {
     match app.outbox.get(id).await {
-        Ok(Some(lead)) => {
-            ApiError::Malformed(format!("lead {id} is {}: {why}", lead.summary.state))
-        }
+        Ok(Some(lead)) => ApiError::Conflict(format!("lead {id} is {}: {why}", lead.summary.state)),
         Ok(None) => ApiError::NotFound(format!("no lead {id}")),
         Err(error) => error.into(),
     }

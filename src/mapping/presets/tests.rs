@@ -84,8 +84,9 @@ fn elementor_advanced_and_simple() {
             "Jane",
             "Doe",
             Some("+44 20 7946 0958"),
-            "Please call me back.\n\nService: SEO",
+            "Please call me back.\n\nService: SEO\nPage: https://example.com/contact/",
         );
+        assert_eq!(member.extra["pageUrl"], "https://example.com/contact/");
     }
 }
 
@@ -125,7 +126,7 @@ fn webflow() {
 #[test]
 fn typeform() {
     let member = fixture!("typeform", "typeform.json");
-    let notes = "We need a booking system.\n\nSubscribe to our newsletter?: yes";
+    let notes = "We need a booking system.\n\nSubscribe to our newsletter?: yes\nUTM: medium=email, source=newsletter";
     assert_lead(&member, "Jane", "Doe", Some("+15550100123"), notes);
     assert_eq!(member.extra["leadValue"], "$5k-$10k");
     assert_eq!(
@@ -137,7 +138,7 @@ fn typeform() {
 #[test]
 fn tally() {
     let member = fixture!("tally", "tally.json");
-    let notes = "What do you need?: A new website\nAnything else?: Launch is in June.";
+    let notes = "What do you need?: A new website\nAnything else?: Launch is in June.\nUTM: source=linkedin";
     assert_lead(&member, "Jane", "Doe", Some("+15550100123"), notes);
     assert_eq!(member.extra["utm"], json!({"source": "linkedin"}));
 }
@@ -160,7 +161,7 @@ fn google_forms() {
 #[test]
 fn zapier() {
     let member = fixture!("zapier", "zapier.json");
-    let notes = "Lead from the LinkedIn lead-gen form.\n\ncampaign_name: Spring promo";
+    let notes = "Lead from the LinkedIn lead-gen form.\n\ncampaign_name: Spring promo\nUTM: source=linkedin";
     assert_lead(&member, "Jane", "Doe", Some("+1 555 010 0123"), notes);
     assert_eq!(member.extra["companyName"], "Acme Bakery");
     assert_eq!(member.extra["website"], "https://acmebakery.example");

@@ -137,9 +137,11 @@ impl Outbox for PostgresOutbox {
         queue::claim_due(&self.pool, worker, limit, lease).await
     }
 
-    /// Nothing to do: other replicas may be alive, so a crashed replica's
-    /// leads become claimable when their lease expires.
+    /// Recovers nothing: other replicas may be alive, so a crashed replica's
+    /// leads become claimable when their lease expires. Like SQLite, makes
+    /// pending leads a paused or capped gate postponed due now.
     async fn recover_abandoned(&self) -> StorageResult<u64> {
+        queue::reopen_postponed(&self.pool).await?;
         Ok(0)
     }
 

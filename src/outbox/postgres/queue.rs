@@ -163,3 +163,16 @@ pub(super) async fn next_due_at(pool: &PgPool) -> StorageResult<Option<i64>> {
     .await?;
     Ok(due)
 }
+
+/// Makes pending leads scheduled later due now. A pending lead is only ever
+/// postponed by a paused or capped workspace gate (never by a failed attempt),
+/// and a starting replica begins with its gates open.
+pub(super) async fn reopen_postponed(pool: &PgPool) -> StorageResult<u64> {
+    let done = sqlx::query(
+        "UPDATE leads SET next_attempt_at = $1 WHERE state = 'pending' AND next_attempt_at > $1",
+    )
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,236 @@
+//! The delivery queue: claims, leases, outcomes, the attempt log.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use leadrelay::{
+    domain::{LeadId, LeadState},
+    outbox::now_ms,
+};
+
+use super::LEASE;
+use crate::storage_support::{
+    count_in, drain, enqueue_all, lead, leads, outcome, state_of, TestStore,
+};
+
+pub async fn claim_due_respects_due_time_and_lease(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(2)).await;
+    let later = now_ms() + 3_600_000;
+    store.outbox.claim_due("setup", 1, LEASE).await.unwrap();
+    let first = store
+        .outbox
+        .get(ids[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .summary
+        .state;
+    let (postponed, waiting) = if first == LeadState::Delivering {
+        (ids[0], ids[1])
+    } else {
+        (ids[1], ids[0])
+    };
+    store.outbox.unclaim(&[postponed], later).await.unwrap();
+
+    let claimed = store.outbox.claim_due("worker-a", 10, LEASE).await.unwrap();
+    let again = store.outbox.claim_due("worker-b", 10, LEASE).await.unwrap();
+
+    let claimed: Vec<LeadId> = claimed.iter().map(|lead| lead.id).collect();
+    assert_eq!(claimed, [waiting], "the postponed lead is not due");
+    assert!(
+        again.is_empty(),
+        "a live lease keeps the lead from other workers"
+    );
+    assert_eq!(
+        state_of(&*store.outbox, waiting).await,
+        LeadState::Delivering
+    );
+    assert_eq!(
+        state_of(&*store.outbox, postponed).await,
+        LeadState::Pending
+    );
+}
+
+pub async fn concurrent_claimers_get_disjoint_leads(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(200)).await;
+
+    let claimers: Vec<_> = ["worker-a", "worker-b"]
+        .into_iter()
+        .map(|worker| {
+            let outbox = Arc::clone(&store.outbox);
+            tokio::spawn(async move { drain(&*outbox, worker, 7, LEASE).await })
+        })
+        .collect();
+    let mut sets = Vec::new();
+    for claimer in claimers {
+        sets.push(claimer.await.unwrap().into_iter().collect::<HashSet<_>>());
+    }
+
+    assert!(sets[0].is_disjoint(&sets[1]), "a lead was claimed twice");
+    let union: HashSet<LeadId> = sets[0].union(&sets[1]).copied().collect();
+    assert_eq!(union, ids.into_iter().collect());
+    assert_eq!(count_in(&*store.outbox, LeadState::Delivered).await, 200);
+}
+
+pub async fn expired_lease_is_reclaimable(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(3)).await;
+    let claimed = store
+        .outbox
+        .claim_due("crashed", 10, Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    assert!(store
+        .outbox
+        .claim_due("survivor", 10, LEASE)
+        .await
+        .unwrap()
+        .is_empty());
+
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let reclaimed = store.outbox.claim_due("survivor", 10, LEASE).await.unwrap();
+
+    let reclaimed: HashSet<LeadId> = reclaimed.iter().map(|lead| lead.id).collect();
+    assert_eq!(reclaimed, ids.into_iter().collect());
+}
+
+pub async fn record_stores_outcomes_and_attempt_log(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(3)).await;
+    let next = now_ms() + 30_000;
+    store.outbox.claim_due("w", 10, LEASE).await.unwrap();
+    let mut retrying = outcome(ids[1], LeadState::Retrying, Some(503));
+    retrying.next_attempt_at_ms = Some(next);
+    retrying.error = Some("upstream unavailable".into());
+    let mut dead = outcome(ids[2], LeadState::Dead, Some(400));
+    dead.error = Some("rejected".into());
+    store.outbox.record(vec![retrying, dead]).await.unwrap();
+    store.outbox.unclaim(&[ids[0]], now_ms()).await.unwrap();
+    store.outbox.retry(ids[1]).await.unwrap();
+    store.outbox.claim_due("w", 10, LEASE).await.unwrap();
+
+    let mut delivered = outcome(ids[1], LeadState::Delivered, Some(201));
+    delivered.member_id = Some("member-42".into());
+    store.outbox.record(vec![delivered]).await.unwrap();
+
+    let detail = store.outbox.get(ids[1]).await.unwrap().unwrap();
+    assert_eq!(detail.summary.state, LeadState::Delivered);
+    assert_eq!(detail.summary.member_id.as_deref(), Some("member-42"));
+    assert_eq!(
+        detail.summary.attempts, 1,
+        "retry reset the count, then one more attempt"
+    );
+    let statuses: Vec<Option<u16>> = detail
+        .attempt_log
+        .iter()
+        .map(|attempt| attempt.status)
+        .collect();
+    assert_eq!(statuses, [Some(503), Some(201)], "attempts in order");
+    assert_eq!(detail.attempt_log[0].duration_ms, 12);
+    let dead = store.outbox.get(ids[2]).await.unwrap().unwrap().summary;
+    assert_eq!(dead.state, LeadState::Dead);
+    assert_eq!(dead.last_error.as_deref(), Some("rejected"));
+    assert_eq!(dead.attempts, 1);
+}
+
+pub async fn record_after_erase_keeps_the_rest_of_the_batch(store: &TestStore) {
+    let ids = enqueue_all(
+        &*store.outbox,
+        vec![lead("gone@example.com"), lead("kept@example.com")],
+    )
+    .await;
+    store.outbox.claim_due("w", 10, LEASE).await.unwrap();
+    store.outbox.erase_email("gone@example.com").await.unwrap();
+
+    let recorded = store
+        .outbox
+        .record(
+            ids.iter()
+                .map(|id| outcome(*id, LeadState::Delivered, Some(201)))
+                .collect(),
+        )
+        .await;
+
+    assert!(recorded.is_ok(), "{recorded:?}");
+    assert!(store.outbox.get(ids[0]).await.unwrap().is_none());
+    assert_eq!(state_of(&*store.outbox, ids[1]).await, LeadState::Delivered);
+}
+
+pub async fn unclaim_spends_no_attempt(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(1)).await;
+    store.outbox.claim_due("w", 10, LEASE).await.unwrap();
+    let due = now_ms() + 5_000;
+
+    store.outbox.unclaim(&ids, due).await.unwrap();
+
+    let summary = store.outbox.get(ids[0]).await.unwrap().unwrap().summary;
+    assert_eq!(summary.state, LeadState::Pending);
+    assert_eq!(summary.attempts, 0);
+    assert_eq!(summary.next_attempt_at_ms, due);
+    assert!(store
+        .outbox
+        .claim_due("w", 10, LEASE)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn next_due_at_reports_the_earliest_due_time(store: &TestStore) {
+    assert_eq!(store.outbox.next_due_at().await.unwrap(), None);
+    let ids = enqueue_all(&*store.outbox, leads(3)).await;
+    let claimed_at = now_ms();
+    store
+        .outbox
+        .claim_due("w", 10, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let (soon, later) = (now_ms() + 10_000, now_ms() + 20_000);
+    store.outbox.unclaim(&[ids[0]], later).await.unwrap();
+    store.outbox.unclaim(&[ids[1]], soon).await.unwrap();
+
+    let lease_expiry = store.outbox.next_due_at().await.unwrap().unwrap();
+    store
+        .outbox
+        .record(vec![outcome(ids[2], LeadState::Delivered, Some(201))])
+        .await
+        .unwrap();
+    let next = store.outbox.next_due_at().await.unwrap();
+
+    assert!(
+        (claimed_at + 5_000..=now_ms() + 5_000).contains(&lease_expiry),
+        "a lease expiry counts as due: {lease_expiry}"
+    );
+    assert_eq!(next, Some(soon));
+}
+
+pub async fn recover_abandoned_follows_the_backend_policy(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(3)).await;
+    store.outbox.claim_due("crashed", 10, LEASE).await.unwrap();
+    store
+        .outbox
+        .unclaim(&[ids[2]], now_ms() + 3_600_000)
+        .await
+        .unwrap();
+
+    let recovered = store.outbox.recover_abandoned().await.unwrap();
+
+    let postponed = store.outbox.get(ids[2]).await.unwrap().unwrap().summary;
+    assert!(
+        postponed.next_attempt_at_ms <= now_ms(),
+        "a lead a gate postponed is due again after a restart"
+    );
+    if store.settings.url.starts_with("sqlite:") {
+        assert_eq!(
+            recovered, 2,
+            "SQLite has one process per file: its claims are abandoned"
+        );
+        assert_eq!(state_of(&*store.outbox, ids[0]).await, LeadState::Pending);
+    } else {
+        assert_eq!(
+            recovered, 0,
+            "PostgreSQL leaves other replicas' claims to their lease"
+        );
+        assert_eq!(
+            state_of(&*store.outbox, ids[0]).await,
+            LeadState::Delivering
+        );
+    }
+}
