@@ -62,7 +62,7 @@ pub struct ErrorBody {
 /// One error: a stable machine-readable code, a sentence, and per-field problems.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `body_too_large`,
+    /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `body_too_large`,
     /// `unsupported_media_type`, `invalid_lead`, `rate_limited`, `unavailable` or `internal`.
     pub code: &'static str,
     /// A sentence for humans.

@@ -290,3 +290,28 @@ async fn healthcheck_fails_against_a_closed_port_or_a_draining_service() {
         assert!(stderr.contains("not ready"), "{stderr}");
     }
 }
+
+#[tokio::test]
+async fn admin_page_is_served_with_a_strict_policy_only_when_enabled() {
+    let off = spawn_app("").await;
+    let on = spawn_app("[server]\nadmin_token = \"t\"").await;
+    let get = |app: &TestApp, path: &str| app.http.get(format!("{}{path}", app.address)).send();
+
+    let hidden = get(&off, "/admin").await.unwrap();
+    let page = get(&on, "/admin").await.unwrap();
+    let script = get(&on, "/admin/admin.js").await.unwrap();
+
+    assert_eq!(hidden.status(), 404);
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(page.text().await.unwrap().contains("/admin/admin.js"));
+    assert_eq!(script.status(), 200);
+    let script = script.text().await.unwrap();
+    assert!(script.contains("sessionStorage") && !script.contains("innerHTML"));
+}

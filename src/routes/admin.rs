@@ -161,7 +161,7 @@ pub async fn show_lead(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Queued for delivery", body = QueuedReply),
-        (status = 400, description = "The lead is in a state that cannot be retried", body = crate::error::ErrorBody),
+        (status = 409, description = "The lead is in a state that cannot be retried", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
         (status = 404, description = "No such lead", body = crate::error::ErrorBody),
     )
@@ -197,7 +197,7 @@ pub async fn retry_lead(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Queued for delivery", body = QueuedReply),
-        (status = 400, description = "The lead is not spam", body = crate::error::ErrorBody),
+        (status = 409, description = "The lead is not spam", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
         (status = 404, description = "No such lead", body = crate::error::ErrorBody),
     )
