@@ -1,5 +1,6 @@
 //! Durable lead storage: one trait, SQLite (embedded default) and PostgreSQL behind it.
 
+mod decode;
 mod group_commit;
 mod postgres;
 mod sqlite;

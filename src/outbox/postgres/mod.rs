@@ -19,9 +19,10 @@ use sqlx::{
     PgPool, Row,
 };
 
+use super::decode::{parse_id, parse_json, parse_state};
 use super::{
     group_commit::GroupCommitter, now_ms, AttemptRecord, ClaimedLead, DeliveryOutcome, Enqueued,
-    LeadDetail, LeadFilter, LeadSummary, NewLead, Outbox, StorageError, StorageResult,
+    LeadDetail, LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
 };
 use crate::{
     config::StorageSettings,
@@ -78,22 +79,6 @@ async fn migrate(options: &PgConnectOptions) -> anyhow::Result<()> {
     let migrated = MIGRATOR.run(&connection).await;
     connection.close().await;
     migrated.context("failed to migrate the PostgreSQL database")
-}
-
-fn parse_id(id: &str) -> StorageResult<LeadId> {
-    id.parse()
-        .map_err(|e| StorageError(anyhow::anyhow!("stored lead id {id:?} is not a UUID: {e}")))
-}
-
-fn parse_state(state: &str) -> StorageResult<LeadState> {
-    state
-        .parse()
-        .map_err(|e| StorageError(anyhow::Error::new(e)))
-}
-
-fn parse_json(text: &str) -> StorageResult<serde_json::Value> {
-    serde_json::from_str(text)
-        .map_err(|e| StorageError(anyhow::anyhow!("stored JSON is corrupt: {e}")))
 }
 
 fn summary_from_row(row: &PgRow) -> StorageResult<LeadSummary> {

@@ -19,6 +19,7 @@ use sqlx::{
 };
 
 use self::{checkpoint::Checkpointer, dedupe::DedupeWindow};
+use super::decode::{parse_id, parse_json, parse_state};
 use super::{
     group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, LeadDetail,
     LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
@@ -26,7 +27,7 @@ use super::{
 use crate::{
     config::StorageSettings,
     domain::{LeadId, LeadState},
-    outbox::{AttemptRecord, StorageError},
+    outbox::AttemptRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -99,22 +100,6 @@ impl SqliteOutbox {
             window,
         })
     }
-}
-
-fn parse_id(id: &str) -> StorageResult<LeadId> {
-    id.parse()
-        .map_err(|e| StorageError(anyhow::anyhow!("stored lead id {id:?} is not a UUID: {e}")))
-}
-
-fn parse_state(state: &str) -> StorageResult<LeadState> {
-    state
-        .parse()
-        .map_err(|e| StorageError(anyhow::Error::new(e)))
-}
-
-fn parse_json(text: &str) -> StorageResult<serde_json::Value> {
-    serde_json::from_str(text)
-        .map_err(|e| StorageError(anyhow::anyhow!("stored JSON is corrupt: {e}")))
 }
 
 fn summary_from_row(row: &SqliteRow) -> StorageResult<LeadSummary> {
