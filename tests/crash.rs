@@ -6,47 +6,13 @@ mod common;
 use std::{path::Path, time::Duration};
 
 use common::{
-    binary::{count_leads, load, wait_until_delivered, Binary},
+    binary::{count_leads, load, wait_until_delivered, write_load_config, Binary},
     eventually,
 };
 use leadrelay::sandbox::Sandbox;
 
-fn write_config(dir: &Path, sandbox: &Sandbox) -> std::path::PathBuf {
-    let path = dir.join("leadrelay.toml");
-    let db = dir.join("leads.db");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:0"
-rate_limit_per_minute = 0
-shutdown_timeout_secs = 10
-
-[log]
-format = "json"
-
-[agencyhandy]
-api_url = "{}"
-api_key = "{}"
-
-[storage]
-url = "sqlite://{}"
-
-[delivery]
-batch_size = 10
-poll_interval_ms = 50
-backoff_secs = [1]
-
-[forms.load]
-"#,
-            sandbox.url(),
-            sandbox.api_key(),
-            db.display()
-        ),
-    )
-    .unwrap();
-    path
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("leads.db").display())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +20,7 @@ async fn sigkill_under_load_loses_no_acknowledged_lead() {
     let sandbox = Sandbox::start().await.unwrap();
     sandbox.set_latency(Duration::from_millis(30));
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sandbox);
+    let config = write_load_config(dir.path(), &sandbox, &sqlite_url(dir.path()), 120);
     let mut first = Binary::start(&config).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let sending = tokio::spawn(load(first.address.clone(), "kill", 8, stop.clone()));
@@ -102,7 +68,7 @@ async fn sigterm_drains_and_exits_cleanly() {
     let sandbox = Sandbox::start().await.unwrap();
     sandbox.set_latency(Duration::from_millis(30));
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sandbox);
+    let config = write_load_config(dir.path(), &sandbox, &sqlite_url(dir.path()), 120);
     let mut first = Binary::start(&config).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let sending = tokio::spawn(load(first.address.clone(), "term", 4, stop.clone()));

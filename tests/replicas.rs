@@ -6,49 +6,14 @@
 mod common;
 mod storage_support;
 
-use std::{collections::HashSet, path::Path, time::Duration};
+use std::{collections::HashSet, time::Duration};
 
 use common::{
-    binary::{count_leads, load, wait_until_delivered, Binary},
+    binary::{count_leads, load, wait_until_delivered, write_load_config, Binary},
     eventually,
 };
 use leadrelay::sandbox::Sandbox;
 use storage_support::TestDatabase;
-
-fn write_config(path: &Path, sandbox: &Sandbox, database_url: &str) {
-    std::fs::write(
-        path,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:0"
-rate_limit_per_minute = 0
-
-[log]
-format = "json"
-
-[agencyhandy]
-api_url = "{}"
-api_key = "{}"
-
-[storage]
-url = "{database_url}"
-pool_size = 4
-
-[delivery]
-batch_size = 10
-poll_interval_ms = 50
-lease_secs = 2
-backoff_secs = [1]
-
-[forms.load]
-"#,
-            sandbox.url(),
-            sandbox.api_key(),
-        ),
-    )
-    .unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_killed_under_load_loses_nothing_and_the_other_sends_no_duplicates() {
@@ -58,8 +23,8 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_other_sends_no_duplic
     let sandbox = Sandbox::start().await.unwrap();
     sandbox.set_latency(Duration::from_millis(30));
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("leadrelay.toml");
-    write_config(&config, &sandbox, &database.url());
+    // A short lease, so the killed replica's claimed leads come back quickly.
+    let config = write_load_config(dir.path(), &sandbox, &database.url(), 2);
     let mut doomed = Binary::start(&config).await;
     let survivor = Binary::start(&config).await;
     let stop = tokio_util::sync::CancellationToken::new();

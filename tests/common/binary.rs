@@ -128,3 +128,45 @@ pub async fn wait_until_delivered(sandbox: &leadrelay::sandbox::Sandbox, acked: 
     )
     .await;
 }
+
+/// Writes a `serve` config for load tests into `dir`: JSON logs, no IP limit,
+/// batches of 10, the form `load`, storage at `storage_url`, and `lease_secs`.
+pub fn write_load_config(
+    dir: &Path,
+    sandbox: &leadrelay::sandbox::Sandbox,
+    storage_url: &str,
+    lease_secs: u64,
+) -> std::path::PathBuf {
+    let path = dir.join("leadrelay.toml");
+    let config = format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+rate_limit_per_minute = 0
+shutdown_timeout_secs = 10
+
+[log]
+format = "json"
+
+[agencyhandy]
+api_url = "{}"
+api_key = "{}"
+
+[storage]
+url = "{storage_url}"
+pool_size = 4
+
+[delivery]
+batch_size = 10
+poll_interval_ms = 50
+lease_secs = {lease_secs}
+backoff_secs = [1]
+
+[forms.load]
+"#,
+        sandbox.url(),
+        sandbox.api_key(),
+    );
+    std::fs::write(&path, config).unwrap();
+    path
+}
