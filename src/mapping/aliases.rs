@@ -23,7 +23,12 @@ pub fn normalize(name: &str) -> String {
 /// the whole name, the last two segments and the last segment are looked up
 /// (segments split at `.`, `[`, `]` and `__`; skipped when a segment is an index).
 pub fn match_name(name: &str) -> Option<(LeadField, MatchQuality)> {
-    if let Some(field) = lookup(&normalize(name)) {
+    match_normalized(name, &normalize(name))
+}
+
+/// [`match_name`] for a name whose [`normalize`]d form the caller already has.
+pub(super) fn match_normalized(name: &str, normalized: &str) -> Option<(LeadField, MatchQuality)> {
+    if let Some(field) = lookup(normalized) {
         return Some((field, MatchQuality::Whole));
     }
     let segments: Vec<&str> = name

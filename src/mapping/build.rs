@@ -39,9 +39,48 @@ pub fn explain(
     meta: &SubmissionMeta,
     form: &FormSettings,
 ) -> MappingExplanation {
+    build(submission, meta, form, Traces::Kept(Vec::new()))
+}
+
+/// Maps a submission without recording how: intake's path, where the
+/// explanation would only be built to be dropped.
+pub fn member(
+    submission: &Submission,
+    meta: &SubmissionMeta,
+    form: &FormSettings,
+) -> Result<Member, MappingError> {
+    build(submission, meta, form, Traces::Skipped).result
+}
+
+/// The explanation's field traces, when anybody reads them.
+enum Traces {
+    Kept(Vec<FieldTrace>),
+    Skipped,
+}
+
+impl Traces {
+    fn push(&mut self, trace: impl FnOnce() -> FieldTrace) {
+        if let Self::Kept(traces) = self {
+            traces.push(trace());
+        }
+    }
+
+    fn into_vec(self) -> Vec<FieldTrace> {
+        match self {
+            Self::Kept(traces) => traces,
+            Self::Skipped => Vec::new(),
+        }
+    }
+}
+
+fn build(
+    submission: &Submission,
+    meta: &SubmissionMeta,
+    form: &FormSettings,
+    mut traces: Traces,
+) -> MappingExplanation {
     let prepared = presets::prepare(form.preset.as_deref(), submission);
     let mut resolver = Resolver::new(submission, form, prepared);
-    let mut traces = Vec::new();
     let mut problems = BTreeMap::new();
     let mut extra = Map::new();
     if let Some(honeypot) = &form.honeypot {
@@ -106,15 +145,17 @@ pub fn explain(
         Some(pick) => pick.value.into_owned(),
         None => render_source(&mut resolver, form, meta, &attribution),
     };
-    record_default(&mut traces, "status", &status);
-    record_default(&mut traces, "source", &source);
-    traces.extend(attribution.traces());
-
+    let mut into_notes = Vec::new();
     let leftovers = resolver.leftovers();
-    let into_notes = leftovers
-        .iter()
-        .map(|(name, _)| (*name).to_owned())
-        .collect();
+    if let Traces::Kept(traces) = &mut traces {
+        record_default(traces, "status", &status);
+        record_default(traces, "source", &source);
+        traces.extend(attribution.traces());
+        into_notes = leftovers
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect();
+    }
     let attribution_lines = attribution.note_lines();
     let note_lines: Vec<(&str, &str)> = leftovers
         .iter()
@@ -166,7 +207,7 @@ pub fn explain(
     };
     MappingExplanation {
         preset: form.preset.clone(),
-        fields: traces,
+        fields: traces.into_vec(),
         into_notes,
         result,
     }
@@ -175,12 +216,14 @@ pub fn explain(
 /// Picks a field and records how.
 fn traced<'a>(
     resolver: &mut Resolver<'a>,
-    traces: &mut Vec<FieldTrace>,
+    traces: &mut Traces,
     field: LeadField,
 ) -> Option<Pick<'a>> {
     let pick = resolver.pick(field);
-    let found = pick.as_ref().map(|p| (p.value.as_ref(), &p.origin));
-    traces.push(FieldTrace::new(field.key(), found, resolver.tried(field)));
+    traces.push(|| {
+        let found = pick.as_ref().map(|p| (p.value.as_ref(), &p.origin));
+        FieldTrace::new(field.key(), found, resolver.tried(field))
+    });
     pick
 }
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::{
-    aliases::{match_name, normalize, MatchQuality},
+    aliases::{match_name, match_normalized, normalize, MatchQuality},
     field::LeadField,
 };
 use crate::intake::Submission;
@@ -20,6 +20,8 @@ pub struct Input<'a> {
     pub value: Cow<'a, str>,
     /// The lead field its name matched in the alias table, computed once.
     pub alias: Option<(LeadField, MatchQuality)>,
+    /// `name` [`normalize`]d, computed once: look-ups compare it many times.
+    pub normalized: String,
 }
 
 impl<'a> Input<'a> {
@@ -30,13 +32,22 @@ impl<'a> Input<'a> {
         value: impl Into<Cow<'a, str>>,
     ) -> Self {
         let name = name.into();
-        let alias = match_name(&name).or_else(|| alt.as_deref().and_then(match_name));
+        let normalized = normalize(&name);
+        let alias =
+            match_normalized(&name, &normalized).or_else(|| alt.as_deref().and_then(match_name));
         Self {
             name,
             alt,
             value: value.into(),
             alias,
+            normalized,
         }
+    }
+
+    /// Whether the input is never lead data nor notes: form machinery, bot traps
+    /// and captcha tokens (`_next`, `_gotcha`, `_wpcf7…`, `g-recaptcha-response` …).
+    pub fn is_machinery(&self) -> bool {
+        self.name.starts_with('_') || is_normalized_machinery(&self.normalized)
     }
 
     /// Whether the input is called `name` (literally, or its alternative name).
@@ -103,34 +114,35 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// Inputs that are never lead data nor notes: form machinery, bot traps and
-/// captcha tokens (`_next`, `_gotcha`, `_wpcf7…`, `g-recaptcha-response` …).
-pub fn is_machinery(name: &str) -> bool {
-    if name.starts_with('_') {
-        return true;
-    }
-    let normalized = normalize(name);
+/// Whether a normalized input name is never lead data nor notes: form
+/// machinery, bot traps and captcha tokens (`submit`, `gotcha`,
+/// `g-recaptcha-response` …; names starting with `_` are caught before).
+fn is_normalized_machinery(normalized: &str) -> bool {
     normalized.contains("captcha")
         || normalized.contains("turnstile")
         || normalized.contains("nonce")
         || matches!(
-            normalized.as_str(),
+            normalized,
             "submit" | "action" | "gotcha" | "honeypot" | "formid" | "frccaptchasolution"
         )
 }
 
+/// Click IDs kept as they are named (lower-cased).
+const CLICK_IDS: [&str; 5] = ["gclid", "fbclid", "msclkid", "ttclid", "li_fat_id"];
+
 /// The attribution key of a tracking parameter (`utm_source` → `source`, `gclid` → `gclid`).
+/// Allocates only for a name that is one (it runs on every input).
 pub fn tracking_key(name: &str) -> Option<String> {
-    let lower = name.trim().to_ascii_lowercase();
-    if let Some(rest) = lower
-        .strip_prefix("utm_")
-        .or_else(|| lower.strip_prefix("utm-"))
-    {
-        return (!rest.is_empty()).then(|| rest.to_owned());
+    let name = name.trim();
+    let is_utm = name
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("utm_") || p.eq_ignore_ascii_case("utm-"));
+    if is_utm {
+        let rest = &name[4..];
+        return (!rest.is_empty()).then(|| rest.to_ascii_lowercase());
     }
-    matches!(
-        lower.as_str(),
-        "gclid" | "fbclid" | "msclkid" | "ttclid" | "li_fat_id"
-    )
-    .then_some(lower)
+    CLICK_IDS
+        .iter()
+        .find(|id| id.eq_ignore_ascii_case(name))
+        .map(|id| (*id).to_owned())
 }

@@ -72,5 +72,5 @@ pub fn map_submission(
     meta: &SubmissionMeta,
     form: &FormSettings,
 ) -> Result<Member, MappingError> {
-    explain(submission, meta, form).result
+    build::member(submission, meta, form)
 }

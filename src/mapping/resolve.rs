@@ -6,7 +6,7 @@ use std::{borrow::Cow, collections::BTreeMap};
 use super::{
     aliases::{examples, normalize, MatchQuality},
     field::LeadField,
-    input::{is_machinery, tracking_key, Prepared},
+    input::{tracking_key, Prepared},
 };
 use crate::{config::FormSettings, intake::Submission};
 
@@ -143,7 +143,7 @@ impl<'a> Resolver<'a> {
             .find(|(index, input)| {
                 !self.used_inputs[*index]
                     && !input.value.trim().is_empty()
-                    && (input.is_named(name) || normalize(&input.name) == normalized)
+                    && (input.is_named(name) || input.normalized == normalized)
             });
         let (index, input) = found?;
         let value = non_empty(input.value.clone());
@@ -206,7 +206,7 @@ impl<'a> Resolver<'a> {
             .iter()
             .zip(&self.used_inputs)
             .filter(|(input, used)| {
-                !**used && !is_machinery(&input.name) && Some(input.name.as_ref()) != honeypot
+                !**used && !input.is_machinery() && Some(input.name.as_ref()) != honeypot
             })
             .map(|(input, _)| (input.name.as_ref(), input.value.trim()));
         let direct = self
