@@ -56,4 +56,5 @@ on_both_backends!(
     list_filters_and_orders_newest_first,
     concurrent_enqueues_are_all_stored,
     recover_abandoned_follows_the_backend_policy,
+    a_failed_batch_stores_nothing_and_storage_goes_on,
 );

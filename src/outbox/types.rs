@@ -1,4 +1,5 @@
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::domain::{LeadId, LeadState};
 
@@ -15,10 +16,11 @@ pub struct NewLead {
     pub state: LeadState,
     /// Lower-cased e-mail, for dedupe and erasure.
     pub email: String,
-    /// The mapped member (JSON of [`crate::mapping::Member`]).
-    pub member: serde_json::Value,
-    /// The original submission and its metadata.
-    pub submission: serde_json::Value,
+    /// The mapped member (JSON of [`crate::mapping::Member`]), serialized once
+    /// by intake and stored as it is.
+    pub member: Box<RawValue>,
+    /// The original submission and its metadata, serialized once likewise.
+    pub submission: Box<RawValue>,
     /// Caller's `Idempotency-Key` (or `webhook-id`), scoped to the form.
     pub idempotency_key: Option<String>,
     /// Hash of form + e-mail + content, for the dedupe window.

@@ -3,6 +3,9 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
+use serde::Serialize;
+use serde_json::value::to_raw_value;
+
 use axum::{
     body::Body,
     extract::{ConnectInfo, Path, State},
@@ -18,7 +21,7 @@ use crate::{
     config::FormSettings,
     domain::{LeadId, LeadState},
     error::ApiError,
-    intake::{self, auth, spam, Limits},
+    intake::{self, auth, spam, Limits, Submission, SubmissionMeta},
     mapping,
     outbox::{now_ms, NewLead},
     startup::AppState,
@@ -155,6 +158,16 @@ async fn submit(
     cors::decorate(form, door, &headers, response)
 }
 
+/// What is kept of a request beside its lead (`leads show`, `leads remap`),
+/// serialized straight to the stored text.
+#[derive(Serialize)]
+struct StoredSubmission<'a> {
+    content_type: Option<&'a str>,
+    submission: &'a Submission,
+    meta: &'a SubmissionMeta,
+    spam: Option<String>,
+}
+
 struct Accepted {
     id: LeadId,
     outcome: &'static str,
@@ -212,12 +225,12 @@ async fn accept(
         .unwrap_or_default();
     let idempotency_key = idempotency_key(headers);
     let dedupe_hash = dedupe_hash(form_name, &email, &submission);
-    let stored_submission = serde_json::json!({
-        "content_type": content_type,
-        "submission": submission,
-        "meta": meta,
-        "spam": verdict.as_ref().map(spam::SpamVerdict::reason),
-    });
+    let stored_submission = StoredSubmission {
+        content_type,
+        submission: &submission,
+        meta: &meta,
+        spam: verdict.as_ref().map(spam::SpamVerdict::reason),
+    };
     let lead = NewLead {
         id: LeadId::new(),
         form: form_name.to_owned(),
@@ -228,8 +241,8 @@ async fn accept(
             LeadState::Pending
         },
         email,
-        member: serde_json::to_value(&member).map_err(anyhow::Error::from)?,
-        submission: stored_submission,
+        member: to_raw_value(&member).map_err(anyhow::Error::from)?,
+        submission: to_raw_value(&stored_submission).map_err(anyhow::Error::from)?,
         idempotency_key,
         dedupe_hash,
         dedupe_since_ms: now_ms() - (app.settings.storage.dedupe_window_secs * 1000) as i64,

@@ -7,11 +7,11 @@ use leadrelay::{
     outbox::{now_ms, LeadFilter},
 };
 
-use crate::storage_support::{count_in, lead, TestStore};
+use crate::storage_support::{count_in, lead, value, TestStore};
 
 pub async fn enqueue_then_get_round_trips(store: &TestStore) {
     let new = lead("Jane@Example.com");
-    let (id, member, submission) = (new.id, new.member.clone(), new.submission.clone());
+    let (id, member, submission) = (new.id, value(&new.member), value(&new.submission));
 
     let enqueued = store.outbox.enqueue(new).await.unwrap();
 
@@ -147,4 +147,23 @@ pub async fn concurrent_enqueues_are_all_stored(store: &TestStore) {
     eprintln!("500 concurrent enqueues took {:?}", started.elapsed());
     assert_eq!(ids.len(), 500);
     assert_eq!(count_in(&*store.outbox, LeadState::Pending).await, 500);
+}
+
+pub async fn a_failed_batch_stores_nothing_and_storage_goes_on(store: &TestStore) {
+    let first = lead("first@example.com");
+    let id = first.id;
+    store.outbox.enqueue(first).await.unwrap();
+    // A second lead with the same ID: its batch fails inside the insert.
+    let mut clash = lead("clash@example.com");
+    clash.id = id;
+
+    let refused = store.outbox.enqueue(clash).await;
+
+    assert!(refused.is_err(), "a primary-key clash is a storage error");
+    let after = store.outbox.enqueue(lead("after@example.com")).await.unwrap();
+    assert!(after.created, "the writer is usable after a failed batch");
+    let kept = store.outbox.get(id).await.unwrap().expect("first lead");
+    assert_eq!(kept.summary.email, "first@example.com");
+    assert!(store.outbox.get(after.id).await.unwrap().is_some());
+    assert_eq!(count_in(&*store.outbox, LeadState::Pending).await, 2);
 }

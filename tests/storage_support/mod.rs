@@ -168,12 +168,22 @@ pub fn lead(email: &str) -> NewLead {
         workspace: "default".into(),
         state: LeadState::Pending,
         email: email.to_lowercase(),
-        member: serde_json::json!({ "email": email, "firstName": "Jane", "lastName": "Doe" }),
-        submission: serde_json::json!({ "fields": [["email", email]], "ip": "203.0.113.7" }),
+        member: raw(serde_json::json!({ "email": email, "firstName": "Jane", "lastName": "Doe" })),
+        submission: raw(serde_json::json!({ "fields": [["email", email]], "ip": "203.0.113.7" })),
         idempotency_key: None,
         dedupe_hash: format!("hash-{}", uuid_suffix()),
         dedupe_since_ms: now_ms() - 600_000,
     }
+}
+
+/// JSON text as `NewLead` holds it.
+pub fn raw(value: serde_json::Value) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(&value).expect("JSON serializes")
+}
+
+/// The JSON value of a `NewLead`'s text, as reads return it.
+pub fn value(raw: &serde_json::value::RawValue) -> serde_json::Value {
+    serde_json::from_str(raw.get()).expect("stored JSON parses")
 }
 
 /// `count` leads with distinct e-mail addresses.

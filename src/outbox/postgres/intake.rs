@@ -190,8 +190,8 @@ async fn insert_new(
     .bind(column(|lead| pg_text(&lead.workspace).into_owned()))
     .bind(column(|lead| lead.state.as_str().to_owned()))
     .bind(column(|lead| pg_text(&lead.email).into_owned()))
-    .bind(column(|lead| lead.member.to_string()))
-    .bind(column(|lead| lead.submission.to_string()))
+    .bind(column(|lead| lead.member.get().to_owned()))
+    .bind(column(|lead| lead.submission.get().to_owned()))
     .bind(keys)
     .bind(column(|lead| lead.dedupe_hash.clone()))
     .bind(now)
@@ -269,8 +269,8 @@ mod tests {
             workspace: "default".into(),
             state: LeadState::Pending,
             email: "jane@example.com".into(),
-            member: serde_json::json!({}),
-            submission: serde_json::json!({}),
+            member: serde_json::value::to_raw_value(&serde_json::json!({})).unwrap(),
+            submission: serde_json::value::to_raw_value(&serde_json::json!({})).unwrap(),
             idempotency_key: key.map(str::to_owned),
             dedupe_hash: hash.into(),
             dedupe_since_ms: 0,

@@ -21,19 +21,61 @@ const ROWS_PER_STATEMENT: usize = 200;
 /// whose idempotency key (per form) or dedupe hash (within its window) is
 /// already stored, earlier in the database or earlier in this batch, answers
 /// with that lead's ID and is not stored again.
+///
+/// The common batch (no idempotency keys, nothing in the dedupe window) needs
+/// no look-up, and goes to SQLite's thread as one round trip: `BEGIN`, the
+/// inserts and `COMMIT` in one script. The others run the look-ups and the
+/// inserts in one transaction, statement by statement.
 pub(super) async fn insert_batch(
     pool: &SqlitePool,
     window: &DedupeWindow,
     leads: Vec<NewLead>,
 ) -> StorageResult<Vec<Enqueued>> {
-    let mut tx = pool.begin().await?;
-    let stored = StoredMatches::find(&mut tx, &leads).await?;
-    let remembered = remembered_leads(&mut tx, window, &leads).await?;
+    let candidates = window.find_all(
+        leads
+            .iter()
+            .map(|lead| (lead.dedupe_hash.as_str(), lead.dedupe_since_ms)),
+    );
+    let has_keys = leads.iter().any(|lead| lead.idempotency_key.is_some());
+    let now = now_ms();
+    let (fresh, results) = if candidates.is_empty() && !has_keys {
+        let (fresh, results) = resolve(&leads, &StoredMatches::default(), &HashMap::new());
+        insert_in_one_round_trip(pool, &fresh, now).await?;
+        (fresh, results)
+    } else {
+        let mut tx = pool.begin().await?;
+        let stored = StoredMatches::find(&mut tx, &leads).await?;
+        let remembered = still_stored(&mut tx, candidates.into_iter().collect()).await?;
+        let (fresh, results) = resolve(&leads, &stored, &remembered);
+        for rows in fresh.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::new("");
+            push_insert(&mut query, rows, now);
+            query.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        (fresh, results)
+    };
+    window.remember_all(
+        fresh
+            .iter()
+            .map(|lead| (lead.dedupe_hash.as_str(), now, lead.id)),
+    );
+    Ok(results)
+}
+
+/// Which leads are new (to insert) and what each lead answers, in order: an
+/// earlier lead with its idempotency key (stored, or earlier in the batch),
+/// else with its dedupe hash (remembered and still stored, or earlier in the batch).
+fn resolve<'a>(
+    leads: &'a [NewLead],
+    stored: &StoredMatches,
+    remembered: &HashMap<&str, LeadId>,
+) -> (Vec<&'a NewLead>, Vec<Enqueued>) {
     let mut by_key: HashMap<(&str, &str), LeadId> = HashMap::new();
     let mut by_hash: HashMap<&str, LeadId> = HashMap::new();
     let mut fresh = Vec::with_capacity(leads.len());
     let mut results = Vec::with_capacity(leads.len());
-    for lead in &leads {
+    for lead in leads {
         let key = lead
             .idempotency_key
             .as_deref()
@@ -57,34 +99,41 @@ pub(super) async fn insert_batch(
             created: true,
         });
     }
-    let now = now_ms();
-    for rows in fresh.chunks(ROWS_PER_STATEMENT) {
-        insert_rows(&mut tx, rows, now).await?;
+    (fresh, results)
+}
+
+/// `BEGIN IMMEDIATE`, the inserts and `COMMIT` as one script: one round trip
+/// to SQLite's thread instead of one per statement. On an error the
+/// transaction is rolled back, so the connection goes back to the pool clean.
+async fn insert_in_one_round_trip(
+    pool: &SqlitePool,
+    rows: &[&NewLead],
+    now: i64,
+) -> StorageResult<()> {
+    if rows.is_empty() {
+        return Ok(());
     }
-    tx.commit().await?;
-    window.remember_all(
-        fresh
-            .iter()
-            .map(|lead| (lead.dedupe_hash.as_str(), now, lead.id)),
-    );
-    Ok(results)
+    let mut script = QueryBuilder::<Sqlite>::new("BEGIN IMMEDIATE; ");
+    for rows in rows.chunks(ROWS_PER_STATEMENT) {
+        push_insert(&mut script, rows, now);
+        script.push("; ");
+    }
+    script.push("COMMIT");
+    let mut connection = pool.acquire().await?;
+    if let Err(error) = script.build().execute(&mut *connection).await {
+        // Fails harmlessly when BEGIN itself failed: no transaction is open.
+        let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+        return Err(error.into());
+    }
+    Ok(())
 }
 
 /// The dedupe window's answers for this batch, checked against the database:
 /// a lead erased since (by another process, `leads erase`) answers for nobody.
-async fn remembered_leads<'a>(
+async fn still_stored<'a>(
     tx: &mut Transaction<'_, Sqlite>,
-    window: &DedupeWindow,
-    leads: &'a [NewLead],
+    mut remembered: HashMap<&'a str, LeadId>,
 ) -> StorageResult<HashMap<&'a str, LeadId>> {
-    let mut remembered: HashMap<&str, LeadId> = window
-        .find_all(
-            leads
-                .iter()
-                .map(|lead| (lead.dedupe_hash.as_str(), lead.dedupe_since_ms)),
-        )
-        .into_iter()
-        .collect();
     if remembered.is_empty() {
         return Ok(remembered);
     }
@@ -146,12 +195,9 @@ impl StoredMatches {
     }
 }
 
-async fn insert_rows(
-    tx: &mut Transaction<'_, Sqlite>,
-    rows: &[&NewLead],
-    now: i64,
-) -> StorageResult<()> {
-    let mut query = QueryBuilder::<Sqlite>::new(
+/// Appends one multi-row `INSERT` of these leads to `query`.
+fn push_insert<'q>(query: &mut QueryBuilder<'q, Sqlite>, rows: &[&'q NewLead], now: i64) {
+    query.push(
         "INSERT INTO leads (id, form, workspace, state, email, member, submission, idempotency_key,
             dedupe_hash, attempts, next_attempt_at, created_at, updated_at) ",
     );
@@ -161,8 +207,8 @@ async fn insert_rows(
             .push_bind(lead.workspace.as_str())
             .push_bind(lead.state.as_str())
             .push_bind(lead.email.as_str())
-            .push_bind(lead.member.to_string())
-            .push_bind(lead.submission.to_string())
+            .push_bind(lead.member.get())
+            .push_bind(lead.submission.get())
             .push_bind(lead.idempotency_key.as_deref())
             .push_bind(lead.dedupe_hash.as_str())
             .push_bind(0_i64)
@@ -170,6 +216,4 @@ async fn insert_rows(
             .push_bind(now)
             .push_bind(now);
     });
-    query.build().execute(&mut **tx).await?;
-    Ok(())
 }

@@ -64,6 +64,9 @@ impl SqliteOutbox {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            // A local file cannot drop a connection: a ping before each use
+            // would only cost a round trip to SQLite's thread.
+            .test_before_acquire(false)
             .connect_with(options.clone().pragma(
                 "wal_autocheckpoint",
                 checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
