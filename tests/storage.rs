@@ -57,4 +57,5 @@ on_both_backends!(
     concurrent_enqueues_are_all_stored,
     recover_abandoned_follows_the_backend_policy,
     a_failed_batch_stores_nothing_and_storage_goes_on,
+    claims_take_the_earliest_due_across_states,
 );

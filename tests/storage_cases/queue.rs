@@ -234,3 +234,33 @@ pub async fn recover_abandoned_follows_the_backend_policy(store: &TestStore) {
         );
     }
 }
+
+pub async fn claims_take_the_earliest_due_across_states(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(3)).await;
+    // Claimed under a lease that has already run out.
+    let claimed = store
+        .outbox
+        .claim_due("crashed", 10, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    let now = now_ms();
+    // ids[0]: retrying, due a minute ago; ids[1]: pending again, due 30 s ago;
+    // ids[2]: still delivering, its lease expired (due since it was enqueued).
+    let mut retrying = outcome(ids[0], LeadState::Retrying, Some(500));
+    retrying.next_attempt_at_ms = Some(now - 60_000);
+    store.outbox.record(vec![retrying]).await.unwrap();
+    store.outbox.unclaim(&[ids[1]], now - 30_000).await.unwrap();
+
+    let mut order = Vec::new();
+    for worker in ["a", "b", "c", "d"] {
+        let one = store.outbox.claim_due(worker, 1, LEASE).await.unwrap();
+        order.extend(one.iter().map(|lead| lead.id));
+    }
+
+    assert_eq!(
+        order,
+        [ids[0], ids[1], ids[2]],
+        "earliest due first, whatever the state; a live lease is never taken"
+    );
+}

@@ -18,12 +18,25 @@ pub(super) async fn claim_due(
     lease: Duration,
 ) -> StorageResult<Vec<ClaimedLead>> {
     let now = now_ms();
+    // One ordered range of `leads_due` per state, each stopping at the limit,
+    // then the earliest of those: the same leads as one `WHERE … OR …` query,
+    // which SQLite answers by sorting every due lead (a backlog of 200,000
+    // took tens of milliseconds per claim, with intake's writer waiting).
     let rows = sqlx::query(
         "UPDATE leads SET state = 'delivering', claimed_by = ?1, lease_until = ?2, updated_at = ?3
          WHERE id IN (
-            SELECT id FROM leads
-            WHERE (state IN ('pending', 'retrying') AND next_attempt_at <= ?3)
-               OR (state = 'delivering' AND lease_until < ?3)
+            SELECT id FROM (
+                SELECT * FROM (SELECT id, next_attempt_at FROM leads
+                    WHERE state = 'pending' AND next_attempt_at <= ?3
+                    ORDER BY next_attempt_at LIMIT ?4)
+                UNION ALL
+                SELECT * FROM (SELECT id, next_attempt_at FROM leads
+                    WHERE state = 'retrying' AND next_attempt_at <= ?3
+                    ORDER BY next_attempt_at LIMIT ?4)
+                UNION ALL
+                SELECT * FROM (SELECT id, next_attempt_at FROM leads
+                    WHERE state = 'delivering' AND lease_until < ?3
+                    ORDER BY next_attempt_at LIMIT ?4))
             ORDER BY next_attempt_at LIMIT ?4)
          RETURNING id, workspace, member, attempts",
     )
