@@ -160,7 +160,11 @@ pub async fn a_failed_batch_stores_nothing_and_storage_goes_on(store: &TestStore
     let refused = store.outbox.enqueue(clash).await;
 
     assert!(refused.is_err(), "a primary-key clash is a storage error");
-    let after = store.outbox.enqueue(lead("after@example.com")).await.unwrap();
+    let after = store
+        .outbox
+        .enqueue(lead("after@example.com"))
+        .await
+        .unwrap();
     assert!(after.created, "the writer is usable after a failed batch");
     let kept = store.outbox.get(id).await.unwrap().expect("first lead");
     assert_eq!(kept.summary.email, "first@example.com");
