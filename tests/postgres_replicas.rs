@@ -221,7 +221,7 @@ async fn work_until_idle(
             .iter()
             .map(|lead| outcome(lead.id, LeadState::Delivered, Some(201)))
             .collect();
-        replica.record(outcomes).await.unwrap();
+        replica.record(worker, outcomes).await.unwrap();
         claimed.extend(leads.iter().map(|lead| lead.id));
     }
 }

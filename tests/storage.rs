@@ -58,4 +58,5 @@ on_both_backends!(
     recover_abandoned_follows_the_backend_policy,
     a_failed_batch_stores_nothing_and_storage_goes_on,
     claims_take_the_earliest_due_across_states,
+    a_late_outcome_never_overwrites_the_new_claimant,
 );

@@ -55,11 +55,11 @@ impl Outbox for Faulty {
     async fn recover_abandoned(&self) -> StorageResult<u64> {
         self.inner.recover_abandoned().await
     }
-    async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
-        self.inner.record(outcomes).await
+    async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
+        self.inner.record(worker, outcomes).await
     }
-    async fn unclaim(&self, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        self.inner.unclaim(ids, due_at_ms).await
+    async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
+        self.inner.unclaim(worker, ids, due_at_ms).await
     }
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
         self.inner.next_due_at().await

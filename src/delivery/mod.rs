@@ -185,14 +185,16 @@ impl Worker {
             .or_insert_with(|| Gate::new(per_minute, now));
         if let Some((_, until)) = gate.closed_until(now) {
             let ids: Vec<LeadId> = leads.iter().map(|l| l.id).collect();
-            self.outbox.unclaim(&ids, deadline_ms(until, now)).await?;
+            self.outbox
+                .unclaim(&self.id, &ids, deadline_ms(until, now))
+                .await?;
             return Ok(0);
         }
         let (granted, wait) = gate.take_tokens(leads.len(), per_minute, now);
         if let Some(wait) = wait {
             let held: Vec<LeadId> = leads.split_off(granted).iter().map(|l| l.id).collect();
             self.outbox
-                .unclaim(&held, now_ms() + wait.as_millis() as i64)
+                .unclaim(&self.id, &held, now_ms() + wait.as_millis() as i64)
                 .await?;
         }
         if leads.is_empty() {
@@ -204,7 +206,9 @@ impl Worker {
                 "leads name a workspace that is not configured; holding them"
             );
             let ids: Vec<LeadId> = leads.iter().map(|l| l.id).collect();
-            self.outbox.unclaim(&ids, now_ms() + 3_600_000).await?;
+            self.outbox
+                .unclaim(&self.id, &ids, now_ms() + 3_600_000)
+                .await?;
             return Ok(0);
         };
         let batch_size = self.settings.batch_size.max(1);
@@ -216,18 +220,20 @@ impl Worker {
             let report = send_chunk(&client, chunk, &self.settings).await;
             // Recorded per create call, so a crash re-sends at most one call's leads.
             if !report.outcomes.is_empty() {
-                self.outbox.record(report.outcomes).await?;
+                self.outbox.record(&self.id, report.outcomes).await?;
             }
             sent += chunk_len - report.untouched.len();
             let mut untouched = report.untouched;
             let hold_until = self.after_signal(workspace, report.signal.as_ref());
             if let Some(hold_until) = hold_until {
                 untouched.extend(leads.drain(..).map(|lead| lead.id));
-                self.outbox.unclaim(&untouched, hold_until).await?;
+                self.outbox
+                    .unclaim(&self.id, &untouched, hold_until)
+                    .await?;
                 break;
             }
             if !untouched.is_empty() {
-                self.outbox.unclaim(&untouched, now_ms()).await?;
+                self.outbox.unclaim(&self.id, &untouched, now_ms()).await?;
             }
         }
         Ok(sent)

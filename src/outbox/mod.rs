@@ -51,11 +51,17 @@ pub trait Outbox: Send + Sync + 'static {
     /// it to lease expiry, since other replicas may be alive.
     async fn recover_abandoned(&self) -> StorageResult<u64>;
 
-    /// Records the outcome of delivery attempts.
-    async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()>;
+    /// Records the outcome of delivery attempts on leads `worker` claimed.
+    ///
+    /// Every attempt goes into the attempt log. The lead itself is updated
+    /// only while `worker` still holds its claim: an outcome that arrives after
+    /// the lease expired and another worker took the lead (or an operator
+    /// changed it) would overwrite a newer one, and is not applied.
+    async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()>;
 
-    /// Returns claimed leads to the queue without spending an attempt, due at `due_at_ms`.
-    async fn unclaim(&self, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()>;
+    /// Returns leads `worker` claimed to the queue without spending an
+    /// attempt, due at `due_at_ms`; leads it no longer holds are left alone.
+    async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()>;
 
     /// When the next lead is due (unix ms), if any is waiting.
     async fn next_due_at(&self) -> StorageResult<Option<i64>>;
@@ -97,6 +103,19 @@ pub trait Outbox: Send + Sync + 'static {
 
     /// Flushes pending writes and closes connections.
     async fn close(&self);
+}
+
+/// Says that some outcomes came after their leads changed hands.
+pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {
+    if stale > 0 {
+        tracing::warn!(
+            worker,
+            leads = stale,
+            "outcomes not applied: the leads were no longer claimed by this worker \
+             (lease expired and taken over, erased, or changed by an operator); \
+             the attempts of leads still stored are in their attempt logs"
+        );
+    }
 }
 
 /// Opens the store the URL names (`sqlite://...` or `postgres://...`) and migrates it.

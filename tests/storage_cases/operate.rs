@@ -18,7 +18,7 @@ pub async fn retry_and_retry_state_requeue_leads(store: &TestStore) {
         .map(|id| outcome(*id, LeadState::Dead, Some(400)))
         .collect();
     outcomes.push(outcome(ids[3], LeadState::Delivered, Some(201)));
-    store.outbox.record(outcomes).await.unwrap();
+    store.outbox.record("w", outcomes).await.unwrap();
 
     let one = store.outbox.retry(ids[0]).await.unwrap();
     let delivered = store.outbox.retry(ids[3]).await.unwrap();
@@ -74,10 +74,13 @@ pub async fn replace_member_requeues_with_the_new_member(store: &TestStore) {
     store.outbox.claim_due("w", 10, LEASE).await.unwrap();
     store
         .outbox
-        .record(vec![
-            outcome(ids[0], LeadState::Dead, Some(422)),
-            outcome(ids[1], LeadState::Delivered, Some(201)),
-        ])
+        .record(
+            "w",
+            vec![
+                outcome(ids[0], LeadState::Dead, Some(422)),
+                outcome(ids[1], LeadState::Delivered, Some(201)),
+            ],
+        )
         .await
         .unwrap();
     let member = serde_json::json!({ "email": "fixed@example.com", "firstName": "Fixed" });
@@ -119,6 +122,7 @@ pub async fn erase_email_removes_leads_and_attempts(store: &TestStore) {
     store
         .outbox
         .record(
+            "w",
             ids.iter()
                 .map(|id| outcome(*id, LeadState::Delivered, Some(201)))
                 .collect(),
@@ -150,7 +154,10 @@ pub async fn purge_submissions_drops_only_delivered_submissions(store: &TestStor
     };
     store
         .outbox
-        .record(vec![outcome(delivered, LeadState::Delivered, Some(201))])
+        .record(
+            "w",
+            vec![outcome(delivered, LeadState::Delivered, Some(201))],
+        )
         .await
         .unwrap();
 
@@ -199,7 +206,7 @@ pub async fn count_by_state_counts_every_state(store: &TestStore) {
     store.outbox.claim_due("w", 10, LEASE).await.unwrap();
     store
         .outbox
-        .record(vec![outcome(ids[1], LeadState::Delivered, Some(201))])
+        .record("w", vec![outcome(ids[1], LeadState::Delivered, Some(201))])
         .await
         .unwrap();
 

@@ -29,7 +29,11 @@ pub async fn claim_due_respects_due_time_and_lease(store: &TestStore) {
     } else {
         (ids[1], ids[0])
     };
-    store.outbox.unclaim(&[postponed], later).await.unwrap();
+    store
+        .outbox
+        .unclaim("setup", &[postponed], later)
+        .await
+        .unwrap();
 
     let claimed = store.outbox.claim_due("worker-a", 10, LEASE).await.unwrap();
     let again = store.outbox.claim_due("worker-b", 10, LEASE).await.unwrap();
@@ -102,14 +106,22 @@ pub async fn record_stores_outcomes_and_attempt_log(store: &TestStore) {
     retrying.error = Some("upstream unavailable".into());
     let mut dead = outcome(ids[2], LeadState::Dead, Some(400));
     dead.error = Some("rejected".into());
-    store.outbox.record(vec![retrying, dead]).await.unwrap();
-    store.outbox.unclaim(&[ids[0]], now_ms()).await.unwrap();
+    store
+        .outbox
+        .record("w", vec![retrying, dead])
+        .await
+        .unwrap();
+    store
+        .outbox
+        .unclaim("w", &[ids[0]], now_ms())
+        .await
+        .unwrap();
     store.outbox.retry(ids[1]).await.unwrap();
     store.outbox.claim_due("w", 10, LEASE).await.unwrap();
 
     let mut delivered = outcome(ids[1], LeadState::Delivered, Some(201));
     delivered.member_id = Some("member-42".into());
-    store.outbox.record(vec![delivered]).await.unwrap();
+    store.outbox.record("w", vec![delivered]).await.unwrap();
 
     let detail = store.outbox.get(ids[1]).await.unwrap().unwrap();
     assert_eq!(detail.summary.state, LeadState::Delivered);
@@ -143,6 +155,7 @@ pub async fn record_after_erase_keeps_the_rest_of_the_batch(store: &TestStore) {
     let recorded = store
         .outbox
         .record(
+            "w",
             ids.iter()
                 .map(|id| outcome(*id, LeadState::Delivered, Some(201)))
                 .collect(),
@@ -159,7 +172,7 @@ pub async fn unclaim_spends_no_attempt(store: &TestStore) {
     store.outbox.claim_due("w", 10, LEASE).await.unwrap();
     let due = now_ms() + 5_000;
 
-    store.outbox.unclaim(&ids, due).await.unwrap();
+    store.outbox.unclaim("w", &ids, due).await.unwrap();
 
     let summary = store.outbox.get(ids[0]).await.unwrap().unwrap().summary;
     assert_eq!(summary.state, LeadState::Pending);
@@ -183,13 +196,13 @@ pub async fn next_due_at_reports_the_earliest_due_time(store: &TestStore) {
         .await
         .unwrap();
     let (soon, later) = (now_ms() + 10_000, now_ms() + 20_000);
-    store.outbox.unclaim(&[ids[0]], later).await.unwrap();
-    store.outbox.unclaim(&[ids[1]], soon).await.unwrap();
+    store.outbox.unclaim("w", &[ids[0]], later).await.unwrap();
+    store.outbox.unclaim("w", &[ids[1]], soon).await.unwrap();
 
     let lease_expiry = store.outbox.next_due_at().await.unwrap().unwrap();
     store
         .outbox
-        .record(vec![outcome(ids[2], LeadState::Delivered, Some(201))])
+        .record("w", vec![outcome(ids[2], LeadState::Delivered, Some(201))])
         .await
         .unwrap();
     let next = store.outbox.next_due_at().await.unwrap();
@@ -206,7 +219,7 @@ pub async fn recover_abandoned_follows_the_backend_policy(store: &TestStore) {
     store.outbox.claim_due("crashed", 10, LEASE).await.unwrap();
     store
         .outbox
-        .unclaim(&[ids[2]], now_ms() + 3_600_000)
+        .unclaim("crashed", &[ids[2]], now_ms() + 3_600_000)
         .await
         .unwrap();
 
@@ -249,8 +262,16 @@ pub async fn claims_take_the_earliest_due_across_states(store: &TestStore) {
     // ids[2]: still delivering, its lease expired (due since it was enqueued).
     let mut retrying = outcome(ids[0], LeadState::Retrying, Some(500));
     retrying.next_attempt_at_ms = Some(now - 60_000);
-    store.outbox.record(vec![retrying]).await.unwrap();
-    store.outbox.unclaim(&[ids[1]], now - 30_000).await.unwrap();
+    store
+        .outbox
+        .record("crashed", vec![retrying])
+        .await
+        .unwrap();
+    store
+        .outbox
+        .unclaim("crashed", &[ids[1]], now - 30_000)
+        .await
+        .unwrap();
 
     let mut order = Vec::new();
     for worker in ["a", "b", "c", "d"] {
@@ -262,5 +283,60 @@ pub async fn claims_take_the_earliest_due_across_states(store: &TestStore) {
         order,
         [ids[0], ids[1], ids[2]],
         "earliest due first, whatever the state; a live lease is never taken"
+    );
+}
+
+pub async fn a_late_outcome_never_overwrites_the_new_claimant(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(2)).await;
+    // "slow" claims both, and its lease runs out while it is still sending.
+    let slow = store
+        .outbox
+        .claim_due("slow", 10, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(slow.len(), 2);
+    let fast = store.outbox.claim_due("fast", 10, LEASE).await.unwrap();
+    assert_eq!(fast.len(), 2, "expired leases are taken over");
+    let mut delivered = outcome(ids[0], LeadState::Delivered, Some(201));
+    delivered.member_id = Some("member-1".into());
+    store.outbox.record("fast", vec![delivered]).await.unwrap();
+
+    // Then "slow" reports: a failure for the delivered lead, and gives back
+    // the lead "fast" is still sending.
+    let mut late = outcome(ids[0], LeadState::Retrying, Some(503));
+    late.next_attempt_at_ms = Some(now_ms() + 60_000);
+    store.outbox.record("slow", vec![late]).await.unwrap();
+    store
+        .outbox
+        .unclaim("slow", &[ids[1]], now_ms())
+        .await
+        .unwrap();
+
+    let first = store.outbox.get(ids[0]).await.unwrap().unwrap();
+    assert_eq!(first.summary.state, LeadState::Delivered);
+    assert_eq!(first.summary.member_id.as_deref(), Some("member-1"));
+    assert_eq!(
+        first.summary.attempts, 1,
+        "the late outcome spent no attempt"
+    );
+    let statuses: Vec<Option<u16>> = first.attempt_log.iter().map(|a| a.status).collect();
+    assert_eq!(
+        statuses,
+        [Some(201), Some(503)],
+        "both attempts happened, both are logged"
+    );
+    assert_eq!(
+        state_of(&*store.outbox, ids[1]).await,
+        LeadState::Delivering,
+        "still held by the worker sending it"
+    );
+    assert!(
+        store
+            .outbox
+            .claim_due("third", 10, LEASE)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the late unclaim did not free a lead for a third worker"
     );
 }

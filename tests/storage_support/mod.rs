@@ -240,7 +240,10 @@ pub async fn drain(
             .iter()
             .map(|id| outcome(*id, LeadState::Delivered, Some(201)))
             .collect();
-        outbox.record(outcomes).await.expect("record failed");
+        outbox
+            .record(worker, outcomes)
+            .await
+            .expect("record failed");
         claimed.extend(ids);
     }
 }

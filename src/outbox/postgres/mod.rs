@@ -130,12 +130,12 @@ impl Outbox for PostgresOutbox {
         Ok(0)
     }
 
-    async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
-        queue::record(&self.pool, &outcomes).await
+    async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
+        queue::record(&self.pool, worker, &outcomes).await
     }
 
-    async fn unclaim(&self, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        queue::unclaim(&self.pool, ids, due_at_ms).await
+    async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
+        queue::unclaim(&self.pool, worker, ids, due_at_ms).await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {

@@ -78,7 +78,11 @@ pub(super) async fn claim_due(
 
 /// Records attempts' outcomes and appends them to the audit log, in one
 /// transaction. A lead erased meanwhile is skipped.
-pub(super) async fn record(pool: &PgPool, outcomes: &[DeliveryOutcome]) -> StorageResult<()> {
+pub(super) async fn record(
+    pool: &PgPool,
+    worker: &str,
+    outcomes: &[DeliveryOutcome],
+) -> StorageResult<()> {
     if outcomes.is_empty() {
         return Ok(());
     }
@@ -103,14 +107,14 @@ pub(super) async fn record(pool: &PgPool, outcomes: &[DeliveryOutcome]) -> Stora
         .map(|outcome| outcome.member_id.as_deref())
         .collect();
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    let applied = sqlx::query(
         "UPDATE leads SET state = o.state, attempts = leads.attempts + 1,
             next_attempt_at = COALESCE(o.next, leads.next_attempt_at), last_error = o.error,
             member_id = COALESCE(o.member_id, leads.member_id), claimed_by = NULL, lease_until = NULL,
             updated_at = $6
          FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[])
            AS o(id, state, next, error, member_id)
-         WHERE leads.id = o.id",
+         WHERE leads.id = o.id AND leads.state = 'delivering' AND leads.claimed_by = $7",
     )
     .bind(&ids)
     .bind(&states)
@@ -118,8 +122,10 @@ pub(super) async fn record(pool: &PgPool, outcomes: &[DeliveryOutcome]) -> Stora
     .bind(&errors)
     .bind(&members)
     .bind(now_ms())
+    .bind(worker)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
     let at: Vec<i64> = outcomes
         .iter()
         .map(|outcome| outcome.attempt.at_ms)
@@ -152,20 +158,27 @@ pub(super) async fn record(pool: &PgPool, outcomes: &[DeliveryOutcome]) -> Stora
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    crate::outbox::warn_stale_outcomes(worker, (outcomes.len() as u64).saturating_sub(applied));
     Ok(())
 }
 
 /// Returns claimed leads to the queue, due at `due_at_ms`, without spending an attempt.
-pub(super) async fn unclaim(pool: &PgPool, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
+pub(super) async fn unclaim(
+    pool: &PgPool,
+    worker: &str,
+    ids: &[LeadId],
+    due_at_ms: i64,
+) -> StorageResult<()> {
     let ids: Vec<String> = ids.iter().map(LeadId::to_string).collect();
     sqlx::query(
         "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
             claimed_by = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $2
-         WHERE id = ANY($3) AND state = 'delivering'",
+         WHERE id = ANY($3) AND state = 'delivering' AND claimed_by = $4",
     )
     .bind(due_at_ms)
     .bind(now_ms())
     .bind(&ids)
+    .bind(worker)
     .execute(pool)
     .await?;
     Ok(())

@@ -139,12 +139,12 @@ impl Outbox for SqliteOutbox {
         queue::recover_abandoned(&self.writer).await
     }
 
-    async fn record(&self, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
-        queue::record(&self.writer, outcomes).await
+    async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
+        queue::record(&self.writer, worker, outcomes).await
     }
 
-    async fn unclaim(&self, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        queue::unclaim(&self.writer, ids, due_at_ms).await
+    async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
+        queue::unclaim(&self.writer, worker, ids, due_at_ms).await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {

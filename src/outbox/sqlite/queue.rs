@@ -8,7 +8,9 @@ use sqlx::{Row, SqlitePool};
 use super::{parse_id, parse_json};
 use crate::{
     domain::LeadId,
-    outbox::{now_ms, AttemptRecord, ClaimedLead, DeliveryOutcome, StorageResult},
+    outbox::{
+        now_ms, warn_stale_outcomes, AttemptRecord, ClaimedLead, DeliveryOutcome, StorageResult,
+    },
 };
 
 pub(super) async fn claim_due(
@@ -86,17 +88,19 @@ pub(super) async fn recover_abandoned(writer: &SqlitePool) -> StorageResult<u64>
 
 pub(super) async fn record(
     writer: &SqlitePool,
+    worker: &str,
     outcomes: Vec<DeliveryOutcome>,
 ) -> StorageResult<()> {
     let mut tx = writer.begin().await?;
     let now = now_ms();
+    let mut stale = 0;
     for outcome in &outcomes {
         let id = outcome.id.to_string();
-        sqlx::query(
+        let applied = sqlx::query(
             "UPDATE leads SET state = ?1, attempts = attempts + 1, next_attempt_at = COALESCE(?2, next_attempt_at),
                 last_error = ?3, member_id = COALESCE(?4, member_id), claimed_by = NULL, lease_until = NULL,
                 updated_at = ?5
-             WHERE id = ?6",
+             WHERE id = ?6 AND state = 'delivering' AND claimed_by = ?7",
         )
         .bind(outcome.state.as_str())
         .bind(outcome.next_attempt_at_ms)
@@ -104,16 +108,21 @@ pub(super) async fn record(
         .bind(&outcome.member_id)
         .bind(now)
         .bind(&id)
+        .bind(worker)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        stale += u64::from(applied == 0);
         insert_attempt(&mut tx, &id, &outcome.attempt).await?;
     }
     tx.commit().await?;
+    warn_stale_outcomes(worker, stale);
     Ok(())
 }
 
 pub(super) async fn unclaim(
     writer: &SqlitePool,
+    worker: &str,
     ids: &[LeadId],
     due_at_ms: i64,
 ) -> StorageResult<()> {
@@ -122,11 +131,12 @@ pub(super) async fn unclaim(
         sqlx::query(
             "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
                 claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2
-             WHERE id = ?3 AND state = 'delivering'",
+             WHERE id = ?3 AND state = 'delivering' AND claimed_by = ?4",
         )
         .bind(due_at_ms)
         .bind(now_ms())
         .bind(id.to_string())
+        .bind(worker)
         .execute(&mut *tx)
         .await?;
     }
