@@ -217,3 +217,107 @@ fn push_insert<'q>(query: &mut QueryBuilder<'q, Sqlite>, rows: &[&'q NewLead], n
             .push_bind(now);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{str::FromStr, time::Duration};
+
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    use super::*;
+    use crate::domain::LeadState;
+
+    async fn writer(dir: &tempfile::TempDir) -> SqlitePool {
+        let url = format!("sqlite://{}", dir.path().join("intake.db").display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        super::super::MIGRATOR.run(&pool).await.unwrap();
+        pool
+    }
+
+    fn lead(n: usize, key: Option<&str>) -> NewLead {
+        let json = |text: String| serde_json::value::RawValue::from_string(text).unwrap();
+        NewLead {
+            id: LeadId::new(),
+            form: "contact".into(),
+            workspace: "default".into(),
+            state: LeadState::Pending,
+            email: format!("p{n}@example.com"),
+            member: json(format!(r#"{{"email":"p{n}@example.com"}}"#)),
+            submission: json("{}".into()),
+            idempotency_key: key.map(str::to_owned),
+            // The window keys on the first 128 bits, as of a SHA-256 hex digest.
+            dedupe_hash: format!("{n:032x}{:032x}", 0),
+            dedupe_since_ms: 0,
+        }
+    }
+
+    async fn stored(pool: &SqlitePool) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM leads")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_batch_over_one_statement_goes_in_one_script() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = writer(&dir).await;
+        let window = DedupeWindow::load(&pool, Duration::from_secs(600))
+            .await
+            .unwrap();
+        let count = ROWS_PER_STATEMENT * 2 + 50;
+
+        let results = insert_batch(&pool, &window, (0..count).map(|n| lead(n, None)).collect())
+            .await
+            .unwrap();
+
+        assert_eq!(results.len(), count);
+        assert!(results.iter().all(|result| result.created));
+        assert_eq!(stored(&pool).await, count as i64);
+    }
+
+    #[tokio::test]
+    async fn the_look_up_path_answers_repeats_with_the_first_lead() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = writer(&dir).await;
+        let window = DedupeWindow::load(&pool, Duration::from_secs(600))
+            .await
+            .unwrap();
+        let first = insert_batch(&pool, &window, vec![lead(1, Some("k")), lead(2, None)])
+            .await
+            .unwrap();
+
+        // The same key, the same content (dedupe window), and a new lead.
+        let again = insert_batch(
+            &pool,
+            &window,
+            vec![lead(3, Some("k")), lead(2, None), lead(4, None)],
+        )
+        .await
+        .unwrap();
+
+        assert_eq!(
+            again[0],
+            Enqueued {
+                id: first[0].id,
+                created: false
+            }
+        );
+        assert_eq!(
+            again[1],
+            Enqueued {
+                id: first[1].id,
+                created: false
+            }
+        );
+        assert!(again[2].created);
+        assert_eq!(stored(&pool).await, 3);
+    }
+}
