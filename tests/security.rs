@@ -87,7 +87,8 @@ async fn common_honeypots_and_fill_time_make_spam_answered_like_success() {
 }
 
 /// A fake verify endpoint: `pass` passes (score 0.9), `low` scores 0.1, `boom`
-/// is a 500, anything else fails. Records every form it receives.
+/// is a 500, `on:HOST` passes as solved on HOST, anything else fails. Records
+/// every form it receives.
 async fn fake_verifier() -> (String, Arc<Mutex<Vec<HashMap<String, String>>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let record = seen.clone();
@@ -98,6 +99,9 @@ async fn fake_verifier() -> (String, Arc<Mutex<Vec<HashMap<String, String>>>>) {
             async move {
                 let token = form.get("response").cloned().unwrap_or_default();
                 record.lock().unwrap().push(form);
+                if let Some(host) = token.strip_prefix("on:") {
+                    return Ok(Json(json!({"success": true, "hostname": host})));
+                }
                 match token.as_str() {
                     "pass" => Ok(Json(json!({"success": true, "score": 0.9}))),
                     "low" => Ok(Json(json!({"success": true, "score": 0.1}))),
@@ -113,6 +117,39 @@ async fn fake_verifier() -> (String, Arc<Mutex<Vec<HashMap<String, String>>>>) {
     let url = format!("http://{}/siteverify", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, seen)
+}
+
+#[tokio::test]
+async fn a_captcha_solved_on_another_site_is_spam() {
+    let (verify_url, _) = fake_verifier().await;
+    let app = spawn_app(&format!(
+        r#"
+[forms.sited]
+allowed_origins = ["https://www.agency.example"]
+captcha = {{ provider = "turnstile", secret = "ts-secret", verify_url = "{verify_url}" }}
+"#
+    ))
+    .await;
+
+    for (email, host) in [
+        ("home@example.com", "www.agency.example"),
+        ("farmed@example.com", "tokens.example"),
+    ] {
+        let body = json!({"email": email, "cf-turnstile-response": format!("on:{host}")});
+        let response = app.post_json("sited", &body).await;
+        assert_eq!(response.status(), 200, "{email}");
+    }
+
+    sandbox_leads(&app.sandbox, 1).await;
+    let reasons = spam_reasons(&app).await;
+    assert_eq!(
+        reasons.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["farmed@example.com"]
+    );
+    assert_eq!(
+        reasons["farmed@example.com"],
+        "captcha solved on tokens.example, which is not in the form's allowed_origins"
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,13 @@ pub enum CaptchaFailure {
         /// The provider's `error-codes`, cut short.
         codes: Vec<String>,
     },
+    /// The widget was solved on a site that is not one of the form's
+    /// `allowed_origins`: a token farmed elsewhere, or a copy of the form.
+    #[error("captcha solved on {hostname}, which is not in the form's allowed_origins")]
+    WrongSite {
+        /// The hostname the provider reported.
+        hostname: String,
+    },
     /// reCAPTCHA v3 scored the submission below `min_score`.
     #[error("captcha score {score} is below min_score {min}")]
     LowScore {
@@ -52,12 +59,17 @@ pub struct VerifyAnswer {
     /// Why the token is invalid.
     #[serde(default, rename = "error-codes")]
     pub error_codes: Vec<String>,
+    /// The site the widget was solved on (all three report it).
+    #[serde(default)]
+    pub hostname: Option<String>,
 }
 
-/// Checks the submission's token with the provider.
+/// Checks the submission's token with the provider; when the form lists
+/// `allowed_origins`, the site the widget was solved on must be one of them.
 #[tracing::instrument(skip_all, fields(provider = settings.provider.as_str()))]
 pub async fn verify(
     settings: &CaptchaSettings,
+    allowed_origins: &[String],
     submission: &Submission,
     remote_ip: Option<&str>,
 ) -> Result<(), CaptchaFailure> {
@@ -93,12 +105,13 @@ pub async fn verify(
         );
         CaptchaFailure::Unverified
     })?;
-    judge_answer(settings, &answer)
+    judge_answer(settings, allowed_origins, &answer)
 }
 
 /// The verdict on a provider's answer.
 pub fn judge_answer(
     settings: &CaptchaSettings,
+    allowed_origins: &[String],
     answer: &VerifyAnswer,
 ) -> Result<(), CaptchaFailure> {
     if !answer.success {
@@ -112,6 +125,13 @@ pub fn judge_answer(
                 .collect(),
         });
     }
+    if let Some(hostname) = answer.hostname.as_deref().filter(|h| !h.is_empty()) {
+        if !is_allowed_host(allowed_origins, hostname) {
+            return Err(CaptchaFailure::WrongSite {
+                hostname: hostname.chars().take(253).collect(),
+            });
+        }
+    }
     match answer.score {
         Some(score)
             if settings.provider == CaptchaProvider::Recaptcha && score < settings.min_score =>
@@ -123,6 +143,21 @@ pub fn judge_answer(
         }
         _ => Ok(()),
     }
+}
+
+/// Whether `hostname` is the host of one of `allowed_origins` (any host when
+/// the form lists none: it accepts posts from anywhere).
+fn is_allowed_host(allowed_origins: &[String], hostname: &str) -> bool {
+    allowed_origins.is_empty()
+        || allowed_origins.iter().any(|origin| {
+            url::Url::parse(origin)
+                .ok()
+                .and_then(|url| {
+                    url.host_str()
+                        .map(|host| host.eq_ignore_ascii_case(hostname))
+                })
+                .unwrap_or(false)
+        })
 }
 
 /// One HTTP client for verify calls, made on first use (forms without a CAPTCHA never pay for it).
@@ -158,14 +193,46 @@ mod tests {
             success,
             score,
             error_codes: vec!["invalid-input-response".into()],
+            hostname: None,
         }
+    }
+
+    #[test]
+    fn the_widget_must_be_solved_on_an_allowed_origin() {
+        let turnstile = settings(CaptchaProvider::Turnstile);
+        let allowed = ["https://www.agency.example".to_owned()];
+        let solved_on = |host: Option<&str>| VerifyAnswer {
+            hostname: host.map(str::to_owned),
+            ..answer(true, None)
+        };
+
+        assert_eq!(
+            judge_answer(&turnstile, &allowed, &solved_on(Some("WWW.agency.example"))),
+            Ok(())
+        );
+        assert_eq!(
+            judge_answer(&turnstile, &allowed, &solved_on(Some("evil.example"))),
+            Err(CaptchaFailure::WrongSite {
+                hostname: "evil.example".into()
+            })
+        );
+        assert_eq!(
+            judge_answer(&turnstile, &[], &solved_on(Some("evil.example"))),
+            Ok(()),
+            "a form without allowed_origins takes posts from anywhere"
+        );
+        assert_eq!(
+            judge_answer(&turnstile, &allowed, &solved_on(None)),
+            Ok(()),
+            "nothing to check when the provider does not say"
+        );
     }
 
     #[test]
     fn success_passes_and_failure_names_the_codes() {
         let turnstile = settings(CaptchaProvider::Turnstile);
-        assert_eq!(judge_answer(&turnstile, &answer(true, None)), Ok(()));
-        let failure = judge_answer(&turnstile, &answer(false, None)).unwrap_err();
+        assert_eq!(judge_answer(&turnstile, &[], &answer(true, None)), Ok(()));
+        let failure = judge_answer(&turnstile, &[], &answer(false, None)).unwrap_err();
         assert_eq!(
             failure.to_string(),
             "captcha rejected by turnstile (invalid-input-response)"
@@ -175,20 +242,26 @@ mod tests {
     #[test]
     fn only_recaptcha_scores_are_held_to_min_score() {
         let recaptcha = settings(CaptchaProvider::Recaptcha);
-        assert_eq!(judge_answer(&recaptcha, &answer(true, Some(0.9))), Ok(()));
+        assert_eq!(
+            judge_answer(&recaptcha, &[], &answer(true, Some(0.9))),
+            Ok(())
+        );
         assert!(matches!(
-            judge_answer(&recaptcha, &answer(true, Some(0.1))),
+            judge_answer(&recaptcha, &[], &answer(true, Some(0.1))),
             Err(CaptchaFailure::LowScore { .. })
         ));
         let hcaptcha = settings(CaptchaProvider::Hcaptcha);
-        assert_eq!(judge_answer(&hcaptcha, &answer(true, Some(0.9))), Ok(()));
+        assert_eq!(
+            judge_answer(&hcaptcha, &[], &answer(true, Some(0.9))),
+            Ok(())
+        );
     }
 
     #[tokio::test]
     async fn a_missing_token_fails_without_a_call() {
         let mut unreachable = settings(CaptchaProvider::Hcaptcha);
         unreachable.verify_url = Some("http://127.0.0.1:9/".into());
-        let result = verify(&unreachable, &Submission::default(), None).await;
+        let result = verify(&unreachable, &[], &Submission::default(), None).await;
         assert_eq!(
             result,
             Err(CaptchaFailure::MissingToken("h-captcha-response"))

@@ -65,7 +65,7 @@ pub async fn judge(
         return Some(verdict);
     }
     let settings = form.captcha.as_ref()?;
-    captcha::verify(settings, submission, remote_ip)
+    captcha::verify(settings, &form.allowed_origins, submission, remote_ip)
         .await
         .err()
         .map(SpamVerdict::Captcha)
