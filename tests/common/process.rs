@@ -83,6 +83,11 @@ impl Running {
         assert!(status.success());
     }
 
+    /// The process ID.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The exit status, once the process has exited.
     pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().expect("the process can be polled")
