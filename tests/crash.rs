@@ -78,17 +78,7 @@ async fn sigterm_drains_and_exits_cleanly() {
     .await;
 
     first.process.terminate();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let exit = loop {
-        if let Some(status) = first.process.try_wait() {
-            break status;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the process did not exit within 20 s of SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let exit = first.process.exit_within(Duration::from_secs(20)).await;
     stop.cancel();
     let (acked, statuses) = sending.await.unwrap();
 

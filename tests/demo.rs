@@ -65,11 +65,7 @@ async fn demo_takes_a_lead_to_the_sandbox_and_cleans_up() {
         "the demo keeps its leads in {database:?}"
     );
     demo.terminate();
-    let status = eventually("the demo to exit", Duration::from_secs(20), || {
-        let exited = demo.try_wait();
-        async move { exited }
-    })
-    .await;
+    let status = demo.exit_within(Duration::from_secs(20)).await;
     assert!(status.success(), "{status:?}");
     assert!(!database.exists(), "the demo removes its database on exit");
 }

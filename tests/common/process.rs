@@ -88,9 +88,19 @@ impl Running {
         self.child.id()
     }
 
-    /// The exit status, once the process has exited.
-    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().expect("the process can be polled")
+    /// Waits (polling, up to `timeout`) for the process to exit; its status.
+    pub async fn exit_within(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the process can be polled") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the process did not exit within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Stops the process with SIGTERM (a graceful shutdown) and returns every stderr line.
