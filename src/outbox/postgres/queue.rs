@@ -8,7 +8,7 @@ use sqlx::{PgPool, Row};
 use super::{parse_id, parse_json};
 use crate::{
     domain::LeadId,
-    outbox::{now_ms, ClaimedLead, DeliveryOutcome, StorageResult},
+    outbox::{now_ms, warn_stale_outcomes, ClaimedLead, DeliveryOutcome, StorageResult},
 };
 
 /// How many candidates per state a claim looks at, as a multiple of its limit.
@@ -158,7 +158,7 @@ pub(super) async fn record(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    crate::outbox::warn_stale_outcomes(worker, (outcomes.len() as u64).saturating_sub(applied));
+    warn_stale_outcomes(worker, (outcomes.len() as u64).saturating_sub(applied));
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! trip to SQLite's worker thread; on a small machine those hops bounded
 //! intake. The dedupe window is answered from memory ([`DedupeWindow`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
@@ -143,8 +143,13 @@ async fn still_stored<'a>(
         list.push_bind(id.to_string());
     }
     query.push(")");
-    let present: Vec<String> = query.build_query_scalar().fetch_all(&mut **tx).await?;
-    remembered.retain(|_, id| present.iter().any(|p| *p == id.to_string()));
+    let present: HashSet<String> = query
+        .build_query_scalar()
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .collect();
+    remembered.retain(|_, id| present.contains(&id.to_string()));
     Ok(remembered)
 }
 
