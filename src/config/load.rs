@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use figment::{
     providers::{Env, Format, Serialized, Toml},
+    value::{Dict, Value},
     Figment,
 };
 
@@ -52,6 +53,7 @@ impl Settings {
     }
 
     fn from_figment(figment: Figment) -> anyhow::Result<Self> {
+        refuse_empty_secrets(&figment)?;
         let settings: Settings = figment.extract().map_err(|e| {
             let first = e.into_iter().next().expect("figment error has one entry");
             anyhow::anyhow!("config: {}", describe_figment_error(&first))
@@ -79,12 +81,54 @@ fn is_settings_key(key: &str) -> bool {
 }
 
 /// Keys holding secrets: taken from the environment as text, exactly (`0123`
-/// stays `0123`, never a number), and never echoed in an error.
+/// stays `0123`, never a number), never echoed in an error, and never empty.
 pub(super) fn is_secret_key(key: &str) -> bool {
+    let path: Vec<&str> = key.split('.').collect();
     matches!(
-        key.rsplit('.').next().unwrap_or_default(),
-        "api_key" | "token" | "admin_token" | "signing_secret" | "signature_secret" | "secret"
+        path.as_slice(),
+        ["server", "admin_token"]
+            | ["agencyhandy", "api_key"]
+            | ["workspaces", _, "api_key"]
+            | ["forms", _, "token" | "signing_secret" | "signature_secret"]
+            | ["forms", _, "captcha", "secret"]
     )
+}
+
+/// Refuses a secret that is empty (or only blanks), wherever it was read from
+/// (the file, `LEADRELAY_…`, `LEADRELAY_…_FILE`): an empty token would open the
+/// door it guards, since a request without the header "matches" it.
+fn refuse_empty_secrets(figment: &Figment) -> anyhow::Result<()> {
+    // A tree that does not even extract is reported, key named, by the typed extract.
+    let Ok(tree) = figment.extract::<Dict>() else {
+        return Ok(());
+    };
+    match first_empty_secret(&tree, "") {
+        Some(key) => bail!(
+            "config: {key} is empty; a secret must have a value (or remove the key{})",
+            if key == "server.admin_token" {
+                " to turn the admin API off"
+            } else {
+                ""
+            }
+        ),
+        None => Ok(()),
+    }
+}
+
+/// The dotted key of the first secret in `tree` that holds blank text.
+fn first_empty_secret(tree: &Dict, prefix: &str) -> Option<String> {
+    tree.iter().find_map(|(name, value)| {
+        let key = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            Value::Dict(_, inner) => first_empty_secret(inner, &key),
+            Value::String(_, text) if text.trim().is_empty() && is_secret_key(&key) => Some(key),
+            _ => None,
+        }
+    })
 }
 
 /// `LEADRELAY_A__TOKEN=value` → (`a.token`, value) for secret keys.
@@ -123,6 +167,9 @@ fn secret_files_from_env() -> anyhow::Result<Vec<(String, String)>> {
 
 fn describe_figment_error(error: &figment::Error) -> String {
     let key = error.path.join(".");
+    if key == "log.admin_token" && matches!(error.kind, figment::error::Kind::UnknownField(..)) {
+        return "log.admin_token is not a setting: the admin token is server.admin_token".into();
+    }
     if is_secret_key(&key) {
         return format!("{key}: must be a quoted string (the value is a secret and is not shown)");
     }

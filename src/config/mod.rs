@@ -61,12 +61,9 @@ impl Settings {
         }
     }
 
-    /// The admin token, from `server.admin_token` or the contract's `log.admin_token`.
+    /// The admin token (`server.admin_token`); `None` turns the admin API off.
     pub fn admin_token(&self) -> Option<&SecretString> {
-        self.server
-            .admin_token
-            .as_ref()
-            .or(self.log.admin_token.as_ref())
+        self.server.admin_token.as_ref()
     }
 }
 
@@ -153,6 +150,42 @@ mod tests {
         assert!(err.contains("agencyhandy.api_key"), "{err}");
         assert!(!err.contains("918273645"), "{err}");
         assert!(is_secret_key("forms.c.captcha.secret") && !is_secret_key("forms.c.honeypot"));
+    }
+
+    #[test]
+    fn an_empty_secret_anywhere_is_refused_naming_its_key() {
+        for (toml, key) in [
+            ("[server]\nadmin_token = \"\"", "server.admin_token"),
+            ("[agencyhandy]\napi_key = \" \"", "agencyhandy.api_key"),
+            ("[workspaces.b]\napi_key = \"\"", "workspaces.b.api_key"),
+            ("[forms.c]\ntoken = \"\"", "forms.c.token"),
+            ("[forms.c]\nsigning_secret = \"\"", "forms.c.signing_secret"),
+            (
+                "[forms.c]\nsignature_secret = \"\\t\"",
+                "forms.c.signature_secret",
+            ),
+            (
+                "[forms.c]\ncaptcha = { provider = \"turnstile\", secret = \"\" }",
+                "forms.c.captcha.secret",
+            ),
+        ] {
+            let err = Settings::from_toml(toml).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("config: {key} is empty")), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        let fields =
+            Settings::from_toml("[forms.c]\nhoneypot = \"\"\n[forms.c.fields]\ntoken = []");
+        assert!(fields.is_ok(), "only secrets are held to it: {fields:?}");
+    }
+
+    #[test]
+    fn log_admin_token_is_not_a_setting() {
+        let err = Settings::from_toml("[log]\nadmin_token = \"t\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("log.admin_token"), "{err}");
+        assert!(err.contains("server.admin_token"), "{err}");
+        assert!(!err.contains("\"t\""), "{err}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub struct ServerSettings {
     pub trust_forwarded_for: bool,
     /// Browser submissions per client IP and minute; over it: 429 + `Retry-After`.
     pub rate_limit_per_minute: u32,
-    /// Bearer token for `/admin`; absent = admin API off.
+    /// Bearer token for `/admin` (a secret; empty is refused); absent = admin API off.
     pub admin_token: Option<SecretString>,
     /// Largest number of fields one submission may carry.
     pub max_fields: usize,
@@ -56,8 +56,6 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// Filter directive; `RUST_LOG`, when set, wins.
     pub level: String,
-    /// Accepted here as in the contract's sample; same as `server.admin_token`.
-    pub admin_token: Option<SecretString>,
 }
 
 impl Default for LogSettings {
@@ -65,7 +63,6 @@ impl Default for LogSettings {
         Self {
             format: LogFormat::Pretty,
             level: "info".into(),
-            admin_token: None,
         }
     }
 }

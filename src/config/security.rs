@@ -3,7 +3,7 @@
 
 use anyhow::bail;
 use axum::http::HeaderName;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::FormSettings;
@@ -163,13 +163,6 @@ pub(super) fn validate_form(name: &str, form: &FormSettings) -> anyhow::Result<(
             }
         }
     }
-    if form
-        .signature_secret
-        .as_ref()
-        .is_some_and(|s| s.expose_secret().is_empty())
-    {
-        bail!("config: {} must not be empty", key("signature_secret"));
-    }
     if let Some(header) = &form.signature_header {
         if HeaderName::try_from(header.as_str()).is_err() {
             bail!(
@@ -192,9 +185,6 @@ pub(super) fn validate_form(name: &str, form: &FormSettings) -> anyhow::Result<(
         );
     }
     if let Some(captcha) = &form.captcha {
-        if captcha.secret.expose_secret().trim().is_empty() {
-            bail!("config: {} must not be empty", key("captcha.secret"));
-        }
         let url = captcha.verify_url();
         if !url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
             bail!(
