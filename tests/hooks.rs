@@ -210,6 +210,58 @@ async fn cors_preflight_and_headers_follow_allowed_origins() {
 }
 
 #[tokio::test]
+async fn an_opaque_or_unreadable_origin_is_refused_where_origins_are_listed() {
+    let app = spawn_app("").await;
+    let post = |form: &str, header: &'static str, value: &'static str| {
+        app.http
+            .post(format!("{}/forms/{form}", app.address))
+            .header(header, value)
+            .json(&json!({"email": "sandboxed@example.com"}))
+            .send()
+    };
+
+    let mut refused = Vec::new();
+    for (header, value) in [
+        ("origin", "null"),
+        ("origin", "not an origin"),
+        ("origin", ""),
+        ("origin", "file:///home/me/form.html"),
+        ("referer", "null"),
+        ("referer", "::garbage::"),
+    ] {
+        let response = post("ajax", header, value).await.unwrap();
+        refused.push((header, value, response.status().as_u16()));
+    }
+    let browser = app
+        .http
+        .post(format!("{}/forms/contact", app.address))
+        .header("origin", "null")
+        .form(&[("email", "sandboxed@example.com")])
+        .send()
+        .await
+        .unwrap();
+    let unlisted = post("plain", "origin", "null").await.unwrap();
+
+    assert!(
+        refused.iter().all(|(_, _, status)| *status == 403),
+        "{refused:?}"
+    );
+    assert_eq!(browser.status(), 303);
+    assert_eq!(
+        browser.headers()["location"],
+        "https://example.com/oops?error=forbidden"
+    );
+    assert_eq!(
+        unlisted.status(),
+        200,
+        "a form without allowed_origins takes posts from anywhere"
+    );
+    let stored = app.state.outbox.list(&Default::default()).await.unwrap();
+    assert_eq!(stored.len(), 1, "only the post to the open form is stored");
+    assert_eq!(stored[0].form, "plain");
+}
+
+#[tokio::test]
 async fn health_ready_and_request_ids() {
     let app = spawn_app("").await;
 

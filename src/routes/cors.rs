@@ -66,20 +66,29 @@ fn allowed_origin(form: &FormSettings, headers: &HeaderMap) -> Option<HeaderValu
         .then(|| origin.clone())
 }
 
-/// Refuses a browser post from an origin the form does not list (when it lists any).
+/// Refuses a browser post from an origin the form does not list (when it lists
+/// any). The page's origin is its `Origin`, else its `Referer`; one that is
+/// opaque (`null`: a sandboxed frame, a `file:` or `data:` page) or that does not
+/// parse is no listed origin, and is refused like any other.
 pub fn check_origin(form: &FormSettings, headers: &HeaderMap) -> Result<(), ApiError> {
     if form.allowed_origins.is_empty() {
         return Ok(());
     }
-    let origin = headers
+    let Some(claimed) = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| url::Url::parse(v).ok())
-        .map(|url| url.origin().ascii_serialization());
-    match origin {
+    else {
         // Neither header: a server-side or privacy-stripped post; nothing to check.
-        None => Ok(()),
+        return Ok(());
+    };
+    let origin = claimed
+        .to_str()
+        .ok()
+        .and_then(|v| url::Url::parse(v.trim()).ok())
+        .map(|url| url.origin())
+        .filter(url::Origin::is_tuple)
+        .map(|origin| origin.ascii_serialization());
+    match origin {
         Some(origin)
             if form
                 .allowed_origins
@@ -91,6 +100,10 @@ pub fn check_origin(form: &FormSettings, headers: &HeaderMap) -> Result<(), ApiE
         Some(origin) => Err(ApiError::Forbidden(format!(
             "posts from {origin} are not allowed for this form"
         ))),
+        None => Err(ApiError::Forbidden(
+            "posts from an opaque or unreadable origin (such as `null`) are not allowed for this form"
+                .into(),
+        )),
     }
 }
 
