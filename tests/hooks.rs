@@ -210,6 +210,51 @@ async fn cors_preflight_and_headers_follow_allowed_origins() {
 }
 
 #[tokio::test]
+async fn hooks_senders_that_do_not_authenticate_are_limited_by_ip() {
+    let app = spawn_app("[server]\nrate_limit_per_minute = 5\ntrust_forwarded_for = true").await;
+    let send = |form: &'static str, source: &'static str, token: Option<&'static str>| {
+        let mut request = app
+            .http
+            .post(format!("{}/hooks/{form}", app.address))
+            .header("x-forwarded-for", source)
+            .json(&json!({"email": "hook@example.com"}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let retry_after = response.headers().contains_key("retry-after");
+            (response.status().as_u16(), retry_after)
+        }
+    };
+    let mut open_door = Vec::new();
+    let mut wrong_token = Vec::new();
+    let mut right_token = Vec::new();
+
+    for _ in 0..12 {
+        open_door.push(send("plain", "198.51.100.1", None).await);
+        wrong_token.push(send("zap", "198.51.100.2", Some("guess")).await);
+        right_token.push(send("zap", "198.51.100.3", Some("test-hook-token")).await);
+    }
+
+    let count = |seen: &[(u16, bool)], status: u16| seen.iter().filter(|s| s.0 == status).count();
+    assert_eq!(count(&open_door, 200), 5, "{open_door:?}");
+    assert_eq!(count(&open_door, 429), 7, "{open_door:?}");
+    assert!(open_door[5..].iter().all(|(_, retry_after)| *retry_after));
+    assert_eq!(count(&wrong_token, 401), 5, "{wrong_token:?}");
+    assert_eq!(
+        count(&wrong_token, 429),
+        7,
+        "a failed proof is not authentication: {wrong_token:?}"
+    );
+    assert_eq!(
+        count(&right_token, 200),
+        12,
+        "authenticated senders are exempt"
+    );
+}
+
+#[tokio::test]
 async fn an_opaque_or_unreadable_origin_is_refused_where_origins_are_listed() {
     let app = spawn_app("").await;
     let post = |form: &str, header: &'static str, value: &'static str| {

@@ -32,7 +32,8 @@ use crate::{
 pub enum Door {
     /// `/forms/{form}`: browsers and fetch; CORS, rate limit, redirects.
     Form,
-    /// `/hooks/{form}`: servers; token or signature; always JSON.
+    /// `/hooks/{form}`: servers; token or signature; always JSON; limited by IP
+    /// unless the sender authenticates.
     Hook,
 }
 
@@ -107,6 +108,7 @@ pub async fn submit_form(
         (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
         (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
         (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
+        (status = 429, description = "Rate limited: a sender that does not authenticate (the form has no token or signature, or the proof failed) is limited per client IP", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
         (status = 503, description = "Storage unavailable or shutting down: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
     )
 )]
@@ -187,21 +189,25 @@ async fn accept(
         return Err(ApiError::Unavailable("shutting down; retry shortly".into()));
     }
     let meta = request_meta(app, peer, headers);
-    match door {
-        Door::Form => {
-            cors::check_origin(form, headers)?;
-            if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-                app.rate_limiter.check(ip).map_err(ApiError::RateLimited)?;
-            }
-        }
-        Door::Hook => {}
+    if door == Door::Form {
+        cors::check_origin(form, headers)?;
+    }
+    // Only a `/hooks` sender that proves itself is exempt from the per-IP limit;
+    // its proof is judged on the body, so a failed one is counted afterwards.
+    let exempt_if_authenticated = door == Door::Hook && auth::is_required(form);
+    if !exempt_if_authenticated {
+        limit_by_ip(app, &meta)?;
     }
     let body = read_body(headers, body, app.settings.server.max_body_bytes).await?;
     // A form with a token or secret is a door for senders that prove themselves,
     // whichever route they post to.
     if door == Door::Hook || auth::is_required(form) {
-        auth::authenticate(form, headers, &body, now_ms() / 1000)
-            .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+        if let Err(refused) = auth::authenticate(form, headers, &body, now_ms() / 1000) {
+            if exempt_if_authenticated {
+                limit_by_ip(app, &meta)?;
+            }
+            return Err(ApiError::Unauthorized(refused.to_string()));
+        }
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -264,6 +270,14 @@ async fn accept(
         outcome,
         next,
     })
+}
+
+/// The per-client-IP limit (`server.rate_limit_per_minute`).
+fn limit_by_ip(app: &AppState, meta: &SubmissionMeta) -> Result<(), ApiError> {
+    match meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
+        Some(ip) => app.rate_limiter.check(ip).map_err(ApiError::RateLimited),
+        None => Ok(()),
+    }
 }
 
 fn count_received(form: &str, outcome: &'static str) {
