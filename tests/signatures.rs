@@ -192,3 +192,64 @@ async fn forms_with_a_token_or_secret_refuse_unsigned_browser_posts() {
         "z@example.com"
     );
 }
+
+#[tokio::test]
+async fn extreme_signed_timestamps_are_refused_and_the_service_stays_up() {
+    let app = spawn_app(&format!(
+        "{SIGNED_SENDERS}\n[forms.standard]\nsigning_secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n"
+    ))
+    .await;
+    let body = r#"{"email":"overflow@example.com"}"#;
+    let extremes = [
+        i64::MIN.to_string(),
+        i64::MAX.to_string(),
+        "-99999999999999999999999999999999".to_owned(),
+        "99999999999999999999999999999999".to_owned(),
+    ];
+
+    let mut statuses = Vec::new();
+    for stamp in &extremes {
+        let standard = [
+            ("webhook-id", "msg_1".to_owned()),
+            ("webhook-timestamp", stamp.clone()),
+            ("webhook-signature", "v1,AAAA".to_owned()),
+        ];
+        let webflow = [
+            ("x-webflow-timestamp", stamp.clone()),
+            ("x-webflow-signature", "00".repeat(32)),
+        ];
+        for (path, headers) in [
+            ("/hooks/standard", &standard[..]),
+            ("/hooks/webflow", &webflow[..]),
+        ] {
+            let response = app
+                .http
+                .post(format!("{}{path}", app.address))
+                .header("content-type", "application/json")
+                .headers(
+                    headers
+                        .iter()
+                        .map(|(name, value)| (name.parse().unwrap(), value.parse().unwrap()))
+                        .collect(),
+                )
+                .body(body)
+                .send()
+                .await;
+            statuses.push((path, stamp.clone(), response.map(|r| r.status().as_u16())));
+        }
+    }
+
+    assert!(
+        statuses
+            .iter()
+            .all(|(_, _, status)| matches!(status, Ok(401))),
+        "{statuses:?}"
+    );
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}

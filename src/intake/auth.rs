@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use crate::config::FormSettings;
 
 /// How far a `webhook-timestamp` may be from now.
-pub const SIGNATURE_TOLERANCE_SECS: i64 = 5 * 60;
+pub const SIGNATURE_TOLERANCE_SECS: u64 = 5 * 60;
 
 /// Why a sender was refused (answered as 401).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,8 +112,10 @@ pub fn verify_standard_webhook(
     let id = header_str(headers, "webhook-id")?;
     let timestamp = header_str(headers, "webhook-timestamp")?;
     let signatures = header_str(headers, "webhook-signature")?;
+    // Any i64 a sender writes is compared without overflow (`abs_diff`); digits
+    // beyond i64 do not parse: both are simply not within the tolerance.
     let sent_at: i64 = timestamp.parse().map_err(|_| AuthError::StaleTimestamp)?;
-    if (now_secs - sent_at).abs() > SIGNATURE_TOLERANCE_SECS {
+    if now_secs.abs_diff(sent_at) > SIGNATURE_TOLERANCE_SECS {
         return Err(AuthError::StaleTimestamp);
     }
     let mut mac = Hmac::<Sha256>::new_from_slice(&signing_key(secret))
@@ -202,6 +204,30 @@ mod tests {
             verify_standard_webhook(&secret, &HeaderMap::new(), b"{}", 0),
             Err(AuthError::MissingHeader("webhook-id"))
         );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_an_overflow() {
+        let secret = SecretString::from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        for (stamp, now) in [
+            (i64::MIN.to_string(), 1_700_000_000),
+            (i64::MAX.to_string(), 1_700_000_000),
+            (i64::MIN.to_string(), i64::MAX),
+            (i64::MAX.to_string(), i64::MIN),
+            ("0".into(), i64::MIN),
+            ("99999999999999999999999999999999".into(), 1_700_000_000),
+            ("-99999999999999999999999999999999".into(), 1_700_000_000),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert("webhook-id", HeaderValue::from_static("msg_1"));
+            headers.insert("webhook-timestamp", HeaderValue::from_str(&stamp).unwrap());
+            headers.insert("webhook-signature", HeaderValue::from_static("v1,AAAA"));
+            assert_eq!(
+                verify_standard_webhook(&secret, &headers, b"{}", now),
+                Err(AuthError::StaleTimestamp),
+                "{stamp} at {now}"
+            );
+        }
     }
 
     #[test]

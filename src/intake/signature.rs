@@ -124,7 +124,9 @@ fn within_tolerance(stamp: &str, now_secs: i64, tolerance_secs: u64) -> bool {
     let Ok(stamp) = stamp.parse::<i64>() else {
         return false;
     };
-    let sent_secs = if stamp.abs() < 100_000_000_000 {
+    // `unsigned_abs` and `abs_diff`: any i64 a sender writes, `i64::MIN`
+    // included, is compared without overflow.
+    let sent_secs = if stamp.unsigned_abs() < 100_000_000_000 {
         stamp
     } else {
         stamp / 1000
@@ -221,6 +223,27 @@ mod tests {
             ("x-webflow-timestamp", (NOW * 1000 + 1).to_string()),
         ]);
         assert!(verify(&form, &secret, &moved, b"{}", NOW).is_err());
+    }
+
+    #[test]
+    fn extreme_timestamps_are_out_of_tolerance_not_an_overflow() {
+        for stamp in [
+            i64::MIN.to_string(),
+            i64::MAX.to_string(),
+            (i64::MIN + 1).to_string(),
+            "99999999999999999999999999999999".into(),
+            "-99999999999999999999999999999999".into(),
+        ] {
+            for now in [NOW, i64::MIN, i64::MAX, 0] {
+                assert!(!within_tolerance(&stamp, now, 300), "{stamp} at {now}");
+            }
+        }
+        assert!(within_tolerance(&(NOW * 1000).to_string(), NOW, 300));
+        assert!(within_tolerance(
+            &i64::MAX.to_string(),
+            i64::MAX / 1000,
+            300
+        ));
     }
 
     #[test]
