@@ -56,7 +56,8 @@ pub enum Command {
     },
     /// Exit 0 when the running service is ready (for Docker HEALTHCHECK).
     Healthcheck {
-        /// The service's readiness URL.
+        /// The service's readiness URL; a base URL such as `http://host:8080`
+        /// means its `/readyz`.
         #[arg(long, default_value = "http://127.0.0.1:8080/readyz")]
         url: String,
     },

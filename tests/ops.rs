@@ -269,6 +269,37 @@ async fn healthcheck_exits_zero_against_a_ready_service() {
 }
 
 #[tokio::test]
+async fn healthcheck_with_a_base_url_asks_the_services_readyz() {
+    let app = spawn_app("").await;
+    let base = app.address.clone();
+    let host_port = base.trim_start_matches("http://").to_owned();
+
+    let outputs = tokio::task::spawn_blocking(move || {
+        [base.clone(), format!("{base}/"), host_port].map(|url| (healthcheck(&url), url))
+    })
+    .await
+    .unwrap();
+    app.state
+        .accepting
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let base = app.address.clone();
+    let draining = tokio::task::spawn_blocking(move || healthcheck(&base))
+        .await
+        .unwrap();
+
+    for (output, url) in outputs {
+        assert!(
+            output.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert!(!draining.status.success(), "it asks /readyz, not /");
+    let stderr = String::from_utf8_lossy(&draining.stderr);
+    assert!(stderr.contains("/readyz answered 503"), "{stderr}");
+}
+
+#[tokio::test]
 async fn healthcheck_fails_against_a_closed_port_or_a_draining_service() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_url = format!("http://{}/readyz", closed.local_addr().unwrap());

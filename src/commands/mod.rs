@@ -2,10 +2,11 @@
 
 mod check;
 mod demo;
+mod healthcheck;
 mod leads;
 mod map;
 
-use std::{process::ExitCode, time::Duration};
+use std::process::ExitCode;
 
 use crate::{
     cli::{Command, ConfigArg},
@@ -35,7 +36,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             )
             .await
         }
-        Command::Healthcheck { url } => healthcheck(&url).await,
+        Command::Healthcheck { url } => healthcheck::run(&url).await,
     }
 }
 
@@ -56,21 +57,4 @@ async fn serve(config: ConfigArg) -> anyhow::Result<ExitCode> {
     });
     app.run_until_stopped().await?;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn healthcheck(url: &str) -> anyhow::Result<ExitCode> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(3))
-        .build()?;
-    match client.get(url).send().await {
-        Ok(response) if response.status().is_success() => Ok(ExitCode::SUCCESS),
-        Ok(response) => {
-            eprintln!("leadrelay: not ready: {url} answered {}", response.status());
-            Ok(ExitCode::FAILURE)
-        }
-        Err(error) => {
-            eprintln!("leadrelay: not ready: {url}: {error}");
-            Ok(ExitCode::FAILURE)
-        }
-    }
 }
