@@ -95,10 +95,7 @@ impl Application {
             accepting: AtomicBool::new(true),
             metrics: telemetry::metrics_handle().clone(),
         });
-        let mut router = routes::router(state.clone());
-        if let Some(extra) = options.extra_routes {
-            router = router.merge(extra);
-        }
+        let router = routes::router(state.clone(), options.extra_routes);
         let listener = TcpListener::bind(&settings.server.listen)
             .await
             .with_context(|| {

@@ -326,7 +326,7 @@ async fn slow_or_silent_headers_are_cut_off_and_the_server_stays_healthy() {
 }
 
 #[tokio::test]
-async fn a_trickling_body_is_cut_off_by_the_request_timeout() {
+async fn a_trickling_body_is_cut_off_by_the_request_timeout_with_a_503_to_retry() {
     let app = spawn_app("[server]\nrequest_timeout_secs = 1").await;
     let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
     stream
@@ -355,8 +355,14 @@ async fn a_trickling_body_is_cut_off_by_the_request_timeout() {
         read.is_ok(),
         "the server answers instead of waiting for the body"
     );
-    let head = String::from_utf8_lossy(&answer);
-    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    let head = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 503"), "{head}");
+    assert!(head.contains("\r\nretry-after: "), "{head}");
+    assert!(
+        head.contains("\r\ncontent-type: application/json"),
+        "{head}"
+    );
+    assert!(head.contains("\r\nx-request-id: "), "{head}");
     assert_healthy(&app).await;
     assert!(app
         .state

@@ -21,7 +21,8 @@ pub struct ServerSettings {
     pub max_fields: usize,
     /// Longest accepted field value, in bytes.
     pub max_field_bytes: usize,
-    /// Whole-request timeout, in seconds (a client trickling its body is cut off: 408).
+    /// Whole-request timeout, in seconds; beyond it (a client trickling its body,
+    /// stuck storage) the request is answered 503 + `Retry-After`, in the error shape.
     pub request_timeout_secs: u64,
     /// How long a client may take to send a request's headers, in seconds; slower
     /// connections are closed (slowloris), and so are keep-alive connections idle

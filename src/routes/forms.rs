@@ -65,7 +65,8 @@ pub enum Door {
         (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
         (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
         (status = 429, description = "Rate limited", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
-        (status = 503, description = "Storage unavailable or shutting down: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
+        (status = 500, description = "Our fault (a bug, logged): nothing is known to be stored; retry later", body = crate::error::ErrorBody),
+        (status = 503, description = "Storage unavailable, shutting down, or over `server.request_timeout_secs`: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
     )
 )]
 pub async fn submit_form(
@@ -109,7 +110,8 @@ pub async fn submit_form(
         (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
         (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
         (status = 429, description = "Rate limited: a sender that does not authenticate (the form has no token or signature, or the proof failed) is limited per client IP", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
-        (status = 503, description = "Storage unavailable or shutting down: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
+        (status = 500, description = "Our fault (a bug, logged): nothing is known to be stored; retry later", body = crate::error::ErrorBody),
+        (status = 503, description = "Storage unavailable, shutting down, or over `server.request_timeout_secs`: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
     )
 )]
 pub async fn submit_hook(
@@ -131,33 +133,55 @@ async fn submit(
     body: Body,
 ) -> Response {
     let Some(form) = app.settings.forms.get(&form_name) else {
-        count_received("unknown", "not_found");
-        return reply::error(
-            None,
-            door,
-            &headers,
-            ApiError::NotFound(format!("no form named {form_name:?}")),
-        );
+        let error = ApiError::NotFound(format!("no form named {form_name:?}"));
+        return refused(&app, door, &form_name, &headers, error);
     };
     let browser = door == Door::Form && reply::is_browser_post(&headers);
-    let outcome = accept(&app, door, &form_name, form, peer, &headers, body).await;
-    let response = match outcome {
+    match accept(&app, door, &form_name, form, peer, &headers, body).await {
         Ok(accepted) => {
             count_received(&form_name, accepted.outcome);
-            reply::accepted(form, accepted.id, accepted.next.as_deref(), browser)
+            let response = reply::accepted(form, accepted.id, accepted.next.as_deref(), browser);
+            cors::decorate(form, door, &headers, response)
         }
-        Err(error) => {
-            tracing::info!(
-                form = %form_name,
-                code = error.code(),
-                status = error.status().as_u16(),
-                "submission refused"
-            );
-            count_received(&form_name, outcome_label(&error));
-            reply::error(Some(form), door, &headers, error)
-        }
+        Err(error) => refused(&app, door, &form_name, &headers, error),
+    }
+}
+
+/// Which door and form a request path names (`/forms/NAME`, `/hooks/NAME`).
+pub fn door_of(path: &str) -> Option<(Door, &str)> {
+    let (door, rest) = if let Some(rest) = path.strip_prefix("/forms/") {
+        (Door::Form, rest)
+    } else {
+        (Door::Hook, path.strip_prefix("/hooks/")?)
     };
-    cors::decorate(form, door, &headers, response)
+    (!rest.is_empty() && !rest.contains('/')).then_some((door, rest))
+}
+
+/// The reply to a submission that was refused, whatever refused it (a guard,
+/// storage, or the request's timeout or a panic caught around the handler):
+/// logged, counted, in the error shape (or the form's `error_redirect` for a
+/// browser post), with the form's CORS headers.
+pub fn refused(
+    app: &AppState,
+    door: Door,
+    form_name: &str,
+    headers: &HeaderMap,
+    error: ApiError,
+) -> Response {
+    let Some(form) = app.settings.forms.get(form_name) else {
+        // Not logged: the name is the caller's, and anyone may ask for any.
+        count_received("unknown", outcome_label(&error));
+        return reply::error(None, door, headers, error);
+    };
+    tracing::info!(
+        form = %form_name,
+        code = error.code(),
+        status = error.status().as_u16(),
+        "submission refused"
+    );
+    count_received(form_name, outcome_label(&error));
+    let response = reply::error(Some(form), door, headers, error);
+    cors::decorate(form, door, headers, response)
 }
 
 /// What is kept of a request beside its lead (`leads show`, `leads remap`),
@@ -289,6 +313,7 @@ fn outcome_label(error: &ApiError) -> &'static str {
         ApiError::Unprocessable(_) => "invalid",
         ApiError::Unauthorized(_) | ApiError::Forbidden(_) => "refused",
         ApiError::RateLimited(_) => "rate_limited",
+        ApiError::NotFound(_) => "not_found",
         ApiError::Unavailable(_) | ApiError::Internal(_) => "error",
         _ => "malformed",
     }

@@ -4,23 +4,24 @@ mod admin;
 mod admin_page;
 mod cors;
 mod forms;
+mod guard;
 mod health;
 pub mod openapi;
 mod reply;
 mod request;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{HeaderName, Request, StatusCode},
+    http::{HeaderName, Request},
+    middleware,
     routing::{get, post},
     Router,
 };
 use tower::ServiceBuilder;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 
@@ -29,9 +30,9 @@ use crate::{error::ApiError, startup::AppState};
 /// The header carrying each request's ID.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Every route, with request IDs, tracing and timeouts.
-pub fn router(state: Arc<AppState>) -> Router {
-    let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+/// Every route (and `extra`, such as the demo's page), with request IDs,
+/// tracing, the request timeout and a caught panic.
+pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
     let api = Router::new()
         .route(
             "/forms/{form}",
@@ -47,7 +48,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         // Bodies are read with our own limit, so that 413 comes in our JSON shape.
         .layer(DefaultBodyLimit::disable())
-        .with_state(state);
+        .with_state(state.clone())
+        .merge(extra.unwrap_or_default());
     api.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -72,9 +74,11 @@ pub fn router(state: Arc<AppState>) -> Router {
                     .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                timeout,
+            // Innermost: its timeout and panic replies pass through the layers above,
+            // which give them the request ID and log them in the request's span.
+            .layer(middleware::from_fn_with_state(
+                state,
+                guard::contain_failures,
             )),
     )
 }
