@@ -48,7 +48,7 @@ async fn replicas_starting_together_migrate_once() {
     let _ = connection.close().await;
     assert_eq!(applied, 1);
     for replica in replicas {
-        replica.ping().await.unwrap();
+        replica.check_writable().await.unwrap();
         replica.close().await;
     }
     store.outbox.close().await;

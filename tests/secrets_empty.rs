@@ -21,6 +21,9 @@ format = "json"
 token = "a-real-form-token"
 "#;
 
+/// A config, environment variables over it, and the key it must be refused for.
+type Case<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+
 /// Runs `serve` with `config` and `env`; returns its stderr once it exited (it must).
 async fn serve_refused(dir: &Path, config: &str, env: &[(&str, &str)]) -> Vec<String> {
     let path = dir.join("leadrelay.toml");
@@ -57,7 +60,7 @@ async fn an_empty_secret_from_an_env_file_line_a_file_or_the_config_stops_startu
     std::fs::write(&empty_file, "\n").unwrap();
     let empty_file = empty_file.to_str().unwrap();
     let with_form = |extra: &str| format!("{CONFIG}\n[forms.other]\n{extra}\n");
-    let cases: Vec<(String, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             CONFIG.into(),
             vec![("LEADRELAY_SERVER__ADMIN_TOKEN", "")],

@@ -109,11 +109,11 @@ impl Outbox for Faulty {
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
         self.inner.count_by_state().await
     }
-    async fn ping(&self) -> StorageResult<()> {
+    async fn check_writable(&self) -> StorageResult<()> {
         if self.mode.load(Ordering::SeqCst) == FULL {
             return Err(StorageError(anyhow::anyhow!("database or disk is full")));
         }
-        self.inner.ping().await
+        self.inner.check_writable().await
     }
     async fn close(&self) {
         self.inner.close().await

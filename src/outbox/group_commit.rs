@@ -75,6 +75,23 @@ impl GroupCommitter {
             .map_err(|_| StorageError(anyhow::anyhow!("storage writer stopped")))?
     }
 
+    /// `Ok` while the writer task takes leads (not closed, not ended by a panic).
+    pub fn check_running(&self) -> StorageResult<()> {
+        let running = self
+            .sender
+            .read()
+            .expect("sender lock poisoned")
+            .as_ref()
+            .is_some_and(|sender| !sender.is_closed());
+        if running {
+            Ok(())
+        } else {
+            Err(StorageError(anyhow::anyhow!(
+                "the intake writer has stopped"
+            )))
+        }
+    }
+
     /// Stops taking leads and waits until every accepted one is committed.
     pub async fn close(&self) {
         self.sender.write().expect("sender lock poisoned").take();

@@ -98,12 +98,19 @@ pub trait Outbox: Send + Sync + 'static {
     /// Lead counts by state.
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>>;
 
-    /// Answers when storage is reachable.
-    async fn ping(&self) -> StorageResult<()>;
+    /// Answers `Ok` when storage takes writes now: the writer intake hands its
+    /// leads to is alive, and a one-row write through the same path commits.
+    /// `/readyz` asks it, so a full disk or a read-only database reads as not ready.
+    async fn check_writable(&self) -> StorageResult<()>;
 
     /// Flushes pending writes and closes connections.
     async fn close(&self);
 }
+
+/// The readiness probe's write, the same on both backends (see
+/// [`Outbox::check_writable`]): one row rewritten, so a probe adds nothing.
+const PROBE_WRITE: &str = "INSERT INTO storage_probe (id, checked_at) VALUES (1, $1)
+     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at";
 
 /// Says that some outcomes came after their leads changed hands.
 pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {

@@ -1,6 +1,6 @@
 //! Liveness, readiness and metrics.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::State,
@@ -10,6 +10,9 @@ use axum::{
 };
 
 use crate::{domain::LeadState, startup::AppState};
+
+/// How long the readiness write may take (within `leadrelay healthcheck`'s 3 s).
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `{"status": "..."}`: the body of the health replies.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -29,14 +32,14 @@ pub async fn healthz() -> impl IntoResponse {
     Json(HealthReply { status: "ok" })
 }
 
-/// `GET /readyz`: 200 when storage answers (and not shutting down); 503 otherwise.
+/// `GET /readyz`: 200 when storage takes writes (and not shutting down); 503 otherwise.
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "health",
     responses(
-        (status = 200, description = "Storage answers: ready for traffic", body = HealthReply),
-        (status = 503, description = "Storage does not answer, or shutting down", body = HealthReply),
+        (status = 200, description = "Storage takes writes: ready for traffic", body = HealthReply),
+        (status = 503, description = "Storage does not take writes (down, disk full, read-only, writer stopped), or shutting down", body = HealthReply),
     )
 )]
 pub async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
@@ -48,18 +51,19 @@ pub async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
             }),
         );
     }
-    match app.outbox.ping().await {
-        Ok(()) => (StatusCode::OK, Json(HealthReply { status: "ready" })),
-        Err(error) => {
-            tracing::warn!(error = %error.0, "readiness check: storage does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(HealthReply {
-                    status: "storage unavailable",
-                }),
-            )
-        }
-    }
+    let probe = tokio::time::timeout(PROBE_TIMEOUT, app.outbox.check_writable()).await;
+    let failure = match probe {
+        Ok(Ok(())) => return (StatusCode::OK, Json(HealthReply { status: "ready" })),
+        Ok(Err(error)) => error.0.to_string(),
+        Err(_) => format!("no answer within {PROBE_TIMEOUT:?}"),
+    };
+    tracing::warn!(error = %failure, "readiness check: storage does not take writes");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(HealthReply {
+            status: "storage unavailable",
+        }),
+    )
 }
 
 /// `GET /metrics`: Prometheus text; the outbox gauge is read from storage now.

@@ -25,6 +25,12 @@ impl Binary {
     pub async fn start(config: &Path) -> Binary {
         let mut command = leadrelay(&["serve", "--config"]);
         command.arg(config).env("RUST_LOG", "info");
+        Self::start_command(command).await
+    }
+
+    /// Starts `command`, which runs `serve` with JSON logs (perhaps through a
+    /// wrapper that `exec`s it), and waits until it listens.
+    pub async fn start_command(command: Command) -> Binary {
         let process = Running::spawn(command);
         let line = process.wait_for_line("leadrelay is listening").await;
         let logged: serde_json::Value = serde_json::from_str(&line).expect("JSON logs");

@@ -27,7 +27,7 @@ pub async fn enqueue_then_get_round_trips(store: &TestStore) {
     assert_eq!(detail.submission, Some(submission));
     assert!(detail.attempt_log.is_empty());
     assert!(store.outbox.get(LeadId::new()).await.unwrap().is_none());
-    store.outbox.ping().await.unwrap();
+    store.outbox.check_writable().await.unwrap();
 }
 
 pub async fn idempotency_key_answers_with_the_first_lead(store: &TestStore) {

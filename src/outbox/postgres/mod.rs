@@ -282,8 +282,12 @@ impl Outbox for PostgresOutbox {
             .collect()
     }
 
-    async fn ping(&self) -> StorageResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+    async fn check_writable(&self) -> StorageResult<()> {
+        self.intake.check_running()?;
+        sqlx::query(super::PROBE_WRITE)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -301,8 +301,12 @@ impl Outbox for SqliteOutbox {
             .collect()
     }
 
-    async fn ping(&self) -> StorageResult<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
+    async fn check_writable(&self) -> StorageResult<()> {
+        self.intake.check_running()?;
+        sqlx::query(super::PROBE_WRITE)
+            .bind(now_ms())
+            .execute(&self.writer)
+            .await?;
         Ok(())
     }
 
