@@ -100,10 +100,17 @@ pub enum LeadsCommand {
         #[arg(long)]
         state: Option<String>,
     },
-    /// Release a lead held as spam.
+    /// Release a lead held as spam, or every spam lead held for one reason
+    /// (`--reason captcha-unavailable`: the CAPTCHA provider did not answer).
     Release {
         /// Lead ID.
-        id: String,
+        #[arg(required_unless_present = "reason", conflicts_with = "reason")]
+        id: Option<String>,
+        /// Every spam lead held for this reason: honeypot, too-fast,
+        /// captcha-missing, captcha-rejected, captcha-wrong-site,
+        /// captcha-low-score or captcha-unavailable.
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Re-run the mapping from the stored original submission with today's config.
     Remap {

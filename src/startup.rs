@@ -95,6 +95,10 @@ impl Application {
             accepting: AtomicBool::new(true),
             metrics: telemetry::metrics_handle().clone(),
         });
+        crate::intake::captcha::count_from_zero(settings.forms.iter().filter_map(
+            |(name, form)| Some((name.as_str(), form.captcha.as_ref()?.provider.as_str())),
+        ));
+
         let router = routes::router(state.clone(), options.extra_routes);
         let listener = TcpListener::bind(&settings.server.listen)
             .await

@@ -48,6 +48,7 @@ on_both_backends!(
     unclaim_spends_no_attempt,
     retry_and_retry_state_requeue_leads,
     release_moves_spam_to_the_queue,
+    release_noted_moves_only_spam_kept_for_that_reason,
     replace_member_requeues_with_the_new_member,
     erase_email_removes_leads_and_attempts,
     purge_submissions_drops_only_delivered_submissions,

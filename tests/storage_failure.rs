@@ -92,6 +92,9 @@ impl Outbox for Faulty {
     async fn release(&self, id: LeadId) -> StorageResult<bool> {
         self.inner.release(id).await
     }
+    async fn release_noted(&self, prefix: &str) -> StorageResult<u64> {
+        self.inner.release_noted(prefix).await
+    }
     async fn replace_member(
         &self,
         id: LeadId,

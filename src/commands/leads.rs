@@ -9,7 +9,7 @@ use crate::{
     cli::LeadsCommand,
     config::Settings,
     domain::{Email, LeadId, LeadState},
-    intake::{Submission, SubmissionMeta},
+    intake::{spam, Submission, SubmissionMeta},
     mapping,
     outbox::{self, LeadFilter, LeadSummary, Outbox},
 };
@@ -59,12 +59,23 @@ async fn dispatch(
             }
             println!("{} lead(s) re-queued", outbox.retry_state(state).await?);
         }
-        LeadsCommand::Release { id } => {
+        LeadsCommand::Release { id: Some(id), .. } => {
             let id = parse_id(&id)?;
             if !outbox.release(id).await? {
                 bail!("lead {id} was not released: it does not exist or is not spam");
             }
             println!("lead {id} released");
+        }
+        LeadsCommand::Release { reason, .. } => {
+            let reason = reason.unwrap_or_default();
+            if !spam::VERDICT_CODES.contains(&reason.as_str()) {
+                bail!(
+                    "--reason {reason:?} is not one of {}",
+                    spam::VERDICT_CODES.join(", ")
+                );
+            }
+            let released = outbox.release_noted(&spam::note_prefix(&reason)).await?;
+            println!("{released} lead(s) held as spam ({reason}) released");
         }
         LeadsCommand::Remap { id: Some(id), .. } => {
             let id = parse_id(&id)?;

@@ -2,11 +2,14 @@
 //! widget's token is sent to the provider's verify endpoint with the form's
 //! secret. Called only for forms with a `captcha` table.
 
+mod outage;
+
 use std::{sync::OnceLock, time::Duration};
 
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+pub use self::outage::{count_from_zero, UNAVAILABLE_TOTAL};
 use crate::{
     config::{CaptchaProvider, CaptchaSettings},
     intake::Submission,
@@ -43,8 +46,13 @@ pub enum CaptchaFailure {
     },
     /// The verify call failed (network, timeout, provider error): nothing is
     /// known, so the lead is kept as spam for a human to release.
-    #[error("captcha could not be verified")]
-    Unverified,
+    #[error("captcha could not be verified ({provider}: {cause})")]
+    Unverified {
+        /// The provider's name.
+        provider: &'static str,
+        /// What failed, without the URL.
+        cause: String,
+    },
 }
 
 /// The provider's answer (the fields all three share).
@@ -66,8 +74,10 @@ pub struct VerifyAnswer {
 
 /// Checks the submission's token with the provider; when the form lists
 /// `allowed_origins`, the site the widget was solved on must be one of them.
+/// `form_name` names the form in the outage count and log.
 #[tracing::instrument(skip_all, fields(provider = settings.provider.as_str()))]
 pub async fn verify(
+    form_name: &str,
     settings: &CaptchaSettings,
     allowed_origins: &[String],
     submission: &Submission,
@@ -79,32 +89,35 @@ pub async fn verify(
         .map(str::trim)
         .filter(|token| !token.is_empty())
         .ok_or(CaptchaFailure::MissingToken(field))?;
-    let mut form = vec![
+    let mut params = vec![
         ("secret", settings.secret.expose_secret()),
         ("response", token),
     ];
     if let Some(ip) = remote_ip {
-        form.push(("remoteip", ip));
+        params.push(("remoteip", ip));
     }
     let answer = async {
         client()
             .post(settings.verify_url())
             .timeout(Duration::from_millis(settings.timeout_ms))
-            .form(&form)
+            .form(&params)
             .send()
             .await?
             .error_for_status()?
             .json::<VerifyAnswer>()
             .await
     }
-    .await
-    .map_err(|error| {
-        tracing::warn!(
-            error = %error.without_url(),
-            "captcha verify call failed; the submission is kept as spam to be released"
-        );
-        CaptchaFailure::Unverified
-    })?;
+    .await;
+    let provider = settings.provider.as_str();
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(error) => {
+            let cause = error.without_url().to_string();
+            outage::not_answered(form_name, provider, settings.verify_url(), &cause);
+            return Err(CaptchaFailure::Unverified { provider, cause });
+        }
+    };
+    outage::answered(provider, settings.verify_url());
     judge_answer(settings, allowed_origins, &answer)
 }
 
@@ -261,7 +274,7 @@ mod tests {
     async fn a_missing_token_fails_without_a_call() {
         let mut unreachable = settings(CaptchaProvider::Hcaptcha);
         unreachable.verify_url = Some("http://127.0.0.1:9/".into());
-        let result = verify(&unreachable, &[], &Submission::default(), None).await;
+        let result = verify("c", &unreachable, &[], &Submission::default(), None).await;
         assert_eq!(
             result,
             Err(CaptchaFailure::MissingToken("h-captcha-response"))

@@ -39,7 +39,42 @@ pub enum SpamVerdict {
     Captcha(CaptchaFailure),
 }
 
+/// The verdicts' codes (see [`SpamVerdict::code`]), for `leads release --reason`.
+pub const VERDICT_CODES: &[&str] = &[
+    "honeypot",
+    "too-fast",
+    "captcha-missing",
+    "captcha-rejected",
+    "captcha-wrong-site",
+    "captcha-low-score",
+    "captcha-unavailable",
+];
+
+/// How a verdict is kept on its lead (as its last error), and so how leads are
+/// found by verdict: `CODE: reason`.
+pub fn note_prefix(code: &str) -> String {
+    format!("{code}: ")
+}
+
 impl SpamVerdict {
+    /// A stable code for the kind of verdict, one of [`VERDICT_CODES`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Honeypot(_) => "honeypot",
+            Self::TooFast { .. } => "too-fast",
+            Self::Captcha(CaptchaFailure::MissingToken(_)) => "captcha-missing",
+            Self::Captcha(CaptchaFailure::Rejected { .. }) => "captcha-rejected",
+            Self::Captcha(CaptchaFailure::WrongSite { .. }) => "captcha-wrong-site",
+            Self::Captcha(CaptchaFailure::LowScore { .. }) => "captcha-low-score",
+            Self::Captcha(CaptchaFailure::Unverified { .. }) => "captcha-unavailable",
+        }
+    }
+
+    /// What is kept on the lead: `CODE: reason` (see [`note_prefix`]).
+    pub fn note(&self) -> String {
+        format!("{}{}", note_prefix(self.code()), self.reason())
+    }
+
     /// A short reason, stored with the lead.
     pub fn reason(&self) -> String {
         match self {
@@ -53,9 +88,10 @@ impl SpamVerdict {
     }
 }
 
-/// Judges a submission; `None` means not spam. `remote_ip` goes to the CAPTCHA
-/// provider; `now_ms` is the server's clock.
+/// Judges a submission to the form `form_name`; `None` means not spam.
+/// `remote_ip` goes to the CAPTCHA provider; `now_ms` is the server's clock.
 pub async fn judge(
+    form_name: &str,
     form: &FormSettings,
     submission: &Submission,
     remote_ip: Option<&str>,
@@ -65,10 +101,16 @@ pub async fn judge(
         return Some(verdict);
     }
     let settings = form.captcha.as_ref()?;
-    captcha::verify(settings, &form.allowed_origins, submission, remote_ip)
-        .await
-        .err()
-        .map(SpamVerdict::Captcha)
+    captcha::verify(
+        form_name,
+        settings,
+        &form.allowed_origins,
+        submission,
+        remote_ip,
+    )
+    .await
+    .err()
+    .map(SpamVerdict::Captcha)
 }
 
 /// The checks that need no I/O: honeypots and the fill time.
@@ -203,9 +245,43 @@ mod tests {
             verdict.reason(),
             "sent 1200 ms after the page loaded (min_fill_secs = 3)"
         );
+        let outage = SpamVerdict::Captcha(CaptchaFailure::Unverified {
+            provider: "turnstile",
+            cause: "operation timed out".into(),
+        });
         assert_eq!(
-            SpamVerdict::Captcha(CaptchaFailure::Unverified).reason(),
-            "captcha could not be verified"
+            outage.note(),
+            "captcha-unavailable: captcha could not be verified (turnstile: operation timed out)"
         );
+        assert!(outage.note().starts_with(&note_prefix(outage.code())));
+    }
+
+    #[test]
+    fn every_code_is_listed() {
+        let verdicts = [
+            SpamVerdict::Honeypot("_gotcha".into()),
+            SpamVerdict::TooFast {
+                elapsed_ms: 1,
+                min_secs: 3,
+            },
+            SpamVerdict::Captcha(CaptchaFailure::MissingToken("t")),
+            SpamVerdict::Captcha(CaptchaFailure::Rejected {
+                provider: "p",
+                codes: vec![],
+            }),
+            SpamVerdict::Captcha(CaptchaFailure::WrongSite {
+                hostname: "h".into(),
+            }),
+            SpamVerdict::Captcha(CaptchaFailure::LowScore {
+                score: 0.1,
+                min: 0.5,
+            }),
+            SpamVerdict::Captcha(CaptchaFailure::Unverified {
+                provider: "p",
+                cause: "c".into(),
+            }),
+        ];
+        let codes: Vec<&str> = verdicts.iter().map(SpamVerdict::code).collect();
+        assert_eq!(codes, VERDICT_CODES);
     }
 }

@@ -78,8 +78,12 @@ pub trait Outbox: Send + Sync + 'static {
     /// Re-queues every lead in `state`.
     async fn retry_state(&self, state: LeadState) -> StorageResult<u64>;
 
-    /// Moves a spam lead to the queue.
+    /// Moves a spam lead to the queue (its kept reason is cleared).
     async fn release(&self, id: LeadId) -> StorageResult<bool>;
+
+    /// Moves every spam lead whose kept reason (see [`NewLead::reason`]) starts
+    /// with `prefix` to the queue; returns how many.
+    async fn release_noted(&self, prefix: &str) -> StorageResult<u64>;
 
     /// Replaces a lead's mapped member (after `remap`) and re-queues it.
     async fn replace_member(
@@ -111,6 +115,11 @@ pub trait Outbox: Send + Sync + 'static {
 /// [`Outbox::check_writable`]): one row rewritten, so a probe adds nothing.
 const PROBE_WRITE: &str = "INSERT INTO storage_probe (id, checked_at) VALUES (1, $1)
      ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at";
+
+/// [`Outbox::release_noted`], the same on both backends (`$1` now, `$2` the prefix).
+const RELEASE_NOTED: &str = "UPDATE leads SET state = 'pending', last_error = NULL,
+        next_attempt_at = $1, updated_at = $1
+     WHERE state = 'spam' AND substr(last_error, 1, length($2)) = $2";
 
 /// Says that some outcomes came after their leads changed hands.
 pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {

@@ -27,6 +27,10 @@ pub struct NewLead {
     pub dedupe_hash: String,
     /// Leads with the same hash created at or after this instant (unix ms) count as the same.
     pub dedupe_since_ms: i64,
+    /// Why the lead is held back from delivery (a spam verdict, `CODE: reason`),
+    /// stored as its last error: shown with the lead, and found by
+    /// [`super::Outbox::release_noted`].
+    pub reason: Option<String>,
 }
 
 /// What `enqueue` did.

@@ -243,7 +243,7 @@ async fn accept(
     let submission = intake::parse_body(content_type, body, limits).await?;
     let next = submission.get("_next").map(str::to_owned);
 
-    let verdict = spam::judge(form, &submission, meta.ip.as_deref(), now_ms()).await;
+    let verdict = spam::judge(form_name, form, &submission, meta.ip.as_deref(), now_ms()).await;
     let member = match mapping::map_submission(&submission, &meta, form) {
         Ok(member) => Some(member),
         Err(_) if verdict.is_some() => None,
@@ -275,6 +275,7 @@ async fn accept(
         submission: to_raw_value(&stored_submission).map_err(anyhow::Error::from)?,
         idempotency_key,
         dedupe_hash,
+        reason: verdict.as_ref().map(spam::SpamVerdict::note),
         dedupe_since_ms: now_ms() - (app.settings.storage.dedupe_window_secs * 1000) as i64,
     };
     let is_spam = verdict.is_some();

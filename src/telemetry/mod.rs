@@ -116,6 +116,10 @@ fn describe_metrics() {
         "1 while a workspace's delivery is paused (key refused or circuit open)"
     );
     metrics::describe_counter!(
+        crate::intake::captcha::UNAVAILABLE_TOTAL,
+        "Submissions kept as spam because their CAPTCHA provider did not answer, by form and provider"
+    );
+    metrics::describe_counter!(
         "leadrelay_upstream_requests_total",
         "Requests to Agencyhandy, by endpoint and status"
     );

@@ -69,6 +69,74 @@ pub async fn release_moves_spam_to_the_queue(store: &TestStore) {
     assert_eq!(claimed[0].id, ids[0]);
 }
 
+pub async fn release_noted_moves_only_spam_kept_for_that_reason(store: &TestStore) {
+    let held = |email: &str, state: LeadState, reason: &str| {
+        let mut held = lead(email);
+        held.state = state;
+        held.reason = Some(reason.to_owned());
+        held
+    };
+    let ids = enqueue_all(
+        &*store.outbox,
+        vec![
+            held(
+                "a@example.com",
+                LeadState::Spam,
+                "captcha-unavailable: no answer",
+            ),
+            held(
+                "b@example.com",
+                LeadState::Spam,
+                "captcha-unavailable: timed out",
+            ),
+            held(
+                "bot@example.com",
+                LeadState::Spam,
+                "honeypot: \"_gotcha\" filled",
+            ),
+            held("odd@example.com", LeadState::Spam, "captcha-unavailable"),
+            held(
+                "pending@example.com",
+                LeadState::Pending,
+                "captcha-unavailable: x",
+            ),
+        ],
+    )
+    .await;
+    let kept = store.outbox.get(ids[0]).await.unwrap().unwrap().summary;
+    assert_eq!(
+        kept.last_error.as_deref(),
+        Some("captcha-unavailable: no answer"),
+        "the reason is kept on the lead"
+    );
+
+    let released = store
+        .outbox
+        .release_noted("captcha-unavailable: ")
+        .await
+        .unwrap();
+
+    assert_eq!(released, 2);
+    for (id, state) in [
+        (ids[0], LeadState::Pending),
+        (ids[1], LeadState::Pending),
+        (ids[2], LeadState::Spam),
+        (ids[3], LeadState::Spam),
+    ] {
+        assert_eq!(state_of(&*store.outbox, id).await, state);
+    }
+    let released = store.outbox.get(ids[0]).await.unwrap().unwrap().summary;
+    assert_eq!(released.last_error, None, "released: no longer held");
+    assert_eq!(
+        store
+            .outbox
+            .release_noted("captcha-unavailable: ")
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 pub async fn replace_member_requeues_with_the_new_member(store: &TestStore) {
     let ids = enqueue_all(&*store.outbox, leads(2)).await;
     store.outbox.claim_due("w", 10, LEASE).await.unwrap();

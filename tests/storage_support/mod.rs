@@ -173,6 +173,7 @@ pub fn lead(email: &str) -> NewLead {
         idempotency_key: None,
         dedupe_hash: format!("hash-{}", uuid_suffix()),
         dedupe_since_ms: now_ms() - 600_000,
+        reason: None,
     }
 }
 

@@ -175,12 +175,13 @@ async fn insert_new(
     // Sorted by key so that two replicas inserting the same keys lock them in one order.
     let rows = sqlx::query(
         "INSERT INTO leads (id, form, workspace, state, email, member, submission, idempotency_key,
-            dedupe_hash, attempts, next_attempt_at, created_at, updated_at)
+            dedupe_hash, last_error, attempts, next_attempt_at, created_at, updated_at)
          SELECT n.id, n.form, n.workspace, n.state, n.email, n.member, n.submission, n.idempotency_key,
-            n.dedupe_hash, 0, $10, $10, $10
+            n.dedupe_hash, n.last_error, 0, $10, $10, $10
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::text[])
-           AS n(id, form, workspace, state, email, member, submission, idempotency_key, dedupe_hash)
+                     $8::text[], $9::text[], $11::text[])
+           AS n(id, form, workspace, state, email, member, submission, idempotency_key, dedupe_hash,
+                last_error)
          ORDER BY n.form, n.idempotency_key
          ON CONFLICT (form, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id",
@@ -195,6 +196,11 @@ async fn insert_new(
     .bind(keys)
     .bind(column(|lead| lead.dedupe_hash.clone()))
     .bind(now)
+    .bind(
+        new.iter()
+            .map(|lead| lead.reason.as_deref().map(|r| pg_text(r).into_owned()))
+            .collect::<Vec<Option<String>>>(),
+    )
     .fetch_all(&mut **tx)
     .await?;
     rows.iter()
@@ -274,6 +280,7 @@ mod tests {
             idempotency_key: key.map(str::to_owned),
             dedupe_hash: hash.into(),
             dedupe_since_ms: 0,
+            reason: None,
         }
     }
 

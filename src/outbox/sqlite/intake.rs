@@ -204,7 +204,7 @@ impl StoredMatches {
 fn push_insert<'q>(query: &mut QueryBuilder<'q, Sqlite>, rows: &[&'q NewLead], now: i64) {
     query.push(
         "INSERT INTO leads (id, form, workspace, state, email, member, submission, idempotency_key,
-            dedupe_hash, attempts, next_attempt_at, created_at, updated_at) ",
+            dedupe_hash, last_error, attempts, next_attempt_at, created_at, updated_at) ",
     );
     query.push_values(rows, |mut row, lead| {
         row.push_bind(lead.id.to_string())
@@ -216,6 +216,7 @@ fn push_insert<'q>(query: &mut QueryBuilder<'q, Sqlite>, rows: &[&'q NewLead], n
             .push_bind(lead.submission.get())
             .push_bind(lead.idempotency_key.as_deref())
             .push_bind(lead.dedupe_hash.as_str())
+            .push_bind(lead.reason.as_deref())
             .push_bind(0_i64)
             .push_bind(now)
             .push_bind(now)
@@ -260,6 +261,7 @@ mod tests {
             // The window keys on the first 128 bits, as of a SHA-256 hex digest.
             dedupe_hash: format!("{n:032x}{:032x}", 0),
             dedupe_since_ms: 0,
+            reason: None,
         }
     }
 

@@ -229,13 +229,23 @@ impl Outbox for SqliteOutbox {
 
     async fn release(&self, id: LeadId) -> StorageResult<bool> {
         let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', next_attempt_at = ?1, updated_at = ?1 WHERE id = ?2 AND state = 'spam'",
+            "UPDATE leads SET state = 'pending', last_error = NULL, next_attempt_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND state = 'spam'",
         )
         .bind(now_ms())
         .bind(id.to_string())
         .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn release_noted(&self, prefix: &str) -> StorageResult<u64> {
+        let done = sqlx::query(super::RELEASE_NOTED)
+            .bind(now_ms())
+            .bind(prefix)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn replace_member(
