@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{eventually, sandbox_leads, spawn_app};
+use common::{eventually, sandbox_leads, settled, spawn_app};
 use leadrelay::intake::auth::sign_standard_webhook;
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -123,7 +123,7 @@ async fn same_idempotency_key_returns_the_first_answer_and_stores_once() {
     assert_eq!(first["id"], second["id"]);
     assert_eq!(second["status"], "accepted");
     sandbox_leads(&app.sandbox, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     assert_eq!(app.sandbox.lead_emails(), vec!["idem@example.com"]);
     assert_eq!(
         app.state
@@ -252,6 +252,30 @@ async fn hooks_senders_that_do_not_authenticate_are_limited_by_ip() {
         12,
         "authenticated senders are exempt"
     );
+}
+
+#[tokio::test]
+async fn the_addresses_of_one_ipv6_slash_64_share_one_limit() {
+    let app = spawn_app("[server]\nrate_limit_per_minute = 3\ntrust_forwarded_for = true").await;
+    let post_from = |ip: String| {
+        app.http
+            .post(format!("{}/forms/plain", app.address))
+            .header("x-forwarded-for", ip)
+            .json(&json!({"email": "v6@example.com"}))
+            .send()
+    };
+
+    let mut rotating = Vec::new();
+    for n in 1..=6_u32 {
+        let ip = format!("2001:db8:a:b:{n:x}:{:x}::1", n * 7919);
+        rotating.push(post_from(ip).await.unwrap().status().as_u16());
+    }
+    let next_network = post_from("2001:db8:a:c::1".into()).await.unwrap();
+    let mapped_v4 = post_from("::ffff:198.51.100.9".into()).await.unwrap();
+
+    assert_eq!(rotating, [200, 200, 200, 429, 429, 429]);
+    assert_eq!(next_network.status(), 200, "another /64 is another source");
+    assert_eq!(mapped_v4.status(), 200);
 }
 
 #[tokio::test]

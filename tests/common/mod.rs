@@ -172,6 +172,29 @@ where
     }
 }
 
+/// Waits until no stored lead waits for delivery (none pending, retrying or
+/// delivering). From then on nothing reaches the sandbox unless a new lead is
+/// stored: how a test says "nothing else was sent" without sleeping.
+pub async fn settled(app: &TestApp) {
+    use leadrelay::domain::LeadState;
+    eventually(
+        "no lead waiting for delivery",
+        Duration::from_secs(15),
+        || async {
+            let counts = app.state.outbox.count_by_state().await.ok()?;
+            let waiting = counts.iter().any(|(state, n)| {
+                *n > 0
+                    && matches!(
+                        state,
+                        LeadState::Pending | LeadState::Retrying | LeadState::Delivering
+                    )
+            });
+            (!waiting).then_some(())
+        },
+    )
+    .await;
+}
+
 /// Waits until the sandbox holds `n` leads, and returns them.
 pub async fn sandbox_leads(sandbox: &Sandbox, n: usize) -> Vec<serde_json::Value> {
     eventually(
