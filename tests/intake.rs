@@ -2,9 +2,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{sandbox_leads, spawn_app};
+use common::{sandbox_leads, settled, spawn_app};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -295,7 +293,7 @@ async fn honeypot_answers_like_success_and_is_never_forwarded() {
     assert_eq!(response.headers()["location"], "https://example.com/thanks");
     assert_eq!(real.status(), 303);
     sandbox_leads(&app.sandbox, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     assert_eq!(app.sandbox.lead_emails(), vec!["human@example.com"]);
     let spam = app
         .state

@@ -37,7 +37,13 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_other_sends_no_duplic
     .await;
     let duplicates_while_both_lived = count_leads(&config, "duplicate");
     doomed.process.kill();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let forwarded_at_kill = sandbox.leads().len();
+    eventually(
+        "the survivor taking and forwarding load after the kill",
+        Duration::from_secs(30),
+        || async { (sandbox.leads().len() >= forwarded_at_kill + 20).then_some(()) },
+    )
+    .await;
     stop.cancel();
     let (acked_doomed, statuses_doomed) = to_doomed.await.unwrap();
     let (acked_survivor, statuses_survivor) = to_survivor.await.unwrap();

@@ -10,7 +10,7 @@ use std::{
 };
 
 use axum::{routing::post, Form, Json, Router};
-use common::{eventually, sandbox_leads, spawn_app, TestApp};
+use common::{eventually, sandbox_leads, settled, spawn_app, TestApp};
 use leadrelay::{domain::LeadState, outbox::LeadFilter};
 use serde_json::{json, Value};
 use tokio::{
@@ -66,7 +66,7 @@ async fn common_honeypots_and_fill_time_make_spam_answered_like_success() {
     }
 
     sandbox_leads(&app.sandbox, 2).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     let mut delivered = app.sandbox.lead_emails();
     delivered.sort();
     assert_eq!(delivered, ["human1@example.com", "human2@example.com"]);
