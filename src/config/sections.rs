@@ -13,7 +13,8 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
-    /// Browser submissions per client IP and minute; over it: 429 + `Retry-After`.
+    /// Submissions per client IP (an IPv6 client: per /64) and minute; over it:
+    /// 429 + `Retry-After`. Only `/hooks` senders that authenticate are exempt.
     pub rate_limit_per_minute: u32,
     /// Bearer token for `/admin` (a secret; empty is refused); absent = admin API off.
     pub admin_token: Option<SecretString>,
