@@ -292,16 +292,6 @@ fn socket_address(app: &TestApp) -> String {
     app.address.trim_start_matches("http://").to_owned()
 }
 
-async fn assert_healthy(app: &TestApp) {
-    let health = app
-        .http
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
-}
-
 #[tokio::test]
 async fn slow_or_silent_headers_are_cut_off_and_the_server_stays_healthy() {
     let app = spawn_app("[server]\nheader_read_timeout_secs = 1").await;
@@ -325,7 +315,7 @@ async fn slow_or_silent_headers_are_cut_off_and_the_server_stays_healthy() {
         "{:?}",
         started.elapsed()
     );
-    assert_healthy(&app).await;
+    app.assert_healthy().await;
     let ok = app
         .post_json("ajax", &json!({"email": "after@example.com"}))
         .await;
@@ -370,7 +360,7 @@ async fn a_trickling_body_is_cut_off_by_the_request_timeout_with_a_503_to_retry(
         "{head}"
     );
     assert!(head.contains("\r\nx-request-id: "), "{head}");
-    assert_healthy(&app).await;
+    app.assert_healthy().await;
     assert!(app
         .state
         .outbox

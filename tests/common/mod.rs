@@ -146,6 +146,17 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Asserts that the app still answers `GET /healthz` with 200.
+    pub async fn assert_healthy(&self) {
+        let health = self
+            .http
+            .get(format!("{}/healthz", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(health.status(), 200, "the service is still up");
+    }
+
     /// Stops the app gracefully and waits for it.
     pub async fn stop(self) -> (Sandbox, Arc<tempfile::TempDir>) {
         self.shutdown.cancel();
