@@ -163,22 +163,26 @@ pub(super) async fn record(
 }
 
 /// Returns claimed leads to the queue, due at `due_at_ms`, without spending an attempt.
+/// Returns claimed leads to the queue; `reason`, when given, becomes their last error.
 pub(super) async fn unclaim(
     pool: &PgPool,
     worker: &str,
     ids: &[LeadId],
     due_at_ms: i64,
+    reason: Option<&str>,
 ) -> StorageResult<()> {
     let ids: Vec<String> = ids.iter().map(LeadId::to_string).collect();
     sqlx::query(
         "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-            claimed_by = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $2
+            claimed_by = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $2,
+            last_error = COALESCE($5, last_error)
          WHERE id = ANY($3) AND state = 'delivering' AND claimed_by = $4",
     )
     .bind(due_at_ms)
     .bind(now_ms())
     .bind(&ids)
     .bind(worker)
+    .bind(reason)
     .execute(pool)
     .await?;
     Ok(())

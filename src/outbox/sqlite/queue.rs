@@ -120,23 +120,27 @@ pub(super) async fn record(
     Ok(())
 }
 
+/// Returns claimed leads to the queue; `reason`, when given, becomes their last error.
 pub(super) async fn unclaim(
     writer: &SqlitePool,
     worker: &str,
     ids: &[LeadId],
     due_at_ms: i64,
+    reason: Option<&str>,
 ) -> StorageResult<()> {
     let mut tx = writer.begin().await?;
     for id in ids {
         sqlx::query(
             "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-                claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2
+                claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2,
+                last_error = COALESCE(?5, last_error)
              WHERE id = ?3 AND state = 'delivering' AND claimed_by = ?4",
         )
         .bind(due_at_ms)
         .bind(now_ms())
         .bind(id.to_string())
         .bind(worker)
+        .bind(reason)
         .execute(&mut *tx)
         .await?;
     }
