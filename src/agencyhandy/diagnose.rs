@@ -47,10 +47,14 @@ pub(super) fn diagnose(err: &UpstreamError, setting: &Setting) -> Diagnosis {
         ),
         UpstreamError::Unauthorized { status, excerpt } => diagnosis(
             format!("Agencyhandy refused the API key (HTTP {status}: {excerpt})"),
-            format!("put a current key in {key}.api_key (made at {{workspace}}/workspace-config?tab=api-key; regenerating a key revokes the old one); a 403 also comes from an expired subscription"),
+            format!("put a current key in {key}.api_key (a workspace SuperAdmin or Admin makes one in Agencyhandy at <your workspace URL>/workspace-config?tab=api-key; regenerating a key revokes the old one); a 403 also comes from an expired subscription"),
         ),
         UpstreamError::RouteMissing { path, excerpt } => diagnosis(
-            format!("{path} answered HTTP 404 ({excerpt}): this API has no such route, or the company in it is gone"),
+            if path.starts_with("POST /company/") {
+                format!("{path} answered HTTP 404 ({excerpt}): this API has no such route, or the company in it is gone")
+            } else {
+                format!("{path} answered HTTP 404 ({excerpt}): this API has no such route")
+            },
             match setting.endpoint {
                 _ if setting.company_configured && path.starts_with("POST /company/") => format!("check {key}.company_id: it must be a company this key can access (remove it to discover the company); if this API has no company-members route, set {key}.endpoint = \"auto\""),
                 EndpointKind::Auto => format!("check {key}.api_url"),

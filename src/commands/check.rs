@@ -52,7 +52,7 @@ async fn prove_path(
 fn print_route(name: &str, api_url: &str, route: &Route, probe: &RouteProbe) {
     let base = api_url.trim_end_matches('/');
     println!(
-        "workspace {name}: Agencyhandy's {} generation answers",
+        "workspace {name}: Agencyhandy's API is the {} generation",
         route.generation()
     );
     println!("  create:      {}", with_base(route, base));

@@ -121,7 +121,8 @@ pub struct DeliverySettings {
     pub max_per_minute: u32,
     /// Consecutive transient failures that open a workspace's circuit breaker.
     pub breaker_threshold: u32,
-    /// How long an open breaker (or an auth pause) waits before probing again, in seconds.
+    /// How long an open breaker waits before trying again, and the first wait of
+    /// a workspace paused for its fault (doubling while it lasts, at most 300), in seconds.
     pub pause_secs: u64,
     /// How long a claimed lead stays claimed before another worker may take it, in seconds.
     pub lease_secs: u64,

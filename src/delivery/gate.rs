@@ -37,6 +37,8 @@ struct Unproven {
 #[derive(Debug)]
 pub struct Gate {
     closed: Option<(Closed, Instant)>,
+    /// What the current pause is about (its fix), to tell a new pause from the same one.
+    paused_for: Option<String>,
     consecutive_pauses: u32,
     consecutive_failures: u32,
     tokens: f64,
@@ -58,6 +60,7 @@ impl Gate {
     pub fn new(per_minute: u32, now: Instant) -> Self {
         Self {
             closed: None,
+            paused_for: None,
             consecutive_pauses: 0,
             consecutive_failures: 0,
             tokens: f64::from(per_minute),
@@ -76,12 +79,21 @@ impl Gate {
     }
 
     /// Pauses the workspace for its fault: `first`, doubling with each pause in
-    /// a row, at most [`MAX_PAUSE`]. Returns the reopening, and whether this
-    /// pause is news (the gate was not paused, or for another reason).
-    pub fn pause(&mut self, now: Instant, first: Duration, reason: &str) -> (Instant, bool) {
-        let newly = !matches!(&self.closed, Some((Closed::Paused(old), _)) if old == reason);
+    /// a row, at most [`MAX_PAUSE`]. `reason` is shown on the waiting leads;
+    /// `about` (the fix) tells one fault from another, whatever the details of
+    /// each answer. Returns the reopening, and whether this pause is news (no
+    /// pause since the last success, or one about something else).
+    pub fn pause(
+        &mut self,
+        now: Instant,
+        first: Duration,
+        reason: &str,
+        about: &str,
+    ) -> (Instant, bool) {
+        let newly = self.paused_for.as_deref() != Some(about);
         let until = now + pause_delay(first, self.consecutive_pauses);
         self.consecutive_pauses += 1;
+        self.paused_for = Some(about.to_owned());
         self.closed = Some((Closed::Paused(reason.to_owned()), until));
         (until, newly)
     }
@@ -102,6 +114,7 @@ impl Gate {
     pub fn record_success(&mut self, now: Instant) -> Option<Closed> {
         self.consecutive_failures = 0;
         self.consecutive_pauses = 0;
+        self.paused_for = None;
         self.last_success = Some(now);
         self.closed.take().map(|(why, _)| why)
     }
@@ -206,23 +219,27 @@ mod tests {
         let now = Instant::now();
         let mut gate = Gate::new(0, now);
         let first = Duration::from_secs(60);
-        let (until, newly) = gate.pause(now, first, "key refused");
+        let (until, newly) = gate.pause(now, first, "key refused (HTTP 401)", "fix the key");
         assert!(newly);
         assert_eq!(until - now, Duration::from_secs(60));
-        let (until, newly) = gate.pause(now, first, "key refused");
-        assert!(!newly);
+        let (until, newly) = gate.pause(now, first, "key refused (HTTP 403)", "fix the key");
+        assert!(!newly, "the same fault, whatever the answer's details");
         assert_eq!(until - now, Duration::from_secs(120));
         assert!(
-            gate.pause(now, first, "route missing").1,
-            "a new reason is news"
+            gate.pause(now, first, "no route", "unpin").1,
+            "another fault is news"
         );
         for _ in 0..10 {
-            gate.pause(now, first, "route missing");
+            gate.pause(now, first, "no route", "unpin");
         }
-        let (until, _) = gate.pause(now, first, "route missing");
+        let (until, _) = gate.pause(now, first, "no route", "unpin");
         assert_eq!(until - now, MAX_PAUSE);
+        assert_eq!(
+            gate.closed_until(now).map(|(why, _)| why.clone()),
+            Some(Closed::Paused("no route".into()))
+        );
         gate.record_success(now);
-        let (until, newly) = gate.pause(now, first, "route missing");
+        let (until, newly) = gate.pause(now, first, "no route", "unpin");
         assert!(newly, "a pause after a success is a new pause");
         assert_eq!(until - now, first, "the backoff starts over");
     }

@@ -67,6 +67,8 @@ impl Worker {
             .workspace_list()
             .map(|(name, ws)| Ok((name.to_owned(), Arc::new(WorkspaceClient::new(name, ws)?))))
             .collect::<anyhow::Result<HashMap<_, _>>>()?;
+        // The registry is installed on first use: before the gauges below, or they are lost.
+        crate::telemetry::metrics_handle();
         for workspace in clients.keys() {
             metrics::gauge!("leadrelay_workspace_paused", "workspace" => workspace.clone())
                 .set(0.0);

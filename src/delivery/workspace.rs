@@ -143,7 +143,7 @@ impl Worker {
                 Fault::Call(err) => client.diagnose(err),
                 Fault::NotAdded(reason) => client.diagnose_not_added(reason),
             };
-            let (until, newly) = gate.pause(now, first, &diagnosis.to_string());
+            let (until, newly) = gate.pause(now, first, &diagnosis.to_string(), &diagnosis.fix);
             let retry_in_secs = until.saturating_duration_since(now).as_secs();
             if newly {
                 tracing::error!(workspace, reason = %diagnosis.reason, fix = %diagnosis.fix, retry_in_secs,
@@ -267,7 +267,7 @@ fn unproven_reason(err: &UpstreamError) -> String {
 fn waiting_reason(why: &Closed) -> String {
     match why {
         Closed::Paused(diagnosis) => format!(
-            "waiting, workspace paused (no attempt spent; tried again by itself, at most 5 minutes apart): {diagnosis}"
+            "waiting, workspace paused (no attempt spent): {diagnosis}"
         ),
         Closed::BreakerOpen => "waiting: Agencyhandy kept failing, so this workspace is backed off for a while (tried again by itself)".to_owned(),
     }
