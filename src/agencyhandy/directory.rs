@@ -19,7 +19,6 @@ use crate::config::{workspace_key, WorkspaceSettings};
 
 /// Cache of a workspace's route.
 pub struct Directory {
-    workspace: String,
     setup: Setup,
     cache: Cache<(), Route>,
     announced: Mutex<Option<Route>>,
@@ -36,7 +35,6 @@ impl Directory {
                 .map(str::to_owned)
         };
         Self {
-            workspace: workspace.to_owned(),
             setup: Setup {
                 key: workspace_key(workspace),
                 endpoint: settings.endpoint,
@@ -83,7 +81,8 @@ impl Directory {
         self.setup.company_id.is_some()
     }
 
-    /// Logs the route when it is new or differs from the last one found.
+    /// Logs the route when it is new or differs from the last one found (the
+    /// caller's span names the workspace).
     fn announce(&self, route: &Route) {
         let mut last = self
             .announced
@@ -91,20 +90,18 @@ impl Directory {
             .unwrap_or_else(PoisonError::into_inner);
         match last.as_ref() {
             None => tracing::info!(
-                workspace = %self.workspace,
                 generation = %route.generation(),
                 create = %route,
                 "found Agencyhandy's API: leads go by this route"
             ),
             Some(previous) if previous != route => tracing::warn!(
-                workspace = %self.workspace,
                 generation = %route.generation(),
                 previous = %previous.generation(),
                 create = %route,
                 "Agencyhandy's API changed: leads now go by this route"
             ),
             Some(_) => {
-                tracing::debug!(workspace = %self.workspace, create = %route, "Agencyhandy's route confirmed")
+                tracing::debug!(create = %route, "Agencyhandy's route confirmed")
             }
         }
         *last = Some(route.clone());

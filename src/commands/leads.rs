@@ -154,7 +154,7 @@ fn print_table(leads: &[LeadSummary]) {
             "{:<36}  {:<19}  {:<10}  {:<12}  {:>3}  {:<32}  {}",
             lead.id,
             when(lead.created_at_ms),
-            lead.state,
+            lead.state.as_str(),
             lead.form,
             lead.attempts,
             lead.email,
