@@ -86,15 +86,7 @@ impl Worker {
                 .settle(workspace, &client, report, round_started)
                 .await?
             {
-                let rest = ids(&leads);
-                match &hold.reason {
-                    Some(reason) => {
-                        self.outbox
-                            .defer(&self.id, &rest, hold.due_at_ms, reason)
-                            .await?
-                    }
-                    None => self.outbox.unclaim(&self.id, &rest, hold.due_at_ms).await?,
-                }
+                self.return_leads(&ids(&leads), &hold).await?;
                 break;
             }
         }
@@ -113,6 +105,7 @@ impl Worker {
     ) -> anyhow::Result<Option<Hold>> {
         let now = Instant::now();
         let first = Duration::from_secs(self.settings.pause_secs.max(1));
+        let threshold = self.settings.breaker_threshold;
         let gate = self
             .gates
             .get_mut(workspace)
@@ -126,6 +119,11 @@ impl Worker {
         for outcome in &judged.outcomes {
             gate.forget(outcome.id);
         }
+        let hold = match &judged.fault {
+            Some(fault) => Some(pause_for(gate, workspace, client, fault, now, first)),
+            None if transient => Some(back_off(gate, workspace, threshold, now, first)),
+            None => None,
+        };
         // Recorded per create call, so a crash re-sends at most one call's leads.
         if !judged.outcomes.is_empty() {
             self.outbox.record(&self.id, judged.outcomes).await?;
@@ -134,65 +132,87 @@ impl Worker {
             let due = now_ms() + wait.as_millis() as i64;
             self.outbox.defer(&self.id, &[*id], due, reason).await?;
         }
-        let gate = self
-            .gates
-            .get_mut(workspace)
-            .expect("gate made before sending");
-        let hold = if let Some(fault) = &judged.fault {
-            let diagnosis = match fault {
-                Fault::Call(err) => client.diagnose(err),
-                Fault::NotAdded(reason) => client.diagnose_not_added(reason),
-            };
-            let (until, newly) = gate.pause(now, first, &diagnosis.to_string(), &diagnosis.fix);
-            let retry_in_secs = until.saturating_duration_since(now).as_secs();
-            if newly {
-                tracing::error!(workspace, reason = %diagnosis.reason, fix = %diagnosis.fix, retry_in_secs,
-                    "delivery to this workspace is paused: its leads wait, spending no attempt, and go out by themselves once Agencyhandy takes them");
-            } else {
-                tracing::info!(workspace, retry_in_secs, "workspace still paused");
-            }
-            set_paused(workspace, true);
-            Some(Hold {
-                due_at_ms: deadline_ms(until, now),
-                reason: Some(waiting_reason(&Closed::Paused(diagnosis.to_string()))),
-            })
-        } else if transient {
-            let threshold = self.settings.breaker_threshold;
-            if gate.record_transient(now, threshold, first) {
-                tracing::warn!(
-                    workspace,
-                    pause_secs = first.as_secs(),
-                    "Agencyhandy keeps failing: backing off the whole workspace"
-                );
-                set_paused(workspace, true);
-            }
-            Some(match gate.closed_until(now) {
-                Some((why, until)) => Hold {
-                    due_at_ms: deadline_ms(until, now),
-                    reason: Some(waiting_reason(why)),
-                },
-                // The next chunk would most likely fail the same way: let it wait a little.
-                None => Hold {
-                    due_at_ms: now_ms() + 1000,
-                    reason: None,
-                },
-            })
-        } else {
-            None
-        };
         if !judged.waiting.is_empty() {
-            let hold = hold.as_ref();
-            let due = hold.map_or_else(now_ms, |h| h.due_at_ms);
-            match hold.and_then(|h| h.reason.as_deref()) {
-                Some(reason) => {
-                    self.outbox
-                        .defer(&self.id, &judged.waiting, due, reason)
-                        .await?
-                }
-                None => self.outbox.unclaim(&self.id, &judged.waiting, due).await?,
-            }
+            let now_hold = Hold {
+                due_at_ms: now_ms(),
+                reason: None,
+            };
+            self.return_leads(&judged.waiting, hold.as_ref().unwrap_or(&now_hold))
+                .await?;
         }
         Ok(hold)
+    }
+
+    /// Returns claimed leads to the queue as `hold` says, with its reason when it has one.
+    async fn return_leads(&self, ids: &[LeadId], hold: &Hold) -> anyhow::Result<()> {
+        match &hold.reason {
+            Some(reason) => {
+                self.outbox
+                    .defer(&self.id, ids, hold.due_at_ms, reason)
+                    .await?
+            }
+            None => self.outbox.unclaim(&self.id, ids, hold.due_at_ms).await?,
+        }
+        Ok(())
+    }
+}
+
+/// Pauses the workspace for its fault: one error log per pause, the gauge at
+/// 1, and the reason and fix for the waiting leads.
+fn pause_for(
+    gate: &mut Gate,
+    workspace: &str,
+    client: &WorkspaceClient,
+    fault: &Fault,
+    now: Instant,
+    first: Duration,
+) -> Hold {
+    let diagnosis = match fault {
+        Fault::Call(err) => client.diagnose(err),
+        Fault::NotAdded(reason) => client.diagnose_not_added(reason),
+    };
+    let shown = diagnosis.to_string();
+    let (until, newly) = gate.pause(now, first, &shown, &diagnosis.fix);
+    let retry_in_secs = until.saturating_duration_since(now).as_secs();
+    if newly {
+        tracing::error!(workspace, reason = %diagnosis.reason, fix = %diagnosis.fix, retry_in_secs,
+            "delivery to this workspace is paused: its leads wait, spending no attempt, and go out by themselves once Agencyhandy takes them");
+    } else {
+        tracing::info!(workspace, retry_in_secs, "workspace still paused");
+    }
+    set_paused(workspace, true);
+    Hold {
+        due_at_ms: deadline_ms(until, now),
+        reason: Some(waiting_reason(&Closed::Paused(shown))),
+    }
+}
+
+/// After a transient failure: the breaker may open; the rest waits a little at least.
+fn back_off(
+    gate: &mut Gate,
+    workspace: &str,
+    threshold: u32,
+    now: Instant,
+    first: Duration,
+) -> Hold {
+    if gate.record_transient(now, threshold, first) {
+        tracing::warn!(
+            workspace,
+            pause_secs = first.as_secs(),
+            "Agencyhandy keeps failing: backing off the whole workspace"
+        );
+        set_paused(workspace, true);
+    }
+    match gate.closed_until(now) {
+        Some((why, until)) => Hold {
+            due_at_ms: deadline_ms(until, now),
+            reason: Some(waiting_reason(why)),
+        },
+        // The next chunk would most likely fail the same way: let it wait a little.
+        None => Hold {
+            due_at_ms: now_ms() + 1000,
+            reason: None,
+        },
     }
 }
 
