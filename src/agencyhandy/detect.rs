@@ -2,7 +2,8 @@
 //! answers, and the company and client role where that generation needs them.
 //!
 //! 1. The company: `company_id`, else `GET /accounts/companies` (the one named
-//!    `company_name`, else the first). A 404 there leaves it unknown.
+//!    `company_name`, else the first). A 404 there leaves it unknown, and so
+//!    does finding none to pick on an API without roles (which needs none).
 //! 2. The client role: `client_role_id`, else `GET /roles?type=company` with
 //!    the company; its OUTER `_id`. A 404 there (the 2026-07 generation has no
 //!    roles) leaves it unknown.
@@ -67,7 +68,19 @@ impl Setup {
 pub(super) async fn discover(transport: &Transport, setup: &Setup) -> Result<Route, UpstreamError> {
     let company_id = match &setup.company_id {
         Some(id) => Some(id.clone()),
-        None => find_company(transport, setup).await?,
+        None => match find_company(transport, setup).await {
+            Ok(found) => found,
+            // No company to pick matters only to a generation with roles: the
+            // 2026-07 API, which has none, needs no company.
+            Err(err @ UpstreamError::Discovery { .. })
+                if setup.endpoint != EndpointKind::CompanyMembers
+                    && !has_roles(transport).await? =>
+            {
+                tracing::debug!(error = %err, "no company picked; this API needs none");
+                None
+            }
+            Err(err) => return Err(err),
+        },
     };
     let client_role_id = match (&setup.client_role_id, &company_id) {
         (Some(id), _) => Some(id.clone()),
@@ -137,6 +150,28 @@ async fn find_client_role(
             ),
         )
     })
+}
+
+/// Whether the API lists roles (`GET /roles` answered with anything but a 404,
+/// even a refusal for want of a company): the generations that need a company.
+async fn has_roles(transport: &Transport) -> Result<bool, UpstreamError> {
+    let mut url = transport.url(&["roles"]);
+    url.query_pairs_mut().append_pair("type", "company");
+    let answer = transport
+        .send(Call {
+            op: "roles",
+            method: Method::GET,
+            url,
+            company_id: None,
+            json: None,
+            expects_refusal: true,
+        })
+        .await;
+    match answer {
+        Ok(_) => Ok(true),
+        Err(UpstreamError::Rejected { status, .. }) => Ok(status != 404),
+        Err(other) => Err(other),
+    }
 }
 
 /// The route `auto` takes: bulk-lead if it exists, else the seed's route if it exists.

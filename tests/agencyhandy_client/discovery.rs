@@ -222,3 +222,32 @@ async fn a_rejection_that_re_resolving_cannot_fix_is_not_retried() {
     );
     assert_eq!(sandbox.stats().create_calls, 1);
 }
+
+#[tokio::test]
+async fn a_company_name_that_matches_nothing_matters_only_where_a_company_is_needed() {
+    for generation in [Generation::BulkLeadWithRole, Generation::BulkLead] {
+        let sandbox = sandbox_at(generation).await;
+        let by_name = WorkspaceSettings {
+            company_name: Some("Nobody Ltd".into()),
+            ..settings(&sandbox.url(), sandbox.api_key(), EndpointKind::Auto)
+        };
+        let client = WorkspaceClient::new("test", &by_name).unwrap();
+
+        let created = client.create_leads(&[member("ada@example.com")]).await;
+
+        match generation {
+            Generation::BulkLead => {
+                assert!(
+                    created.is_ok(),
+                    "the newest API needs no company: {created:?}"
+                );
+                assert_eq!(sandbox.lead_emails(), ["ada@example.com"]);
+            }
+            _ => {
+                let err = created.unwrap_err();
+                assert!(err.to_string().contains("Nobody Ltd"), "{err}");
+                assert!(sandbox.leads().is_empty());
+            }
+        }
+    }
+}
