@@ -138,6 +138,21 @@ mod tests {
     }
 
     #[test]
+    fn a_lease_must_cover_two_calls_of_every_workspace() {
+        let err = Settings::from_toml(
+            "[delivery]\nlease_secs = 30\n[workspaces.shop]\ntimeout_secs = 16",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("delivery.lease_secs") && err.contains("workspaces.shop.timeout_secs"),
+            "{err}"
+        );
+        assert!(Settings::from_toml("[delivery]\nlease_secs = 30").is_ok());
+        assert!(Settings::from_toml("[delivery]\nlease_secs = 29").is_err());
+    }
+
+    #[test]
     fn batch_size_over_200_needs_the_company_members_pin() {
         let err = Settings::from_toml("[delivery]\nbatch_size = 250")
             .unwrap_err()

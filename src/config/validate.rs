@@ -64,6 +64,13 @@ impl Settings {
                     workspace.endpoint.as_str()
                 );
             }
+            if self.delivery.lease_secs < 2 * workspace.timeout_secs.max(1) {
+                bail!(
+                    "config: delivery.lease_secs = {} must be at least twice {key}.timeout_secs = {}: a lead is sent only while half its lease is left, and that half must cover the call",
+                    self.delivery.lease_secs,
+                    workspace.timeout_secs
+                );
+            }
         }
         for (name, form) in &self.forms {
             if !is_valid_form_name(name) {

@@ -4,6 +4,7 @@
 mod backoff;
 mod blame;
 mod gate;
+mod lease;
 mod outcome;
 mod send;
 mod workspace;
@@ -19,7 +20,7 @@ use std::{
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use self::gate::Gate;
+use self::{gate::Gate, lease::RoundLease};
 use crate::{
     agencyhandy::WorkspaceClient,
     config::{DeliverySettings, Settings},
@@ -154,10 +155,12 @@ impl Worker {
             .min()
     }
 
-    /// Claims due leads and sends them, one workspace at a time.
+    /// Claims due leads and sends them, one workspace at a time, renewing the
+    /// claim's lease while the round lasts.
     pub async fn try_deliver_batch(&mut self) -> anyhow::Result<BatchOutcome> {
         let limit = (self.settings.batch_size * 4).clamp(1, 800);
         let lease = Duration::from_secs(self.settings.lease_secs.max(1));
+        let round_lease = RoundLease::start(self.outbox.clone(), self.id.clone(), lease);
         let claimed = self.outbox.claim_due(&self.id, limit, lease).await?;
         if claimed.is_empty() {
             return Ok(BatchOutcome::Idle);
@@ -171,7 +174,9 @@ impl Worker {
         }
         let mut sent = 0;
         for (workspace, leads) in by_workspace {
-            sent += self.deliver_workspace(&workspace, leads).await?;
+            sent += self
+                .deliver_workspace(&workspace, leads, &round_lease)
+                .await?;
         }
         Ok(BatchOutcome::Worked { sent })
     }

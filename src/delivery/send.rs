@@ -8,6 +8,7 @@ use std::{collections::VecDeque, time::Instant};
 
 use super::{
     blame::{blame_call, share_answer, CallBlame, Share},
+    lease::RoundLease,
     outcome::{dead, delivered, duplicate, failed_attempt, Call},
 };
 use crate::{
@@ -60,6 +61,7 @@ pub async fn send_chunk(
     client: &WorkspaceClient,
     leads: Vec<ClaimedLead>,
     settings: &DeliverySettings,
+    lease: &RoundLease,
 ) -> SendReport {
     let mut report = SendReport::default();
     let mut queue: VecDeque<Vec<(ClaimedLead, Member)>> = VecDeque::new();
@@ -68,6 +70,15 @@ pub async fn send_chunk(
         queue.push_back(members);
     }
     while let Some(part) = queue.pop_front() {
+        if !lease.may_send() {
+            tracing::warn!(
+                leads = part.len() + queue.iter().map(Vec::len).sum::<usize>(),
+                "the claim on these leads could not be renewed (storage unreachable?): \
+                 leaving them unsent, for this or another worker once the lease ends"
+            );
+            queue.push_front(part);
+            break;
+        }
         let started_ms = now_ms();
         let started = Instant::now();
         let wire: Vec<Member> = part.iter().map(|(_, member)| member.clone()).collect();

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::{
     blame::{blame_lone, LoneBlame, LoneEvidence},
     gate::{Closed, Gate},
+    lease::RoundLease,
     outcome::dead,
     send::{send_chunk, Fault, SendReport},
     Worker,
@@ -39,6 +40,7 @@ impl Worker {
         &mut self,
         workspace: &str,
         mut leads: Vec<ClaimedLead>,
+        lease: &RoundLease,
     ) -> anyhow::Result<usize> {
         let now = Instant::now();
         let per_minute = self.settings.max_per_minute;
@@ -80,7 +82,7 @@ impl Worker {
         while !leads.is_empty() {
             let rest = leads.split_off(leads.len().min(batch_size));
             let chunk = std::mem::replace(&mut leads, rest);
-            let report = send_chunk(&client, chunk, &self.settings).await;
+            let report = send_chunk(&client, chunk, &self.settings, lease).await;
             sent += report.outcomes.len() + report.refused_alone.len();
             if let Some(hold) = self
                 .settle(workspace, &client, report, round_started)

@@ -74,6 +74,11 @@ pub trait Outbox: Send + Sync + 'static {
         reason: &str,
     ) -> StorageResult<()>;
 
+    /// Extends to `lease` from now the claim of every lead `worker` still
+    /// holds, so that a round of sending that outlasts the lease is not taken
+    /// over (and sent again) by another replica; returns how many it holds.
+    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64>;
+
     /// When the next lead is due (unix ms), if any is waiting.
     async fn next_due_at(&self) -> StorageResult<Option<i64>>;
 

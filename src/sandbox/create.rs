@@ -174,6 +174,7 @@ fn accept(
     for member in members {
         let email = text(member, "email");
         let key = email.to_lowercase();
+        *state.received.entry(key.clone()).or_default() += 1;
         let reason = if let Some(reason) = state.skipped.get(&key) {
             Some(reason.clone())
         } else if generation == Generation::BulkLead && !categories_exist(&state.categories, member)

@@ -254,6 +254,21 @@ impl Sandbox {
             .collect()
     }
 
+    /// The e-mails that came in more than one valid create call (created or
+    /// skipped), with how many: a lead sent twice shows here.
+    pub fn emails_sent_more_than_once(&self) -> Vec<(String, usize)> {
+        let mut twice: Vec<(String, usize)> = self
+            .shared
+            .lock()
+            .received
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|(email, n)| (email.clone(), *n))
+            .collect();
+        twice.sort();
+        twice
+    }
+
     /// The calls received so far.
     pub fn stats(&self) -> SandboxStats {
         self.shared.lock().stats

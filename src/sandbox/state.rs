@@ -67,6 +67,9 @@ pub(crate) struct State {
     /// Label (category) IDs that exist.
     pub categories: HashSet<String>,
     pub leads: Vec<Value>,
+    /// How many times each lower-cased e-mail came in a valid create call,
+    /// created or skipped: more than once means a lead was sent twice.
+    pub received: HashMap<String, usize>,
     /// Members created as clients by `POST /members/bulk-client`.
     pub clients: Vec<Value>,
     /// Lower-cased e-mails skipped with this reason in `notAddedLeads`.
@@ -124,6 +127,7 @@ impl Shared {
                 roles,
                 categories: HashSet::from([object_id()]),
                 leads: Vec::new(),
+                received: HashMap::new(),
                 clients: Vec::new(),
                 skipped: HashMap::new(),
                 existing: HashSet::new(),

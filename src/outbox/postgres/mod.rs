@@ -138,6 +138,10 @@ impl Outbox for PostgresOutbox {
         queue::unclaim(&self.pool, worker, ids, due_at_ms, None).await
     }
 
+    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
+        queue::renew(&self.pool, worker, lease).await
+    }
+
     async fn defer(
         &self,
         worker: &str,

@@ -188,6 +188,19 @@ pub(super) async fn unclaim(
     Ok(())
 }
 
+/// Extends the lease of every lead `worker` holds.
+pub(super) async fn renew(pool: &PgPool, worker: &str, lease: Duration) -> StorageResult<u64> {
+    let lease_until = now_ms().saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+    let done = sqlx::query(
+        "UPDATE leads SET lease_until = $1 WHERE state = 'delivering' AND claimed_by = $2",
+    )
+    .bind(lease_until)
+    .bind(worker)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// When the next lead is due or the next lease expires (unix ms).
 pub(super) async fn next_due_at(pool: &PgPool) -> StorageResult<Option<i64>> {
     let due: Option<i64> = sqlx::query_scalar(

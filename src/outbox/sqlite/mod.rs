@@ -147,6 +147,10 @@ impl Outbox for SqliteOutbox {
         queue::unclaim(&self.writer, worker, ids, due_at_ms, None).await
     }
 
+    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
+        queue::renew(&self.writer, worker, lease).await
+    }
+
     async fn defer(
         &self,
         worker: &str,

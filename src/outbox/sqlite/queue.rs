@@ -63,6 +63,21 @@ pub(super) async fn claim_due(
     Ok(leads)
 }
 
+pub(super) async fn renew(
+    writer: &SqlitePool,
+    worker: &str,
+    lease: Duration,
+) -> StorageResult<u64> {
+    let done = sqlx::query(
+        "UPDATE leads SET lease_until = ?1 WHERE state = 'delivering' AND claimed_by = ?2",
+    )
+    .bind(now_ms().saturating_add(lease.as_millis() as i64))
+    .bind(worker)
+    .execute(writer)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub(super) async fn recover_abandoned(writer: &SqlitePool) -> StorageResult<u64> {
     let now = now_ms();
     let mut tx = writer.begin().await?;
