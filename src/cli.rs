@@ -24,7 +24,7 @@ pub enum Command {
         #[arg(long, default_value_t = 8080)]
         port: u16,
     },
-    /// Validate the config, call Agencyhandy, print the resolved IDs per workspace.
+    /// Validate the config and prove each workspace's path to Agencyhandy (generation, call, IDs, route), or name the fix.
     Check(ConfigArg),
     /// Inspect and operate stored leads.
     Leads {

@@ -7,6 +7,8 @@ mod create;
 mod discovery;
 #[path = "agencyhandy_client/failures.rs"]
 mod failures;
+#[path = "agencyhandy_client/generations.rs"]
+mod generations;
 #[path = "agencyhandy_client/metrics.rs"]
 mod recorded_metrics;
 #[path = "agencyhandy_client/sandbox.rs"]
@@ -24,7 +26,7 @@ use leadrelay::{
     config::{EndpointKind, WorkspaceSettings},
     domain::Email,
     mapping::Member,
-    sandbox::Sandbox,
+    sandbox::{Generation, Sandbox, SandboxOptions},
 };
 
 /// Settings for a workspace at `url` with `key`.
@@ -36,6 +38,16 @@ pub fn settings(url: &str, key: &str, endpoint: EndpointKind) -> WorkspaceSettin
         timeout_secs: 5,
         ..WorkspaceSettings::default()
     }
+}
+
+/// A sandbox serving `generation`.
+pub async fn sandbox_at(generation: Generation) -> Sandbox {
+    Sandbox::start_with(SandboxOptions {
+        generation,
+        ..SandboxOptions::default()
+    })
+    .await
+    .expect("sandbox starts")
 }
 
 /// A fresh client of the sandbox, discovering everything.

@@ -190,6 +190,9 @@ async fn example_pages_and_admin_page_work_in_headless_chromium() {
 [server]
 admin_token = "{ADMIN_TOKEN}"
 
+[delivery]
+pause_secs = 1
+
 [forms.contact]
 redirect = "{site_url}/thanks.html"
 allowed_origins = ["{site_url}"]
@@ -211,6 +214,9 @@ honeypot = "_gotcha"
         .unwrap();
     let spam_id = spam["id"].as_str().unwrap().to_owned();
     app.post_json("contact", &json!({"email": "refused@example.com"}))
+        .await;
+    // Refused while another lead goes through: the lead's own fault, so dead.
+    app.post_json("contact", &json!({"email": "accepted@example.com"}))
         .await;
     let dead_id = wait_for_state(&app, "refused@example.com", LeadState::Dead).await;
     let driver = start_driver(&chromedriver).await;

@@ -5,7 +5,7 @@ mod common;
 
 use std::{path::Path, process::Command};
 
-use leadrelay::sandbox::Sandbox;
+use leadrelay::sandbox::{Generation, Sandbox, SandboxOptions};
 
 fn leadrelay(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_leadrelay"));
@@ -29,7 +29,12 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 #[tokio::test]
 async fn check_prints_the_resolved_ids() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::start_with(SandboxOptions {
+        generation: Generation::Seed,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key_file = write(dir.path(), "key", &format!("{}\n", sandbox.api_key()));
     let config = write(

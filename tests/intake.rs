@@ -2,12 +2,13 @@
 
 mod common;
 
-use common::{sandbox_leads, settled, spawn_app};
+use common::{sandbox_leads, settled, spawn_app, spawn_app_at};
+use leadrelay::sandbox::Generation;
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn json_submission_is_accepted_and_reaches_agencyhandy() {
-    let app = spawn_app("").await;
+    let app = spawn_app_at(Generation::Seed, "").await;
 
     let response = app
         .post_json("ajax", &json!({"name": "Ada Lovelace", "email": " ada@example.com ", "phone": "+44 20 7946 0000"}))

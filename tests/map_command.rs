@@ -10,6 +10,7 @@ use serde_json::Value;
 const CONFIG: &str = r#"
 [agencyhandy]
 api_key = "not-used-by-map"
+endpoint = "company-members"
 client_role_id = "role-outer-id"
 
 [forms.contact]

@@ -135,6 +135,7 @@ async fn given_consent_is_recorded_with_its_text_value_and_time() {
 #[tokio::test]
 async fn constants_and_custom_fields_by_id_reach_agencyhandy() {
     let app = spawn_app(FORMS).await;
+    app.sandbox.add_category("label-1");
 
     app.post_json(
         "crm",
@@ -154,6 +155,7 @@ async fn constants_and_custom_fields_by_id_reach_agencyhandy() {
 #[tokio::test]
 async fn a_literal_dotted_key_wins_over_the_path_in_either_order() {
     let app = spawn_app(FORMS).await;
+    app.sandbox.add_category("label-1");
 
     app.post_json(
         "crm",

@@ -192,13 +192,16 @@ async fn cli_lists_shows_retries_releases_and_erases() {
 
 #[tokio::test]
 async fn remap_rebuilds_a_dead_lead_from_its_original_submission() {
-    let app = spawn_app("[delivery]\nmax_attempts = 1").await;
+    let app = spawn_app("[delivery]\nmax_attempts = 1\npause_secs = 1").await;
     app.sandbox.reject_email("old-address@example.com");
     app.post_json(
         "ajax",
         &json!({"email": "old-address@example.com", "work_email": "new-address@example.com"}),
     )
     .await;
+    // Another lead goes through while that one is refused: it is the lead's fault.
+    app.post_json("plain", &json!({"email": "fine@example.com"}))
+        .await;
     let dead = wait_for_state(&app, "old-address@example.com", LeadState::Dead).await;
     let fixed = cli_config(&app, "[forms.ajax.fields]\nemail = [\"work_email\"]\n");
 
@@ -207,8 +210,8 @@ async fn remap_rebuilds_a_dead_lead_from_its_original_submission() {
 
     assert!(ok, "{remapped}");
     assert!(remapped.contains("new-address@example.com"), "{remapped}");
-    let leads = sandbox_leads(&app.sandbox, 1).await;
-    assert_eq!(leads[0]["email"], "new-address@example.com");
+    let leads = sandbox_leads(&app.sandbox, 2).await;
+    assert_eq!(leads[1]["email"], "new-address@example.com");
     let lead = app
         .state
         .outbox

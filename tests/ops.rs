@@ -8,8 +8,8 @@ mod common;
 
 use std::{process::Command, time::Duration};
 
-use common::{eventually, sandbox_leads, spawn_app, TestApp};
-use leadrelay::{domain::LeadState, outbox::LeadFilter};
+use common::{eventually, sandbox_leads, spawn_app, spawn_app_at, TestApp};
+use leadrelay::{domain::LeadState, outbox::LeadFilter, sandbox::Generation};
 use serde_json::{json, Value};
 
 /// The sum of every series of `name` carrying all of `labels`, or 0 when none.
@@ -54,7 +54,11 @@ async fn count_in_state(app: &TestApp, form: &str, state: LeadState) -> usize {
 #[tokio::test]
 async fn metrics_count_submissions_deliveries_and_upstream_calls() {
     // Arrange: a form only this test uses; one address Agencyhandy refuses for good.
-    let app = spawn_app("[forms.metrics_probe]\nhoneypot = \"_gotcha\"").await;
+    let app = spawn_app_at(
+        Generation::Seed,
+        "[forms.metrics_probe]\nhoneypot = \"_gotcha\"\n[delivery]\npause_secs = 1",
+    )
+    .await;
     app.sandbox.reject_email("refused@example.com");
     let before = scrape(&app).await;
     let form = [("form", "metrics_probe")];
@@ -66,13 +70,14 @@ async fn metrics_count_submissions_deliveries_and_upstream_calls() {
         )
     };
 
-    // Act: 3 good leads, 1 that Agencyhandy refuses, 2 without an e-mail, 1 spam.
+    // Act: 1 lead Agencyhandy refuses while the next 3 go through (so it is
+    // the lead's fault: dead), 2 without an e-mail, 1 spam.
+    let refused = json!({"name": "Refused Person", "email": "refused@example.com"});
+    assert_eq!(app.post_json("metrics_probe", &refused).await.status(), 200);
     for i in 0..3 {
         let body = json!({"name": "Metric Person", "email": format!("metric{i}@example.com")});
         assert_eq!(app.post_json("metrics_probe", &body).await.status(), 200);
     }
-    let refused = json!({"name": "Refused Person", "email": "refused@example.com"});
-    assert_eq!(app.post_json("metrics_probe", &refused).await.status(), 200);
     for _ in 0..2 {
         let body = json!({"name": "No Mail", "message": "call me"});
         assert_eq!(app.post_json("metrics_probe", &body).await.status(), 422);

@@ -15,8 +15,12 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_remap_keeps_page_url_and_utm_from_the_stored_referer() {
-    // Arrange: a lead Agencyhandy refuses, sent from a page with UTM parameters.
-    let app = spawn_app("[forms.templated]\nsource = \"website/{utm_source}\"").await;
+    // Arrange: a lead Agencyhandy refuses while another goes through (so the
+    // lead is at fault: dead), sent from a page with UTM parameters.
+    let app = spawn_app(
+        "[forms.templated]\nsource = \"website/{utm_source}\"\n[delivery]\npause_secs = 1",
+    )
+    .await;
     app.sandbox.reject_email("remap@example.com");
     let page = "https://example.com/offer?utm_source=newsletter&utm_medium=email";
     let response = app
@@ -28,6 +32,8 @@ async fn a_remap_keeps_page_url_and_utm_from_the_stored_referer() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    app.post_json("templated", &json!({"email": "fine@example.com"}))
+        .await;
     let dead = eventually("the lead to die", Duration::from_secs(15), || async {
         let leads = app.state.outbox.list(&LeadFilter::default()).await.ok()?;
         leads.into_iter().find(|l| l.state == LeadState::Dead)

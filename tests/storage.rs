@@ -46,6 +46,8 @@ on_both_backends!(
     record_stores_outcomes_and_attempt_log,
     record_after_erase_keeps_the_rest_of_the_batch,
     unclaim_spends_no_attempt,
+    defer_stores_why_leads_wait_and_spends_no_attempt,
+    renew_extends_only_the_workers_own_claims,
     retry_and_retry_state_requeue_leads,
     release_moves_spam_to_the_queue,
     release_noted_moves_only_spam_kept_for_that_reason,

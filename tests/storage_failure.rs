@@ -74,6 +74,19 @@ impl Outbox for Faulty {
     async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
         self.inner.unclaim(worker, ids, due_at_ms).await
     }
+    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
+        self.inner.renew(worker, lease).await
+    }
+
+    async fn defer(
+        &self,
+        worker: &str,
+        ids: &[LeadId],
+        due_at_ms: i64,
+        reason: &str,
+    ) -> StorageResult<()> {
+        self.inner.defer(worker, ids, due_at_ms, reason).await
+    }
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
         self.inner.next_due_at().await
     }

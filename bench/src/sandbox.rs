@@ -1,5 +1,6 @@
-//! The benchmark's fast fake Agencyhandy: leadrelay's own [`Sandbox`] with no
-//! added latency, plus a control surface for `bench/run.sh`:
+//! The benchmark's fast fake Agencyhandy: leadrelay's own [`Sandbox`] (the
+//! newest generation of the API) with no added latency, plus a control
+//! surface for `bench/run.sh`:
 //!
 //! - `POST /_bench/pause`: the key is refused (401), so leadrelay holds its leads;
 //! - `POST /_bench/release`: the key works again; calls are counted from here;
@@ -15,6 +16,7 @@ use std::{
 
 use axum::{
     extract::{Query, Request, State},
+    http::header::CONTENT_LENGTH,
     middleware::{self, Next},
     response::Response,
     routing::{get, post},
@@ -67,9 +69,15 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Notes when the first create call after a release arrives.
+/// Notes when the first create call after a release arrives (route probes,
+/// which carry an empty list, `[]` or `{"members":[]}`, do not count).
 async fn time_creates(State(bench): State<Arc<Bench>>, request: Request, next: Next) -> Response {
-    if request.uri().path().contains("/members/bulk-") {
+    let carries_leads = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|length| length > r#"{"members":[]}"#.len());
+    if carries_leads && request.uri().path().contains("/members/bulk-") {
         let mut timing = bench.timing.lock().expect("timing lock");
         if timing.released_at.is_some() && timing.first_create.is_none() {
             timing.first_create = Some(Instant::now());
@@ -128,6 +136,7 @@ async fn wait(State(bench): State<Arc<Bench>>, Query(want): Query<WaitFor>) -> J
         "create_calls": now.create_calls - before.create_calls,
         "companies_calls": now.companies_calls - before.companies_calls,
         "roles_calls": now.roles_calls - before.roles_calls,
+        "probe_calls": now.probe_calls - before.probe_calls,
         "rejected_calls": now.rejected_calls - before.rejected_calls,
     }))
 }

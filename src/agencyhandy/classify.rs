@@ -31,6 +31,73 @@ pub(crate) fn classify_status(
     }
 }
 
+/// Words that, in Agencyhandy's answer, point at a workspace setting (the
+/// company, the client role, a category or custom field ID, an agent, the plan)
+/// rather than at a lead's own data.
+const WORKSPACE_WORDS: [&str; 17] = [
+    "company",
+    "companyid",
+    "companies",
+    "role",
+    "roles",
+    "category",
+    "categories",
+    "label",
+    "labels",
+    "customfield",
+    "customfields",
+    "agent",
+    "plan",
+    "subscription",
+    "limit",
+    "quota",
+    "workspace",
+];
+
+/// Whether Agencyhandy's answer names a workspace setting (see [`WORKSPACE_WORDS`]):
+/// whole words, ignoring case; e-mail addresses in it are skipped, so that a
+/// lead's `role@example.com` does not count, nor does a field such as `companyName`.
+pub(crate) fn mentions_workspace_setting(text: &str) -> bool {
+    mentions_any(text, &WORKSPACE_WORDS)
+}
+
+/// Whether Agencyhandy's answer names the company (whole words, as above).
+pub(crate) fn mentions_company(text: &str) -> bool {
+    mentions_any(text, &["company", "companyid", "companies"])
+}
+
+/// Whether Agencyhandy's answer names the company or the client role.
+pub(crate) fn mentions_company_or_role(text: &str) -> bool {
+    mentions_any(
+        text,
+        &["company", "companyid", "companies", "role", "roles"],
+    )
+}
+
+/// Whether Agencyhandy's answer names the workspace's plan or its caps.
+pub(crate) fn mentions_plan(text: &str) -> bool {
+    mentions_any(text, &["plan", "subscription", "limit", "quota"])
+}
+
+fn mentions_any(text: &str, wanted: &[&str]) -> bool {
+    words(text).any(|word| wanted.contains(&word.as_str()))
+}
+
+/// The lower-cased words of `text`, e-mail addresses left out.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '"' | '\'' | ',' | ':' | ';' | '(' | ')' | '[' | ']' | '{' | '}'
+            )
+    })
+    .filter(|chunk| !chunk.contains('@'))
+    .flat_map(|chunk| chunk.split(|c: char| !c.is_alphanumeric()))
+    .filter(|word| !word.is_empty())
+    .map(str::to_lowercase)
+}
+
 /// Parses a `Retry-After` value: delay-seconds or an HTTP-date (a date in the
 /// past means "now", i.e. zero).
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
@@ -95,7 +162,7 @@ mod tests {
             UpstreamError::Unauthorized { .. } => "unauthorized",
             UpstreamError::Transient { .. } => "transient",
             UpstreamError::Rejected { .. } => "rejected",
-            UpstreamError::Discovery(_) => "discovery",
+            UpstreamError::Discovery { .. } | UpstreamError::RouteMissing { .. } => "discovery",
         };
         for (status, expected) in [
             (401, "unauthorized"),
@@ -112,6 +179,37 @@ mod tests {
         ] {
             assert_eq!(kind(status), expected, "HTTP {status}");
         }
+    }
+
+    #[test]
+    fn workspace_settings_are_told_from_a_leads_own_data() {
+        for about_the_workspace in [
+            r#"{"type":"ValidationError","message":"\"[0].role\" role not found"}"#,
+            "One or more category not found",
+            "\"companyid\" header is required",
+            "You do not have access to this company",
+            "\"[0].customFields[0]._id\" is not a known custom field",
+            "Lead limit reached for your plan",
+        ] {
+            assert!(
+                mentions_workspace_setting(about_the_workspace),
+                "{about_the_workspace}"
+            );
+        }
+        for about_the_lead in [
+            "\"leads[0].email\" must be a valid email",
+            "\"email\" role@example.com is not accepted",
+            "\"[2].companyName\" must be a string",
+            "Invalid phone number",
+        ] {
+            assert!(
+                !mentions_workspace_setting(about_the_lead),
+                "{about_the_lead}"
+            );
+        }
+        assert!(mentions_company("no access to this Company"));
+        assert!(!mentions_company("companyName is too long"));
+        assert!(mentions_company_or_role("role not found"));
     }
 
     #[test]

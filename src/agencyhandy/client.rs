@@ -3,15 +3,17 @@ use std::fmt;
 use reqwest::Method;
 
 use super::{
-    classify::excerpt,
+    classify::{excerpt, mentions_company, mentions_company_or_role},
+    diagnose::{diagnose, diagnose_not_added, Diagnosis, Setting},
     directory::Directory,
-    endpoint::{create_body, create_path},
+    probe::{probe_route, Probed, RouteProbe},
     response::{parse_create_response, UnreadableResponse},
+    route::Route,
     transport::{Call, Transport},
-    CreateResponse, ResolvedIds, UpstreamError,
+    CreateResponse, UpstreamError,
 };
 use crate::{
-    config::{EndpointKind, WorkspaceSettings},
+    config::{workspace_key, EndpointKind, WorkspaceSettings},
     mapping::Member,
 };
 
@@ -43,30 +45,48 @@ impl WorkspaceClient {
             name: name.to_owned(),
             endpoint: settings.endpoint,
             transport: Transport::new(name, settings)?,
-            directory: Directory::new(settings),
+            directory: Directory::new(name, settings),
         })
     }
 
-    /// The configured create endpoint.
+    /// The workspace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The configured endpoint setting (`auto`, or a pin).
     pub fn endpoint(&self) -> EndpointKind {
         self.endpoint
     }
 
-    /// The company and client-role IDs: configured ones as they are, else
-    /// discovered (cached with the workspace's TTL; concurrent misses share one
-    /// companies call and one roles call).
+    /// The route leads take: fixed by config, else found out (cached with the
+    /// workspace's TTL; concurrent misses share one discovery). See the
+    /// discovery rules in `detect`.
     #[tracing::instrument(skip_all, fields(workspace = %self.name))]
-    pub async fn resolve(&self) -> Result<ResolvedIds, UpstreamError> {
+    pub async fn resolve(&self) -> Result<Route, UpstreamError> {
         self.directory.resolve(&self.transport).await
     }
 
-    /// Creates the members in one call to the configured endpoint; `results`
-    /// has one entry per member, in order. When Agencyhandy's answer says the
-    /// IDs are stale (see [`names_stale_ids`]), they are re-resolved once and,
-    /// if that changed them, the call is retried once. An empty slice makes no
-    /// call (status 0, no results). A 2xx whose body is not JSON (a proxy's
-    /// page, say) proves nothing was created and comes back as `Transient`.
-    #[tracing::instrument(skip_all, fields(workspace = %self.name, endpoint = self.endpoint.as_str(), leads = members.len()))]
+    /// Sends the route an empty list (which creates nothing) to learn whether it
+    /// exists: `Err(RouteMissing)` when it answers 404.
+    pub async fn probe(&self, route: &Route) -> Result<RouteProbe, UpstreamError> {
+        match probe_route(&self.transport, route).await? {
+            Probed::Exists(answer) => Ok(answer),
+            Probed::Missing(answer) => Err(UpstreamError::RouteMissing {
+                path: format!("POST /{}", route.path().join("/")),
+                excerpt: answer.excerpt,
+            }),
+        }
+    }
+
+    /// Creates the members in one call on the workspace's route; `results` has
+    /// one entry per member, in order. When the answer says the route or IDs
+    /// are stale (see [`calls_for_rediscovery`]), the route is found out again
+    /// and, if that changed it, the same members are sent once more by the new
+    /// one: the refused call created nothing. An empty slice makes no call
+    /// (status 0, no results). A 2xx whose body is not JSON (a proxy's page,
+    /// say) proves nothing was created and comes back as `Transient`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.name, leads = members.len()))]
     pub async fn create_leads(&self, members: &[Member]) -> Result<CreateResponse, UpstreamError> {
         if members.is_empty() {
             return Ok(CreateResponse {
@@ -75,39 +95,66 @@ impl WorkspaceClient {
                 excerpt: String::new(),
             });
         }
-        let ids = self.resolve().await?;
-        match self.send_create(&ids, members).await {
-            Err(err) if self.directory.discovers() && names_stale_ids(&err) => {
+        let route = self.resolve().await?;
+        match self.send_create(&route, members).await {
+            Err(err) if self.directory.discovers() && calls_for_rediscovery(&err) => {
                 self.directory.invalidate().await;
                 let fresh = self.resolve().await?;
-                if fresh == ids {
+                if fresh == route {
                     return Err(err);
                 }
-                tracing::info!(error = %err, "Agencyhandy called the IDs stale; retrying with re-resolved ones");
+                tracing::info!(error = %err, "the route was stale; sending the same leads by the one found now");
                 self.send_create(&fresh, members).await
             }
             outcome => outcome,
         }
     }
 
+    /// What a failure means for the workspace and how to fix it, naming the config key.
+    pub fn diagnose(&self, err: &UpstreamError) -> Diagnosis {
+        diagnose(err, &self.setting())
+    }
+
+    /// What a `notAddedLeads` reason about the workspace means and how to fix it.
+    pub fn diagnose_not_added(&self, reason: &str) -> Diagnosis {
+        diagnose_not_added(reason, &self.setting())
+    }
+
+    fn setting(&self) -> Setting {
+        Setting {
+            key: workspace_key(&self.name),
+            endpoint: self.endpoint,
+            company_configured: self.directory.company_configured(),
+        }
+    }
+
     async fn send_create(
         &self,
-        ids: &ResolvedIds,
+        route: &Route,
         members: &[Member],
     ) -> Result<CreateResponse, UpstreamError> {
-        let body = create_body(self.endpoint, members, &ids.client_role_id);
+        let body = route.create_body(members);
         let reply = self
             .transport
             .send(Call {
-                op: self.endpoint.as_str(),
+                op: route.op(),
                 method: Method::POST,
-                url: self
-                    .transport
-                    .url(&create_path(self.endpoint, &ids.company_id)),
-                company_id: Some(&ids.company_id),
+                url: self.transport.url(&route.path()),
+                company_id: route.company_header(),
                 json: Some(&body),
+                expects_refusal: false,
             })
-            .await?;
+            .await
+            .map_err(|err| match err {
+                UpstreamError::Rejected {
+                    status: 404,
+                    excerpt,
+                } => UpstreamError::RouteMissing {
+                    path: format!("POST /{}", route.path().join("/")),
+                    excerpt,
+                },
+                other => other,
+            })?;
         let excerpt = excerpt(&reply.body, self.transport.key_for_scrubbing());
         match parse_create_response(&reply.body, members) {
             Ok(results) => Ok(CreateResponse {
@@ -131,25 +178,22 @@ impl WorkspaceClient {
     }
 }
 
-/// Whether an error from a create call says the company or client role ID is
-/// no longer valid: a 404 (the company in the path is gone), a 400/422 whose
-/// body names the role or company, or a 403 that names the company (no longer
-/// accessible under this key). Re-resolving costs a discovery; the create is
-/// only retried when that discovery yields different IDs.
-pub(crate) fn names_stale_ids(err: &UpstreamError) -> bool {
+/// Whether a create call's failure says the route or the IDs it used are no
+/// longer valid: a 404 (the route, or the company in its path, is gone), a
+/// 400/422 whose answer names the role or company, or a 403 that names the
+/// company (no longer accessible under this key). Finding out again costs a
+/// discovery; the leads are only sent again when that finds another route.
+pub(crate) fn calls_for_rediscovery(err: &UpstreamError) -> bool {
     match err {
-        UpstreamError::Rejected { status: 404, .. } => true,
+        UpstreamError::RouteMissing { .. } => true,
         UpstreamError::Rejected {
             status: 400 | 422,
             excerpt,
-        } => {
-            let lower = excerpt.to_lowercase();
-            lower.contains("role") || lower.contains("company")
-        }
+        } => mentions_company_or_role(excerpt),
         UpstreamError::Unauthorized {
             status: 403,
             excerpt,
-        } => excerpt.to_lowercase().contains("company"),
+        } => mentions_company(excerpt),
         _ => false,
     }
 }
@@ -159,26 +203,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stale_ids_are_recognised_from_the_answer() {
+    fn stale_routes_are_recognised_from_the_answer() {
         let rejected = |status, excerpt: &str| UpstreamError::Rejected {
             status,
             excerpt: excerpt.into(),
         };
-        assert!(names_stale_ids(&rejected(404, "Company not found")));
-        assert!(names_stale_ids(&rejected(
+        assert!(calls_for_rediscovery(&UpstreamError::RouteMissing {
+            path: "POST /members/bulk-lead".into(),
+            excerpt: "Route not found".into()
+        }));
+        assert!(calls_for_rediscovery(&rejected(
             400,
             r#"{"type":"ValidationError","message":"role not found"}"#
         )));
-        assert!(names_stale_ids(&rejected(422, "invalid companyId")));
-        assert!(!names_stale_ids(&rejected(
+        assert!(calls_for_rediscovery(&rejected(422, "invalid company")));
+        assert!(!calls_for_rediscovery(&rejected(
             400,
             "\"email\" must be a valid email"
         )));
-        assert!(names_stale_ids(&UpstreamError::Unauthorized {
+        assert!(calls_for_rediscovery(&UpstreamError::Unauthorized {
             status: 403,
             excerpt: "no access to this company".into()
         }));
-        assert!(!names_stale_ids(&UpstreamError::Unauthorized {
+        assert!(!calls_for_rediscovery(&UpstreamError::Unauthorized {
             status: 401,
             excerpt: "company".into()
         }));

@@ -1,13 +1,11 @@
 //! Picking the company and the client role out of Agencyhandy's listings.
-//! Pure functions over the parsed JSON bodies.
+//! Pure functions over the parsed JSON bodies; an `Err` says what is missing.
 
 use serde_json::Value;
 
-use super::UpstreamError;
-
 /// Picks the company from `GET /accounts/companies`: the one whose `name`
 /// equals `wanted_name` (ignoring case) when a name is configured, else the first.
-pub fn pick_company(body: &Value, wanted_name: Option<&str>) -> Result<String, UpstreamError> {
+pub fn pick_company(body: &Value, wanted_name: Option<&str>) -> Result<String, String> {
     let companies: Vec<(&str, &str)> = body
         .get("companies")
         .and_then(Value::as_array)
@@ -22,9 +20,9 @@ pub fn pick_company(body: &Value, wanted_name: Option<&str>) -> Result<String, U
         })
         .unwrap_or_default();
     if companies.is_empty() {
-        return Err(UpstreamError::Discovery(
+        return Err(
             "the API key gives access to no company (GET /accounts/companies listed none)".into(),
-        ));
+        );
     }
     let wanted = wanted_name.map(str::trim).filter(|name| !name.is_empty());
     let Some(wanted) = wanted else {
@@ -41,16 +39,16 @@ pub fn pick_company(body: &Value, wanted_name: Option<&str>) -> Result<String, U
                 .map(|(id, name)| format!("{name:?} ({id})"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            UpstreamError::Discovery(format!(
+            format!(
                 "no company named {wanted:?} is accessible with this API key; available: {available}"
-            ))
+            )
         })
 }
 
 /// Picks the client role from `GET /roles?type=company`: the entry, at any
 /// index, whose `role.name` is `client` (ignoring case); returns its OUTER `_id`
 /// (never `role._id`, which Agencyhandy rejects when creating leads).
-pub fn pick_client_role(body: &Value) -> Result<String, UpstreamError> {
+pub fn pick_client_role(body: &Value) -> Result<String, String> {
     let roles = body.get("roles").and_then(Value::as_array);
     let client = roles.into_iter().flatten().find(|entry| {
         entry
@@ -66,17 +64,17 @@ pub fn pick_client_role(body: &Value) -> Result<String, UpstreamError> {
             .filter_map(|entry| entry.get("role")?.get("name")?.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        return Err(UpstreamError::Discovery(format!(
+        return Err(format!(
             "the company has no role named \"client\" (roles found: {})",
             if names.is_empty() { "none" } else { &names }
-        )));
+        ));
     };
     client
         .get("_id")
         .and_then(Value::as_str)
         .filter(|id| !id.is_empty())
         .map(str::to_owned)
-        .ok_or_else(|| UpstreamError::Discovery("the client role has no _id".into()))
+        .ok_or_else(|| "the client role has no _id".to_owned())
 }
 
 #[cfg(test)]
@@ -126,10 +124,7 @@ mod tests {
             json!("<html>"),
             json!({"companies": [{"name": "x"}]}),
         ] {
-            assert!(
-                matches!(pick_company(&body, None), Err(UpstreamError::Discovery(_))),
-                "{body}"
-            );
+            assert!(pick_company(&body, None).is_err(), "{body}");
         }
     }
 
@@ -148,13 +143,7 @@ mod tests {
         let body = json!({"roles": [{"_id": "a", "role": {"_id": "b", "name": "admin"}}]});
         let err = pick_client_role(&body).unwrap_err().to_string();
         assert!(err.contains("client") && err.contains("admin"), "{err}");
-        assert!(matches!(
-            pick_client_role(&json!(null)),
-            Err(UpstreamError::Discovery(_))
-        ));
-        assert!(matches!(
-            pick_client_role(&json!({"roles": "x"})),
-            Err(UpstreamError::Discovery(_))
-        ));
+        assert!(pick_client_role(&json!(null)).is_err());
+        assert!(pick_client_role(&json!({"roles": "x"})).is_err());
     }
 }

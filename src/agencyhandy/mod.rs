@@ -1,28 +1,39 @@
-//! The Agencyhandy API: discovery of the company and client role (cached),
-//! and the two lead-creating endpoints.
+//! The Agencyhandy API: finding out which generation a workspace speaks (with
+//! its company and client role, cached), creating leads on that route, and
+//! saying what a failure means and how to fix it.
 
 mod classify;
 mod client;
+mod detect;
+mod diagnose;
 mod directory;
 mod discovery;
 mod endpoint;
+mod fields;
+mod probe;
 mod response;
+mod route;
 mod transport;
 
+pub(crate) use classify::mentions_workspace_setting;
 pub use classify::parse_retry_after;
 pub use client::WorkspaceClient;
-pub use directory::{Directory, ResolvedIds};
+pub use diagnose::Diagnosis;
 pub use discovery::{pick_client_role, pick_company};
 pub use endpoint::wire_member;
 pub(crate) use endpoint::{create_body, create_path};
+pub use fields::{canonical_status, LEAD_STATUSES, MAX_SOURCE_CHARS};
+pub use probe::RouteProbe;
 pub use response::{parse_create_response, CreateResponse, LeadResult, UnreadableResponse};
+pub use route::{Generation, ResolvedIds, Route, MAX_BULK_LEADS};
 
 use std::time::Duration;
 
 /// A failed call to Agencyhandy, classified by what the caller should do.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
-    /// 401/403: the key is wrong or revoked; pause the workspace, spend no attempts.
+    /// 401/403: the key is wrong or revoked (or, for a 403, lacks access to the
+    /// company, or the subscription expired): pause the workspace, spend no attempts.
     #[error("Agencyhandy refused the API key (HTTP {status}): {excerpt}")]
     Unauthorized {
         /// HTTP status.
@@ -40,6 +51,15 @@ pub enum UpstreamError {
         /// What happened.
         message: String,
     },
+    /// A create call answered 404: the route (or the company in its path) is
+    /// not there. Nothing was created.
+    #[error("{path} answered HTTP 404: {excerpt}")]
+    RouteMissing {
+        /// The call, such as `POST /members/bulk-lead`.
+        path: String,
+        /// Start of the response body.
+        excerpt: String,
+    },
     /// Another 4xx: Agencyhandy will not take this request as it is.
     #[error("Agencyhandy rejected the request (HTTP {status}): {excerpt}")]
     Rejected {
@@ -48,9 +68,15 @@ pub enum UpstreamError {
         /// Start of the response body.
         excerpt: String,
     },
-    /// The account has no usable company or client role.
-    #[error("{0}")]
-    Discovery(String),
+    /// Finding out where leads go failed: no company, no client role where the
+    /// API needs one, no create route, an answer that is not Agencyhandy's.
+    #[error("{problem}; {fix}")]
+    Discovery {
+        /// What is missing or wrong.
+        problem: String,
+        /// What to change, naming the config key.
+        fix: String,
+    },
 }
 
 impl UpstreamError {
@@ -59,7 +85,8 @@ impl UpstreamError {
         match self {
             Self::Unauthorized { status, .. } | Self::Rejected { status, .. } => Some(*status),
             Self::Transient { status, .. } => *status,
-            Self::Discovery(_) => None,
+            Self::RouteMissing { .. } => Some(404),
+            Self::Discovery { .. } => None,
         }
     }
 }

@@ -10,11 +10,13 @@
 //!    then likewise skipped entries without an e-mail;
 //! 3. when the answer accounts for no member at all (`{"message": "Lead created
 //!    successfully"}`, an empty body), every member counts as created, ID unknown;
-//!    otherwise a member still unmatched is `NotAdded` ("not in Agencyhandy's response"),
-//!    so the caller can look into it instead of assuming it arrived.
+//!    otherwise a member still unmatched is `Unaccounted`, so the caller can
+//!    try it again instead of assuming it arrived (a lead that did arrive
+//!    comes back as a duplicate).
 
 use serde_json::Value;
 
+use super::classify::mentions_workspace_setting;
 use crate::mapping::Member;
 
 /// What Agencyhandy said of one create call.
@@ -46,6 +48,8 @@ pub enum LeadResult {
         /// Agencyhandy's reason.
         reason: String,
     },
+    /// The answer lists other leads but says nothing of this one.
+    Unaccounted,
 }
 
 /// Why a 2xx body cannot be read as a create answer.
@@ -109,14 +113,10 @@ pub fn parse_create_response(
     Ok(results
         .into_iter()
         .map(|slot| {
-            slot.unwrap_or_else(|| {
-                if accounted_for_none {
-                    LeadResult::Created { member_id: None }
-                } else {
-                    LeadResult::NotAdded {
-                        reason: "not in Agencyhandy's response".into(),
-                    }
-                }
+            slot.unwrap_or(if accounted_for_none {
+                LeadResult::Created { member_id: None }
+            } else {
+                LeadResult::Unaccounted
             })
         })
         .collect())
@@ -159,16 +159,17 @@ fn assign_by_email(
     }
 }
 
-/// A skipped entry: `Duplicate` when the reason says the lead already exists.
+/// A skipped entry: `Duplicate` when the reason says the lead already exists
+/// (and names no workspace setting: "category does not exist" is no duplicate).
 fn skip_result(entry: &Value) -> LeadResult {
     let reason = string_field(entry, "reason")
         .or_else(|| string_field(entry, "message"))
         .unwrap_or_else(|| "not added (no reason given)".into());
     let lower = reason.to_lowercase();
-    if ["already exist", "duplicate", "exists"]
+    let says_exists = ["already exist", "duplicate", "exists"]
         .iter()
-        .any(|word| lower.contains(word))
-    {
+        .any(|word| lower.contains(word));
+    if says_exists && !mentions_workspace_setting(&reason) {
         LeadResult::Duplicate { reason }
     } else {
         LeadResult::NotAdded { reason }

@@ -82,6 +82,23 @@ fn other_reasons_are_not_added() {
 }
 
 #[test]
+fn a_setting_that_does_not_exist_is_no_duplicate() {
+    let sent = members(&["a@example.com", "b@example.com"]);
+    let body = json!({"success": true, "data": {"addedLeads": [], "notAddedLeads": [
+        {"email": "a@example.com", "reason": "Category does not exist"},
+        {"email": "b@example.com", "reason": "Lead already exists"}]}});
+    let results = parse(body, &sent);
+    assert!(
+        matches!(results[0], LeadResult::NotAdded { .. }),
+        "{results:?}"
+    );
+    assert!(
+        matches!(results[1], LeadResult::Duplicate { .. }),
+        "{results:?}"
+    );
+}
+
+#[test]
 fn a_response_naming_nobody_means_all_created() {
     let sent = members(&["a@example.com", "b@example.com"]);
     let all_created = vec![LeadResult::Created { member_id: None }; 2];
@@ -93,13 +110,13 @@ fn a_response_naming_nobody_means_all_created() {
 }
 
 #[test]
-fn members_missing_from_a_partial_answer_are_not_added() {
+fn members_missing_from_a_partial_answer_are_unaccounted() {
     let sent = members(&["a@example.com", "b@example.com"]);
     let body =
         json!({"success": true, "data": {"addedLeads": [{"_id": "ma", "email": "a@example.com"}]}});
     let results = parse(body, &sent);
     assert_eq!(results[0], created("ma"));
-    assert!(matches!(&results[1], LeadResult::NotAdded { reason } if reason.contains("not in")));
+    assert_eq!(results[1], LeadResult::Unaccounted);
 }
 
 #[test]

@@ -29,13 +29,16 @@ pub(crate) struct Reply {
 
 /// One request to make.
 pub(crate) struct Call<'a> {
-    /// Metrics label: `companies`, `roles`, `company-members` or `bulk-lead`.
+    /// Metrics label: `companies`, `roles`, `company-members`, `bulk-lead` or `probe`.
     pub op: &'static str,
     pub method: Method,
     pub url: Url,
     /// The `companyid` header, when the route needs it.
     pub company_id: Option<&'a str>,
     pub json: Option<&'a serde_json::Value>,
+    /// A 4xx other than 401/403 is an expected answer (a probe, or a listing a
+    /// generation lacks), logged at debug level instead of as a warning.
+    pub expects_refusal: bool,
 }
 
 /// The HTTP side of a workspace client.
@@ -135,7 +138,11 @@ impl Transport {
             return Ok(Reply { status, body });
         }
         let error = classify_status(status, retry_after, excerpt(&body, key));
-        tracing::warn!(op = call.op, status, error = %error, "Agencyhandy answered with an error");
+        if call.expects_refusal && matches!(error, UpstreamError::Rejected { .. }) {
+            tracing::debug!(op = call.op, status, error = %error, "Agencyhandy answered");
+        } else {
+            tracing::warn!(op = call.op, status, error = %error, "Agencyhandy answered with an error");
+        }
         Err(error)
     }
 

@@ -1,35 +1,35 @@
-//! `leadrelay check`: validate the config and resolve each workspace's IDs.
+//! `leadrelay check`: validates the config, then proves each workspace's whole
+//! path to Agencyhandy the way delivery takes it: which generation answers,
+//! the create call and its headers, the company and client role where the
+//! generation needs them, and a probe that the create route exists (an empty
+//! list, which creates nothing). Exits non-zero, naming the fix, exactly when
+//! delivery would fail.
 
 use std::process::ExitCode;
 
 use crate::{
-    agencyhandy::{UpstreamError, WorkspaceClient},
-    config::{workspace_key, Settings},
+    agencyhandy::{Route, RouteProbe, WorkspaceClient},
+    config::Settings,
 };
 
-/// Prints the company and client role ID per workspace, or what is wrong.
+/// Prints each workspace's route, or what is wrong and how to fix it.
 pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     settings.require_api_keys()?;
     println!("config: ok ({} form(s))", settings.forms.len());
+    for warning in settings.agencyhandy_warnings() {
+        println!("warning: {warning}");
+    }
     let mut failed = false;
     for (name, workspace) in settings.workspace_list() {
         let client = WorkspaceClient::new(name, workspace)?;
-        match client.resolve().await {
-            Ok(ids) => println!(
-                "workspace {name}: company {} · client role {} · endpoint {}",
-                ids.company_id,
-                ids.client_role_id,
-                client.endpoint().as_str()
-            ),
+        match prove_path(&client).await {
+            Ok((route, probe)) => print_route(name, &workspace.api_url, &route, &probe),
             Err(error) => {
                 failed = true;
-                let key = workspace_key(name);
-                match error {
-                    UpstreamError::Unauthorized { status, .. } => eprintln!(
-                        "workspace {name}: Agencyhandy refused the API key (HTTP {status}): check {key}.api_key (it may have been regenerated, which revokes the old one)"
-                    ),
-                    other => eprintln!("workspace {name}: {other} (api_url {})", workspace.api_url),
-                }
+                let diagnosis = client.diagnose(&error);
+                eprintln!("workspace {name}: FAILED: {}", diagnosis.reason);
+                eprintln!("  fix: {}", diagnosis.fix);
+                eprintln!("  (api_url {}; leads to this workspace would wait, paused, until this is fixed)", workspace.api_url);
             }
         }
     }
@@ -38,4 +38,43 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The route delivery would take, and the proof that its create call exists.
+async fn prove_path(
+    client: &WorkspaceClient,
+) -> Result<(Route, RouteProbe), crate::agencyhandy::UpstreamError> {
+    let route = client.resolve().await?;
+    let probe = client.probe(&route).await?;
+    Ok((route, probe))
+}
+
+fn print_route(name: &str, api_url: &str, route: &Route, probe: &RouteProbe) {
+    let base = api_url.trim_end_matches('/');
+    println!(
+        "workspace {name}: Agencyhandy's API is the {} generation",
+        route.generation()
+    );
+    println!("  create:      {}", with_base(route, base));
+    match route.ids() {
+        Some(ids) => {
+            println!("  company:     {}", ids.company_id);
+            println!(
+                "  client role: {} (the role entry's outer _id)",
+                ids.client_role_id
+            );
+        }
+        None => println!("  company, client role: not needed by this generation"),
+    }
+    println!(
+        "  probe:       an empty list answered HTTP {} (nothing created): the route exists",
+        probe.status
+    );
+    println!("  ok: leads will be delivered");
+}
+
+fn with_base(route: &Route, base: &str) -> String {
+    route
+        .to_string()
+        .replacen("POST /", &format!("POST {base}/"), 1)
 }

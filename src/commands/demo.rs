@@ -1,6 +1,6 @@
-//! `leadrelay demo`: the service against a built-in sandbox Agencyhandy, with
-//! a sample contact form at `/` that shows the leads the sandbox received.
-//! Nothing leaves the machine.
+//! `leadrelay demo`: the service against a built-in sandbox Agencyhandy
+//! serving the newest generation of its API, with a sample contact form at `/`
+//! that shows the leads the sandbox received. Nothing leaves the machine.
 
 use std::process::ExitCode;
 
@@ -38,7 +38,11 @@ pub async fn run(port: u16) -> anyhow::Result<ExitCode> {
     };
     let app = Application::build_with(settings, options).await?;
     let address = app.local_addr();
-    println!("leadrelay demo: open http://{address}/ (sandbox Agencyhandy at {}; nothing leaves this machine)", sandbox.url());
+    println!(
+        "leadrelay demo: open http://{address}/ (sandbox Agencyhandy, API generation {}, at {}; nothing leaves this machine)",
+        sandbox.generation(),
+        sandbox.url()
+    );
     println!("  try: curl -s -X POST http://{address}/forms/contact -H 'content-type: application/json' -d '{{\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\"}}'");
     let stop = app.shutdown_token();
     tokio::spawn(async move {

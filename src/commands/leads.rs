@@ -152,23 +152,39 @@ fn when(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Longest last error shown in a listing, in characters (`leads show` has it whole).
+const LISTED_ERROR_CHARS: usize = 160;
+
 fn print_table(leads: &[LeadSummary]) {
     println!(
-        "{:<36}  {:<19}  {:<10}  {:<12}  TRY  EMAIL",
-        "ID", "RECEIVED", "STATE", "FORM"
+        "{:<36}  {:<19}  {:<10}  {:<12}  TRY  {:<32}  WHY",
+        "ID", "RECEIVED", "STATE", "FORM", "EMAIL"
     );
     for lead in leads {
         println!(
-            "{:<36}  {:<19}  {:<10}  {:<12}  {:>3}  {}",
+            "{:<36}  {:<19}  {:<10}  {:<12}  {:>3}  {:<32}  {}",
             lead.id,
             when(lead.created_at_ms),
-            lead.state,
+            lead.state.as_str(),
             lead.form,
             lead.attempts,
-            lead.email
+            lead.email,
+            why(lead)
         );
     }
     println!("{} lead(s)", leads.len());
+}
+
+/// Why a lead waits or died (its last error, shortened), for a listing.
+fn why(lead: &LeadSummary) -> String {
+    if matches!(lead.state, LeadState::Delivered) {
+        return String::new();
+    }
+    let error = lead.last_error.as_deref().unwrap_or_default();
+    match error.char_indices().nth(LISTED_ERROR_CHARS) {
+        Some((cut, _)) => format!("{}…", &error[..cut]),
+        None => error.to_owned(),
+    }
 }
 
 fn print_detail(lead: &outbox::LeadDetail) {

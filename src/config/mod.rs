@@ -96,7 +96,7 @@ mod tests {
         let settings = Settings::from_toml("").unwrap();
         assert_eq!(settings.server.listen, "0.0.0.0:8080");
         assert_eq!(settings.delivery.batch_size, 25);
-        assert_eq!(settings.agencyhandy.endpoint, EndpointKind::CompanyMembers);
+        assert_eq!(settings.agencyhandy.endpoint, EndpointKind::Auto);
     }
 
     #[test]
@@ -113,6 +113,68 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("agencyhandy.endpoint"), "{err}");
+    }
+
+    #[test]
+    fn statuses_must_be_agencyhandys_six() {
+        let err = Settings::from_toml("[forms.c]\nstatus = \"new\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("forms.c.status") && err.contains("did you mean \"New\""),
+            "{err}"
+        );
+        let err = Settings::from_toml("[forms.c.constants]\nstatus = \"Hot\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("forms.c.constants.status") && err.contains("Proposal Sent"),
+            "{err}"
+        );
+        assert!(Settings::from_toml("[forms.c]\nstatus = \"Proposal Sent\"").is_ok());
+    }
+
+    #[test]
+    fn a_lease_must_cover_two_calls_of_every_workspace() {
+        let err = Settings::from_toml(
+            "[delivery]\nlease_secs = 30\n[workspaces.shop]\ntimeout_secs = 16",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("delivery.lease_secs") && err.contains("workspaces.shop.timeout_secs"),
+            "{err}"
+        );
+        assert!(Settings::from_toml("[delivery]\nlease_secs = 30").is_ok());
+        assert!(Settings::from_toml("[delivery]\nlease_secs = 29").is_err());
+    }
+
+    #[test]
+    fn batch_size_over_200_needs_the_company_members_pin() {
+        let err = Settings::from_toml("[delivery]\nbatch_size = 250")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("delivery.batch_size") && err.contains("\"auto\""),
+            "{err}"
+        );
+        let pinned = "[delivery]\nbatch_size = 250\n[agencyhandy]\nendpoint = \"company-members\"";
+        assert!(Settings::from_toml(pinned).is_ok());
+    }
+
+    #[test]
+    fn a_long_source_is_a_warning() {
+        let long = "x".repeat(60);
+        let settings = Settings::from_toml(&format!("[forms.c]\nsource = \"{long}\"")).unwrap();
+        let warnings = settings.agencyhandy_warnings();
+        assert!(
+            warnings.len() == 1 && warnings[0].contains("forms.c.source"),
+            "{warnings:?}"
+        );
+        assert!(Settings::from_toml("")
+            .unwrap()
+            .agencyhandy_warnings()
+            .is_empty());
     }
 
     #[test]

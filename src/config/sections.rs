@@ -120,9 +120,13 @@ pub struct DeliverySettings {
     pub max_per_minute: u32,
     /// Consecutive transient failures that open a workspace's circuit breaker.
     pub breaker_threshold: u32,
-    /// How long an open breaker (or an auth pause) waits before probing again, in seconds.
+    /// How long an open breaker waits before trying again, and the first wait of
+    /// a workspace paused for its fault (doubling while it lasts, at most 300), in seconds.
     pub pause_secs: u64,
-    /// How long a claimed lead stays claimed before another worker may take it, in seconds.
+    /// How long a claimed lead stays claimed before another worker may take it,
+    /// in seconds. The worker renews it while it sends (every quarter of it),
+    /// and sends a lead only while half of it is left; at least twice every
+    /// workspace's `timeout_secs`.
     pub lease_secs: u64,
     /// How often the worker looks for due leads when nothing wakes it, in milliseconds.
     pub poll_interval_ms: u64,

@@ -5,6 +5,21 @@ use std::net::SocketAddr;
 use anyhow::{bail, Context};
 
 use super::{is_valid_form_name, security, workspace_key, EndpointKind, Settings};
+use crate::agencyhandy::{canonical_status, LEAD_STATUSES, MAX_BULK_LEADS, MAX_SOURCE_CHARS};
+
+/// Fails unless `status` is one of Agencyhandy's six, spelled as it spells them.
+fn validate_status(key: &str, status: &str) -> anyhow::Result<()> {
+    if LEAD_STATUSES.contains(&status) {
+        return Ok(());
+    }
+    let hint = canonical_status(status)
+        .map(|meant| format!(" (did you mean {meant:?}?)"))
+        .unwrap_or_default();
+    bail!(
+        "config: {key} = {status:?} is not one of Agencyhandy's lead statuses: {}{hint}",
+        LEAD_STATUSES.map(|s| format!("{s:?}")).join(", ")
+    )
+}
 
 impl Settings {
     /// Checks what serde cannot: references between keys and value ranges.
@@ -40,8 +55,21 @@ impl Settings {
             let key = workspace_key(name);
             url::Url::parse(&workspace.api_url)
                 .with_context(|| format!("config: {key}.api_url is not a URL"))?;
-            if workspace.endpoint == EndpointKind::BulkLead && self.delivery.batch_size > 200 {
-                bail!("config: delivery.batch_size must be at most 200 for the bulk-lead endpoint ({key}.endpoint)");
+            if workspace.endpoint != EndpointKind::CompanyMembers
+                && self.delivery.batch_size > MAX_BULK_LEADS
+            {
+                bail!(
+                    "config: delivery.batch_size = {} is over {MAX_BULK_LEADS}, the most Agencyhandy's bulk-lead endpoint takes in one call ({key}.endpoint = {:?} sends there); lower it",
+                    self.delivery.batch_size,
+                    workspace.endpoint.as_str()
+                );
+            }
+            if self.delivery.lease_secs < 2 * workspace.timeout_secs.max(1) {
+                bail!(
+                    "config: delivery.lease_secs = {} must be at least twice {key}.timeout_secs = {}: a lead is sent only while half its lease is left, and that half must cover the call",
+                    self.delivery.lease_secs,
+                    workspace.timeout_secs
+                );
             }
         }
         for (name, form) in &self.forms {
@@ -70,6 +98,13 @@ impl Settings {
             for origin in &form.allowed_origins {
                 url::Url::parse(origin).with_context(|| format!("config: forms.{name}.allowed_origins: {origin:?} is not an origin such as https://example.com"))?;
             }
+            validate_status(&format!("forms.{name}.status"), &form.status)?;
+            for (key, value) in &form.constants {
+                if key.eq_ignore_ascii_case("status") {
+                    let status = value.as_str().unwrap_or_default();
+                    validate_status(&format!("forms.{name}.constants.{key}"), status)?;
+                }
+            }
             security::validate_form(name, form)?;
             if let Some(preset) = &form.preset {
                 if !crate::mapping::PRESETS.contains(&preset.as_str()) {
@@ -81,6 +116,23 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// What is valid but worth a warning about what Agencyhandy will receive:
+    /// a form's `source` longer than Agencyhandy keeps (it is cut).
+    pub fn agencyhandy_warnings(&self) -> Vec<String> {
+        self.forms
+            .iter()
+            .filter(|(_, form)| !form.source.contains('{'))
+            .filter(|(_, form)| form.source.chars().count() > MAX_SOURCE_CHARS)
+            .map(|(name, form)| {
+                format!(
+                    "forms.{name}.source is {} characters; Agencyhandy keeps {MAX_SOURCE_CHARS}, so leads carry {:?}",
+                    form.source.chars().count(),
+                    form.source.chars().take(MAX_SOURCE_CHARS).collect::<String>()
+                )
+            })
+            .collect()
     }
 
     /// Fails unless every workspace used by a form has an API key (needed by `serve` and `check`).

@@ -2,8 +2,12 @@
 //! record each outcome, back off. Woken by new leads through a `Notify`.
 
 mod backoff;
+mod blame;
 mod gate;
+mod lease;
+mod outcome;
 mod send;
+mod workspace;
 
 pub use backoff::{backoff_delay, next_delay};
 
@@ -16,14 +20,10 @@ use std::{
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use self::{
-    gate::{Closed, Gate},
-    send::{send_chunk, Signal},
-};
+use self::{gate::Gate, lease::RoundLease};
 use crate::{
     agencyhandy::WorkspaceClient,
     config::{DeliverySettings, Settings},
-    domain::LeadId,
     outbox::{now_ms, ClaimedLead, Outbox},
 };
 
@@ -68,9 +68,14 @@ impl Worker {
             .workspace_list()
             .map(|(name, ws)| Ok((name.to_owned(), Arc::new(WorkspaceClient::new(name, ws)?))))
             .collect::<anyhow::Result<HashMap<_, _>>>()?;
+        // The registry is installed on first use: before the gauges below, or they are lost.
+        crate::telemetry::metrics_handle();
         for workspace in clients.keys() {
             metrics::gauge!("leadrelay_workspace_paused", "workspace" => workspace.clone())
                 .set(0.0);
+        }
+        for warning in settings.agencyhandy_warnings() {
+            tracing::warn!("config: {warning}");
         }
         Ok(Self {
             id: format!("{}-{}", hostname(), uuid::Uuid::now_v7().simple()),
@@ -150,10 +155,12 @@ impl Worker {
             .min()
     }
 
-    /// Claims due leads and sends them, one workspace at a time.
+    /// Claims due leads and sends them, one workspace at a time, renewing the
+    /// claim's lease while the round lasts.
     pub async fn try_deliver_batch(&mut self) -> anyhow::Result<BatchOutcome> {
         let limit = (self.settings.batch_size * 4).clamp(1, 800);
         let lease = Duration::from_secs(self.settings.lease_secs.max(1));
+        let round_lease = RoundLease::start(self.outbox.clone(), self.id.clone(), lease);
         let claimed = self.outbox.claim_due(&self.id, limit, lease).await?;
         if claimed.is_empty() {
             return Ok(BatchOutcome::Idle);
@@ -167,127 +174,11 @@ impl Worker {
         }
         let mut sent = 0;
         for (workspace, leads) in by_workspace {
-            sent += self.deliver_workspace(&workspace, leads).await?;
+            sent += self
+                .deliver_workspace(&workspace, leads, &round_lease)
+                .await?;
         }
         Ok(BatchOutcome::Worked { sent })
-    }
-
-    async fn deliver_workspace(
-        &mut self,
-        workspace: &str,
-        mut leads: Vec<ClaimedLead>,
-    ) -> anyhow::Result<usize> {
-        let now = Instant::now();
-        let per_minute = self.settings.max_per_minute;
-        let gate = self
-            .gates
-            .entry(workspace.to_owned())
-            .or_insert_with(|| Gate::new(per_minute, now));
-        if let Some((_, until)) = gate.closed_until(now) {
-            let ids: Vec<LeadId> = leads.iter().map(|l| l.id).collect();
-            self.outbox
-                .unclaim(&self.id, &ids, deadline_ms(until, now))
-                .await?;
-            return Ok(0);
-        }
-        let (granted, wait) = gate.take_tokens(leads.len(), per_minute, now);
-        if let Some(wait) = wait {
-            let held: Vec<LeadId> = leads.split_off(granted).iter().map(|l| l.id).collect();
-            self.outbox
-                .unclaim(&self.id, &held, now_ms() + wait.as_millis() as i64)
-                .await?;
-        }
-        if leads.is_empty() {
-            return Ok(0);
-        }
-        let Some(client) = self.clients.get(workspace).cloned() else {
-            tracing::error!(
-                workspace,
-                "leads name a workspace that is not configured; holding them"
-            );
-            let ids: Vec<LeadId> = leads.iter().map(|l| l.id).collect();
-            self.outbox
-                .unclaim(&self.id, &ids, now_ms() + 3_600_000)
-                .await?;
-            return Ok(0);
-        };
-        let batch_size = self.settings.batch_size.max(1);
-        let mut sent = 0;
-        while !leads.is_empty() {
-            let rest = leads.split_off(leads.len().min(batch_size));
-            let chunk = std::mem::replace(&mut leads, rest);
-            let chunk_len = chunk.len();
-            let report = send_chunk(&client, chunk, &self.settings).await;
-            // Recorded per create call, so a crash re-sends at most one call's leads.
-            if !report.outcomes.is_empty() {
-                self.outbox.record(&self.id, report.outcomes).await?;
-            }
-            sent += chunk_len - report.untouched.len();
-            let mut untouched = report.untouched;
-            let hold_until = self.after_signal(workspace, report.signal.as_ref());
-            if let Some(hold_until) = hold_until {
-                untouched.extend(leads.drain(..).map(|lead| lead.id));
-                self.outbox
-                    .unclaim(&self.id, &untouched, hold_until)
-                    .await?;
-                break;
-            }
-            if !untouched.is_empty() {
-                self.outbox.unclaim(&self.id, &untouched, now_ms()).await?;
-            }
-        }
-        Ok(sent)
-    }
-
-    /// Updates the workspace's gate after a create call; `Some(due)` when the
-    /// rest of its leads must wait until `due` (unix ms).
-    fn after_signal(&mut self, workspace: &str, signal: Option<&Signal>) -> Option<i64> {
-        let pause = Duration::from_secs(self.settings.pause_secs.max(1));
-        let gate = self
-            .gates
-            .get_mut(workspace)
-            .expect("gate inserted before sending");
-        let now = Instant::now();
-        let paused = |value: f64| {
-            metrics::gauge!("leadrelay_workspace_paused", "workspace" => workspace.to_owned())
-                .set(value);
-        };
-        match signal? {
-            Signal::Answered => {
-                if gate.record_success().is_some() {
-                    tracing::info!(workspace, "Agencyhandy answers again; delivery resumed");
-                    paused(0.0);
-                }
-                None
-            }
-            Signal::KeyRefused(detail) => {
-                if gate.pause_for_key(now, pause) {
-                    tracing::error!(
-                        workspace,
-                        detail = %detail,
-                        pause_secs = pause.as_secs(),
-                        "Agencyhandy refused the API key: delivery paused (leads are kept; fix the key)"
-                    );
-                }
-                paused(1.0);
-                Some(now_ms() + pause.as_millis() as i64)
-            }
-            Signal::Transient => {
-                if gate.record_transient(now, self.settings.breaker_threshold, pause) {
-                    tracing::warn!(
-                        workspace,
-                        pause_secs = pause.as_secs(),
-                        "Agencyhandy keeps failing: backing off the whole workspace"
-                    );
-                    paused(1.0);
-                }
-                match gate.closed_until(now) {
-                    Some((Closed::BreakerOpen, until)) => Some(deadline_ms(until, now)),
-                    // The next chunk would most likely fail the same way: let it wait a little.
-                    _ => Some(now_ms() + 1000),
-                }
-            }
-        }
     }
 
     async fn purge_old_submissions(&self) {
@@ -301,10 +192,6 @@ impl Worker {
             Err(error) => tracing::warn!(error = %error.0, "failed to purge old submissions"),
         }
     }
-}
-
-fn deadline_ms(until: Instant, now: Instant) -> i64 {
-    now_ms() + until.saturating_duration_since(now).as_millis() as i64
 }
 
 fn hostname() -> String {

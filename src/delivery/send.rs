@@ -1,262 +1,213 @@
-//! Sending one workspace's claimed leads: create calls of up to `batch_size`,
-//! a rejected batch split in halves to find the lead(s) at fault, and each
-//! lead's outcome (delivered, duplicate, retrying, dead).
+//! Sending one chunk of a workspace's claimed leads (at most `batch_size`):
+//! one create call, a call refused as a whole split in halves until each part
+//! goes through or is one lead refused alone, and each lead's share of the
+//! answers under the blame rule. Leads refused alone are left for the caller,
+//! which holds the workspace's evidence, to judge.
 
-use std::{
-    collections::VecDeque,
-    time::{Duration, Instant},
+use std::{collections::VecDeque, time::Instant};
+
+use super::{
+    blame::{blame_call, share_answer, CallBlame, Share},
+    lease::RoundLease,
+    outcome::{dead, delivered, duplicate, failed_attempt, Call},
 };
-
 use crate::{
-    agencyhandy::{LeadResult, UpstreamError, WorkspaceClient},
+    agencyhandy::{CreateResponse, UpstreamError, WorkspaceClient},
     config::DeliverySettings,
-    domain::{LeadId, LeadState},
+    domain::LeadId,
     mapping::Member,
-    outbox::{now_ms, AttemptRecord, ClaimedLead, DeliveryOutcome},
+    outbox::{now_ms, ClaimedLead, DeliveryOutcome},
 };
 
-use super::backoff::next_delay;
-
-/// How a round of sending ended, for the workspace's gate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signal {
-    /// Agencyhandy answered (some leads may have been refused).
-    Answered,
-    /// The key was refused: pause, spend nothing.
-    KeyRefused(String),
-    /// A transient failure.
-    Transient,
+/// A workspace's fault met while sending.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// A call failed for the workspace (or every lead was refused alone).
+    Call(UpstreamError),
+    /// Agencyhandy did not add leads for a reason about the workspace.
+    NotAdded(String),
 }
 
-/// What sending a workspace's leads produced.
+/// A lead refused alone, to be judged against the workspace's evidence.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The lead.
+    pub lead: ClaimedLead,
+    /// The refused call.
+    pub call: Call,
+    /// The refusal, as Agencyhandy answered it.
+    pub error: UpstreamError,
+}
+
+/// What sending a chunk produced.
 #[derive(Debug, Default)]
 pub struct SendReport {
-    /// Outcomes to record.
+    /// Outcomes to record (delivered, duplicate, dead, retrying).
     pub outcomes: Vec<DeliveryOutcome>,
-    /// Leads not attempted, to return to the queue.
-    pub untouched: Vec<LeadId>,
-    /// The last signal seen, if any call was made.
-    pub signal: Option<Signal>,
+    /// Leads refused alone, to judge.
+    pub refused_alone: Vec<Refusal>,
+    /// Leads that wait without an attempt: the workspace's fault, or not sent.
+    pub waiting: Vec<LeadId>,
+    /// The workspace's fault, if one was met (sending stopped there).
+    pub fault: Option<Fault>,
+    /// Whether a call failed transiently (sending stopped there).
+    pub transient: bool,
+    /// Whether a lead went through (created, or already there).
+    pub went_through: bool,
 }
 
-const EXCERPT_CHARS: usize = 300;
-
-/// Sends one chunk (at most `batch_size` leads of one workspace) in one create
-/// call; a rejected chunk is split in halves until the lead(s) at fault are
-/// found. Stops early on a refused key or a transient failure.
+/// Sends one chunk; see the module docs.
 pub async fn send_chunk(
     client: &WorkspaceClient,
     leads: Vec<ClaimedLead>,
     settings: &DeliverySettings,
+    lease: &RoundLease,
 ) -> SendReport {
     let mut report = SendReport::default();
-    let mut members = Vec::with_capacity(leads.len());
-    for lead in leads {
-        match serde_json::from_value::<Member>(lead.member.clone()) {
-            Ok(member) => members.push((lead, member)),
-            Err(error) => report.outcomes.push(final_outcome(
-                &lead,
-                LeadState::Dead,
-                None,
-                format!("no lead can be sent from the stored member ({error}); fix the mapping and run `leadrelay leads remap {}`", lead.id),
-                None,
-                0,
-            )),
-        }
-    }
     let mut queue: VecDeque<Vec<(ClaimedLead, Member)>> = VecDeque::new();
+    let members = readable_members(leads, &mut report);
     if !members.is_empty() {
         queue.push_back(members);
     }
-    while let Some(chunk) = queue.pop_front() {
+    while let Some(part) = queue.pop_front() {
+        if !lease.may_send() {
+            tracing::warn!(
+                leads = part.len() + queue.iter().map(Vec::len).sum::<usize>(),
+                "the claim on these leads could not be renewed (storage unreachable?): \
+                 leaving them unsent, for this or another worker once the lease ends"
+            );
+            queue.push_front(part);
+            break;
+        }
         let started_ms = now_ms();
         let started = Instant::now();
-        let wire: Vec<Member> = chunk.iter().map(|(_, member)| member.clone()).collect();
+        let wire: Vec<Member> = part.iter().map(|(_, member)| member.clone()).collect();
         let result = client.create_leads(&wire).await;
         let duration_ms = started.elapsed().as_millis() as u64;
-        match result {
+        let call = |status: Option<u16>, excerpt: String| Call {
+            at_ms: started_ms,
+            status,
+            excerpt,
+            duration_ms,
+        };
+        let err = match result {
             Ok(response) => {
-                report.signal = Some(Signal::Answered);
-                let excerpt = truncate(&response.excerpt);
-                let mut results = response.results.into_iter();
-                for (lead, _) in &chunk {
-                    let result = results.next().unwrap_or(LeadResult::NotAdded {
-                        reason: "Agencyhandy's answer did not account for this lead".into(),
-                    });
-                    let attempt = AttemptRecord {
-                        at_ms: started_ms,
-                        status: Some(response.status),
-                        excerpt: excerpt.clone(),
-                        duration_ms,
-                    };
-                    report.outcomes.push(match result {
-                        LeadResult::Created { member_id } => {
-                            metrics::counter!("leadrelay_leads_delivered_total").increment(1);
-                            outcome(lead, LeadState::Delivered, member_id, None, None, attempt)
-                        }
-                        LeadResult::Duplicate { reason } => {
-                            metrics::counter!("leadrelay_leads_duplicate_total").increment(1);
-                            outcome(
-                                lead,
-                                LeadState::Duplicate,
-                                None,
-                                Some(reason),
-                                None,
-                                attempt,
-                            )
-                        }
-                        LeadResult::NotAdded { reason } => {
-                            metrics::counter!("leadrelay_leads_dead_total").increment(1);
-                            outcome(
-                                lead,
-                                LeadState::Dead,
-                                None,
-                                Some(format!("Agencyhandy did not add it: {reason}")),
-                                None,
-                                attempt,
-                            )
-                        }
-                    });
+                let call = call(Some(response.status), response.excerpt.clone());
+                record_answer(&mut report, part, response, &call, settings);
+                if report.fault.is_some() {
+                    break;
                 }
+                continue;
             }
-            Err(UpstreamError::Rejected { status, .. }) if chunk.len() > 1 => {
-                tracing::info!(
-                    status,
-                    leads = chunk.len(),
-                    "batch rejected; splitting it to find the lead at fault"
-                );
-                report.signal = Some(Signal::Answered);
-                let mut first = chunk;
-                let second = first.split_off(first.len() / 2);
-                queue.push_front(second);
-                queue.push_front(first);
-            }
-            Err(UpstreamError::Rejected { status, excerpt }) => {
-                report.signal = Some(Signal::Answered);
-                let (lead, _) = &chunk[0];
-                metrics::counter!("leadrelay_leads_dead_total").increment(1);
-                let error = format!(
-                    "Agencyhandy rejected this lead (HTTP {status}): {}",
-                    truncate(&excerpt)
-                );
-                report.outcomes.push(final_outcome(
-                    lead,
-                    LeadState::Dead,
-                    Some(status),
-                    error,
-                    None,
-                    duration_ms,
-                ));
-            }
-            Err(UpstreamError::Unauthorized { status, excerpt }) => {
-                report.signal = Some(Signal::KeyRefused(format!(
-                    "HTTP {status}: {}",
-                    truncate(&excerpt)
-                )));
-                report
-                    .untouched
-                    .extend(chunk.iter().map(|(lead, _)| lead.id));
-                break;
-            }
-            Err(error) => {
-                let retry_after = match &error {
+            Err(err) => err,
+        };
+        let call = call(err.status(), err.to_string());
+        match blame_call(&err) {
+            CallBlame::Transient => {
+                let retry_after = match &err {
                     UpstreamError::Transient { retry_after, .. } => *retry_after,
                     _ => None,
                 };
-                report.signal = Some(Signal::Transient);
-                let message = truncate(&error.to_string());
-                for (lead, _) in &chunk {
+                report.transient = true;
+                for (lead, _) in &part {
                     report.outcomes.push(failed_attempt(
                         lead,
-                        &error,
-                        &message,
+                        &call.excerpt,
                         retry_after,
                         settings,
-                        started_ms,
-                        duration_ms,
+                        &call,
                     ));
                 }
                 break;
             }
+            CallBlame::Workspace => {
+                report.waiting.extend(part.iter().map(|(lead, _)| lead.id));
+                report.fault = Some(Fault::Call(err));
+                break;
+            }
+            CallBlame::Leads if part.len() > 1 => {
+                tracing::info!(leads = part.len(), error = %err, "a call was refused as a whole; splitting it to find the lead(s) at fault");
+                let mut first = part;
+                let second = first.split_off(first.len() / 2);
+                queue.push_front(second);
+                queue.push_front(first);
+            }
+            CallBlame::Leads => {
+                let (lead, _) = part.into_iter().next().expect("a part of one lead");
+                report.refused_alone.push(Refusal {
+                    lead,
+                    call,
+                    error: err,
+                });
+            }
         }
     }
     report
-        .untouched
+        .waiting
         .extend(queue.into_iter().flatten().map(|(lead, _)| lead.id));
     report
 }
 
-fn failed_attempt(
-    lead: &ClaimedLead,
-    error: &UpstreamError,
-    message: &str,
-    retry_after: Option<Duration>,
+/// The claimed leads whose stored member can be sent; the others are dead.
+fn readable_members(
+    leads: Vec<ClaimedLead>,
+    report: &mut SendReport,
+) -> Vec<(ClaimedLead, Member)> {
+    let mut members = Vec::with_capacity(leads.len());
+    for lead in leads {
+        match serde_json::from_value::<Member>(lead.member.clone()) {
+            Ok(member) => members.push((lead, member)),
+            Err(error) => {
+                let message = format!("no lead can be sent from the stored member ({error}); fix the mapping and run `leadrelay leads remap {}`", lead.id);
+                let call = Call {
+                    at_ms: now_ms(),
+                    status: None,
+                    excerpt: message.clone(),
+                    duration_ms: 0,
+                };
+                report.outcomes.push(dead(&lead, message, &call));
+            }
+        }
+    }
+    members
+}
+
+/// Each lead's share of an answered call (rule 2 of the blame rule).
+fn record_answer(
+    report: &mut SendReport,
+    part: Vec<(ClaimedLead, Member)>,
+    response: CreateResponse,
+    call: &Call,
     settings: &DeliverySettings,
-    started_ms: i64,
-    duration_ms: u64,
-) -> DeliveryOutcome {
-    let attempts = lead.attempts + 1;
-    let attempt = AttemptRecord {
-        at_ms: started_ms,
-        status: error.status(),
-        excerpt: message.to_owned(),
-        duration_ms,
-    };
-    if attempts >= settings.max_attempts {
-        metrics::counter!("leadrelay_leads_dead_total").increment(1);
-        let error = format!("gave up after {attempts} attempts; last: {message}");
-        return outcome(lead, LeadState::Dead, None, Some(error), None, attempt);
-    }
-    let delay = next_delay(&settings.backoff_secs, attempts, retry_after);
-    let next = now_ms() + delay.as_millis() as i64;
-    outcome(
-        lead,
-        LeadState::Retrying,
-        None,
-        Some(message.to_owned()),
-        Some(next),
-        attempt,
-    )
-}
-
-fn final_outcome(
-    lead: &ClaimedLead,
-    state: LeadState,
-    status: Option<u16>,
-    error: String,
-    member_id: Option<String>,
-    duration_ms: u64,
-) -> DeliveryOutcome {
-    let attempt = AttemptRecord {
-        at_ms: now_ms(),
-        status,
-        excerpt: truncate(&error),
-        duration_ms,
-    };
-    outcome(lead, state, member_id, Some(error), None, attempt)
-}
-
-fn outcome(
-    lead: &ClaimedLead,
-    state: LeadState,
-    member_id: Option<String>,
-    error: Option<String>,
-    next_attempt_at_ms: Option<i64>,
-    attempt: AttemptRecord,
-) -> DeliveryOutcome {
-    DeliveryOutcome {
-        id: lead.id,
-        state,
-        member_id,
-        next_attempt_at_ms,
-        error,
-        attempt,
-    }
-}
-
-fn truncate(text: &str) -> String {
-    match text.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+) {
+    let shares = share_answer(response.results);
+    for ((lead, _), share) in part.into_iter().zip(
+        shares
+            .into_iter()
+            .chain(std::iter::repeat(Share::Unaccounted)),
+    ) {
+        let outcome = match share {
+            Share::Delivered(member_id) => {
+                report.went_through = true;
+                delivered(&lead, member_id, call)
+            }
+            Share::Duplicate(reason) => {
+                report.went_through = true;
+                duplicate(&lead, reason, call)
+            }
+            Share::Dead(reason) => {
+                dead(&lead, format!("Agencyhandy did not add it: {reason}"), call)
+            }
+            Share::Waits(reason) => {
+                report.waiting.push(lead.id);
+                report.fault.get_or_insert(Fault::NotAdded(reason));
+                continue;
+            }
+            Share::Unaccounted => {
+                let message = "Agencyhandy's answer did not mention this lead; it is sent again (one that did arrive comes back as a duplicate)";
+                failed_attempt(&lead, message, None, settings, call)
+            }
+        };
+        report.outcomes.push(outcome);
     }
 }

@@ -63,6 +63,22 @@ pub trait Outbox: Send + Sync + 'static {
     /// attempt, due at `due_at_ms`; leads it no longer holds are left alone.
     async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()>;
 
+    /// Like [`Outbox::unclaim`], and stores why the leads wait as their last
+    /// error (a paused workspace's reason and fix), for `leads list`, `leads
+    /// show` and `/admin` to show.
+    async fn defer(
+        &self,
+        worker: &str,
+        ids: &[LeadId],
+        due_at_ms: i64,
+        reason: &str,
+    ) -> StorageResult<()>;
+
+    /// Extends to `lease` from now the claim of every lead `worker` still
+    /// holds, so that a round of sending that outlasts the lease is not taken
+    /// over (and sent again) by another replica; returns how many it holds.
+    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64>;
+
     /// When the next lead is due (unix ms), if any is waiting.
     async fn next_due_at(&self) -> StorageResult<Option<i64>>;
 

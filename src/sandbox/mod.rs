@@ -1,22 +1,37 @@
 //! A faithful in-process Agencyhandy fake, for `demo` and for tests.
 //!
-//! A real HTTP server on `127.0.0.1:0`, as strict as Agencyhandy: `x-api-key`
-//! must match (else `401 {"type": "PermissionError"}`); two companies
-//! ("Sandbox Agency", then "Other Agency"); per company four roles with the
-//! client role third and every inner `role._id` different from the outer
-//! `_id`; the `companyid` header is required on roles and creates (missing →
-//! 400, unknown → 403); each member's `role` must be the OUTER client role
-//! `_id` (anything else → `400 ValidationError` "role not found");
-//! `isConvertedClient` must be present and false; `email` required and valid.
-//! bulk-lead takes a bare array of 1–200 leads, each with `type` and `status`.
+//! A real HTTP server on `127.0.0.1:0` serving one generation of Agencyhandy's
+//! API at a time (switchable while it runs), as strict as that generation's
+//! docs. Routes a generation lacks answer `404 {"type": "NotFoundError"}`.
+//! `x-api-key` must match (else `401 {"type": "PermissionError"}`). Two
+//! companies ("Sandbox Agency", then "Other Agency"); per company four roles
+//! with the client role third and every inner `role._id` different from the
+//! outer `_id`.
+//!
+//! - 2023 ([`Generation::Seed`]): `/accounts/companies`, `/roles`
+//!   (`companyid` required: missing → 400, unknown → 403) and
+//!   `POST /company/{id}/members/bulk-client` with `{"members": [...]}`; each
+//!   member's `role` must be the OUTER client role `_id` (else `400
+//!   ValidationError` "role not found"), `isConvertedClient` present and
+//!   false, `email` valid. No `/members/bulk-lead`.
+//! - 2026-06 ([`Generation::BulkLeadWithRole`]): `POST /members/bulk-lead`
+//!   with `companyid`, a bare array of 1–200 leads, each as above plus
+//!   `firstName` and `lastName`. No company-scoped route.
+//! - 2026-07 ([`Generation::BulkLead`], the default): `POST /members/bulk-lead`
+//!   with the key alone; each lead needs `type`, a valid `email` and one of
+//!   the six statuses; `leadValue` a string, `customFields` typed items,
+//!   `category` label IDs that exist (else not added: "One or more category
+//!   not found"); other fields are kept as sent. No `/roles`, no
+//!   company-scoped route. `POST /members/bulk-client` creates CLIENTS (kept
+//!   apart, see [`Sandbox::clients`]).
 //!
 //! An e-mail created once exists from then on. Existing e-mails are skipped,
-//! not errors: bulk-lead lists them in `data.notAddedLeads`
-//! (`reason: "Email already exists"`); company-members answers the seed's
-//! `{"message", "createdMembers": [{_id, name, status, role}]}` and, when some
-//! were skipped, adds the same top-level `notAddedLeads` list. Both answer 201
-//! when something was created, 200 when everything was skipped.
+//! not errors, and listed in `notAddedLeads` (`reason: "Email already
+//! exists"`): under `data` on 2026-07, at the top level beside the older
+//! generations' `{"message", "createdMembers": [{_id, name, status, role}]}`.
+//! 201 when something was created, 200 when everything was skipped.
 
+mod create;
 mod routes;
 mod state;
 mod validate;
@@ -28,6 +43,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use self::state::{Failures, Shared};
+pub use crate::agencyhandy::Generation;
 
 /// How a sandbox starts.
 #[derive(Debug, Clone)]
@@ -36,6 +52,8 @@ pub struct SandboxOptions {
     pub api_key: String,
     /// Delay before every API answer.
     pub latency: Duration,
+    /// The generation of the API served (the newest by default).
+    pub generation: Generation,
 }
 
 impl Default for SandboxOptions {
@@ -43,20 +61,26 @@ impl Default for SandboxOptions {
         Self {
             api_key: "sandbox-key".into(),
             latency: Duration::ZERO,
+            generation: Generation::BulkLead,
         }
     }
 }
 
-/// Calls the sandbox received.
+/// Calls the sandbox received (authenticated or not, served or 404).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SandboxStats {
-    /// `GET /accounts/companies` calls (all, authenticated or not).
+    /// `GET /accounts/companies` calls.
     pub companies_calls: usize,
     /// `GET /roles` calls.
     pub roles_calls: usize,
-    /// Create calls, on either endpoint, whatever their outcome.
+    /// Calls carrying leads to a lead-creating route (company-scoped or
+    /// bulk-lead), whatever their outcome.
     pub create_calls: usize,
-    /// API calls answered with a 4xx (bad key, validation, injected 4xx).
+    /// Calls carrying an empty list to a lead-creating route (route probes).
+    pub probe_calls: usize,
+    /// `POST /members/bulk-client` calls (the 2026-07 route that creates clients).
+    pub bulk_client_calls: usize,
+    /// API calls answered with a 4xx (bad key, validation, a route not served, injected 4xx).
     pub rejected_calls: usize,
 }
 
@@ -93,7 +117,7 @@ impl Sandbox {
 
     /// Starts a sandbox on `127.0.0.1:0`.
     pub async fn start_with(opts: SandboxOptions) -> anyhow::Result<Sandbox> {
-        let shared = Arc::new(Shared::new(opts.api_key, opts.latency));
+        let shared = Arc::new(Shared::new(opts.api_key, opts.latency, opts.generation));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .context("failed to bind the sandbox listener")?;
@@ -176,6 +200,40 @@ impl Sandbox {
             .unwrap_or_default()
     }
 
+    /// The generation of the API served now.
+    pub fn generation(&self) -> Generation {
+        self.shared.lock().generation
+    }
+
+    /// Serves another generation from now on (the API changing under a running relay).
+    pub fn set_generation(&self, generation: Generation) {
+        self.shared.lock().generation = generation;
+    }
+
+    /// A label (category) ID that exists.
+    pub fn category_id(&self) -> String {
+        let state = self.shared.lock();
+        state.categories.iter().next().cloned().unwrap_or_default()
+    }
+
+    /// Makes a label (category) ID exist.
+    pub fn add_category(&self, id: &str) {
+        self.shared.lock().categories.insert(id.to_owned());
+    }
+
+    /// While missing, the first company has no role named "client" (it is "customer").
+    pub fn set_client_role_missing(&self, missing: bool) {
+        let company_id = self.company_id().to_owned();
+        self.shared
+            .lock()
+            .set_client_role_missing(&company_id, missing);
+    }
+
+    /// Members created as clients by `POST /members/bulk-client` (leadrelay must never call it).
+    pub fn clients(&self) -> Vec<Value> {
+        self.shared.lock().clients.clone()
+    }
+
     /// Every member accepted, in order, as sent (plus the `_id` given to it).
     pub fn leads(&self) -> Vec<Value> {
         self.shared.lock().leads.clone()
@@ -194,6 +252,21 @@ impl Sandbox {
             .iter()
             .filter_map(|lead| lead.get("email")?.as_str().map(str::to_owned))
             .collect()
+    }
+
+    /// The e-mails that came in more than one valid create call (created or
+    /// skipped), with how many: a lead sent twice shows here.
+    pub fn emails_sent_more_than_once(&self) -> Vec<(String, usize)> {
+        let mut twice: Vec<(String, usize)> = self
+            .shared
+            .lock()
+            .received
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|(email, n)| (email.clone(), *n))
+            .collect();
+        twice.sort();
+        twice
     }
 
     /// The calls received so far.
@@ -215,7 +288,8 @@ impl Sandbox {
         self.shared.lock().revoked = revoked;
     }
 
-    /// Any create call containing this e-mail answers `400 ValidationError`.
+    /// Any create call containing this e-mail answers `400 ValidationError`
+    /// (naming the lead's e-mail, no workspace setting).
     pub fn reject_email(&self, email: &str) {
         self.shared
             .lock()
@@ -229,6 +303,14 @@ impl Sandbox {
             .lock()
             .rejected
             .remove(&email.trim().to_lowercase());
+    }
+
+    /// Creates skip this e-mail, listing it in `notAddedLeads` with `reason`.
+    pub fn skip_email(&self, email: &str, reason: &str) {
+        self.shared
+            .lock()
+            .skipped
+            .insert(email.trim().to_lowercase(), reason.to_owned());
     }
 
     /// Makes this e-mail exist already: creates skip it as a duplicate.

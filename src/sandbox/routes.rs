@@ -1,10 +1,12 @@
-//! The sandbox's HTTP surface, shaped like Agencyhandy's.
+//! The sandbox's HTTP surface, shaped like Agencyhandy's: which routes the
+//! current generation serves (others answer 404, as a route the API does not
+//! have does), the API key, call counting, injected failures, the listings.
 
 use std::sync::Arc;
 
 use axum::{
-    body::Bytes,
-    extract::{Path, Request, State},
+    body::{to_bytes, Body},
+    extract::{Request, State},
     http::{header::RETRY_AFTER, HeaderMap, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -13,12 +15,11 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use super::{
-    state::{object_id, Shared},
-    validate::{validate_members, Flavor},
-};
+use super::{create, state::Shared};
+use crate::agencyhandy::Generation;
 
-type Reply = Result<Response, Failure>;
+/// Largest create body the sandbox reads.
+const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// An Agencyhandy-style error answer: `{"type", "message", "statusCode"}`.
 pub(crate) struct Failure {
@@ -40,11 +41,62 @@ impl IntoResponse for Failure {
     }
 }
 
-/// What a create call did: the members created (with their new `_id`) and the
-/// `notAddedLeads` entries of those skipped.
-struct Accepted {
-    created: Vec<(String, Value)>,
-    skipped: Vec<Value>,
+pub(crate) fn error(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Failure {
+    Failure {
+        status,
+        kind,
+        message: message.into(),
+        retry_after: None,
+    }
+}
+
+pub(crate) fn invalid(message: &str) -> Failure {
+    error(StatusCode::BAD_REQUEST, "ValidationError", message)
+}
+
+fn route_not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "NotFoundError", "Route not found").into_response()
+}
+
+/// The API's routes, by what they do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ApiRoute {
+    Companies,
+    Roles,
+    CompanyMembers,
+    BulkLead,
+    BulkClient,
+    Other,
+}
+
+impl ApiRoute {
+    fn of(path: &str) -> Self {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match segments[..] {
+            ["accounts", "companies"] => Self::Companies,
+            ["roles"] => Self::Roles,
+            ["company", _, "members", "bulk-client"] => Self::CompanyMembers,
+            ["members", "bulk-lead"] => Self::BulkLead,
+            ["members", "bulk-client"] => Self::BulkClient,
+            _ => Self::Other,
+        }
+    }
+
+    /// Whether the generation has this route.
+    fn served_by(self, generation: Generation) -> bool {
+        match self {
+            Self::Companies => true,
+            Self::Roles => generation != Generation::BulkLead,
+            Self::CompanyMembers => generation == Generation::Seed,
+            Self::BulkLead => generation != Generation::Seed,
+            Self::BulkClient => generation == Generation::BulkLead,
+            Self::Other => false,
+        }
+    }
+
+    fn creates_leads(self) -> bool {
+        matches!(self, Self::CompanyMembers | Self::BulkLead)
+    }
 }
 
 /// The API routes (authenticated by `x-api-key`) plus `GET /_sandbox/leads`.
@@ -54,61 +106,103 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/roles", get(roles))
         .route(
             "/company/{company_id}/members/bulk-client",
-            post(bulk_client),
+            post(create::company_members),
         )
-        .route("/members/bulk-lead", post(bulk_lead))
-        .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate));
+        .route("/members/bulk-lead", post(create::bulk_lead))
+        .route("/members/bulk-client", post(create::bulk_client))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), gatekeeper));
     Router::new()
         .merge(api)
         .route("/_sandbox/leads", get(leads))
-        .fallback(|| async {
-            error(StatusCode::NOT_FOUND, "NotFoundError", "Route not found").into_response()
-        })
+        .fallback(|| async { route_not_found() })
         .with_state(shared)
 }
 
-fn error(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Failure {
-    Failure {
-        status,
-        kind,
-        message: message.into(),
-        retry_after: None,
-    }
-}
-
-/// Counts the call, waits the configured latency, checks the key, and counts 4xx answers.
-async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let latency = {
-        let mut state = shared.lock();
-        match request.uri().path() {
-            "/accounts/companies" => state.stats.companies_calls += 1,
-            "/roles" => state.stats.roles_calls += 1,
-            _ => state.stats.create_calls += 1,
-        }
-        state.latency
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    let revoked = shared.lock().revoked;
-    let key_ok = request
-        .headers()
-        .get("x-api-key")
-        .is_some_and(|key| key.as_bytes() == shared.api_key.as_bytes());
-    let response = if revoked || !key_ok {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "PermissionError",
-            "Invalid or revoked API key",
-        )
-        .into_response()
+/// Counts the call, answers 404 for a route the generation lacks, waits the
+/// configured latency, checks the key, injects failures into create calls
+/// carrying leads, and counts 4xx answers.
+async fn gatekeeper(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let route = ApiRoute::of(request.uri().path());
+    let (request, empty_list) = if route.creates_leads() {
+        buffered(request).await
     } else {
-        next.run(request).await
+        (request, false)
+    };
+    let (generation, latency) = {
+        let mut state = shared.lock();
+        let stats = &mut state.stats;
+        match route {
+            ApiRoute::Companies => stats.companies_calls += 1,
+            ApiRoute::Roles => stats.roles_calls += 1,
+            ApiRoute::CompanyMembers | ApiRoute::BulkLead if empty_list => stats.probe_calls += 1,
+            ApiRoute::CompanyMembers | ApiRoute::BulkLead => stats.create_calls += 1,
+            ApiRoute::BulkClient => stats.bulk_client_calls += 1,
+            ApiRoute::Other => {}
+        }
+        (state.generation, state.latency)
+    };
+    let response = if !route.served_by(generation) {
+        route_not_found()
+    } else {
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        match authorized(&shared, request.headers()) {
+            Err(failure) => failure.into_response(),
+            Ok(()) => match injected_failure(&shared, route, empty_list) {
+                Err(failure) => failure.into_response(),
+                Ok(()) => next.run(request).await,
+            },
+        }
     };
     if response.status().is_client_error() {
         shared.lock().stats.rejected_calls += 1;
     }
     response
+}
+
+/// The request with its body read, and whether that body is an empty list of leads.
+async fn buffered(request: Request) -> (Request, bool) {
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let empty = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Array(list)) => list.is_empty(),
+        Ok(Value::Object(fields)) => fields
+            .get("members")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty),
+        _ => false,
+    };
+    (Request::from_parts(parts, Body::from(bytes)), empty)
+}
+
+fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Failure> {
+    let revoked = shared.lock().revoked;
+    let key_ok = headers
+        .get("x-api-key")
+        .is_some_and(|key| key.as_bytes() == shared.api_key.as_bytes());
+    if revoked || !key_ok {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "PermissionError",
+            "Invalid or revoked API key",
+        ));
+    }
+    Ok(())
+}
+
+/// Answers with an injected failure when one is pending (create calls carrying leads only).
+fn injected_failure(shared: &Shared, route: ApiRoute, empty_list: bool) -> Result<(), Failure> {
+    if !route.creates_leads() || empty_list {
+        return Ok(());
+    }
+    let Some((status, retry_after)) = shared.lock().take_failure() else {
+        return Ok(());
+    };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut failure = error(status, "ServerError", "Sandbox: injected failure");
+    failure.retry_after = retry_after.and_then(|v| HeaderValue::from_str(&v).ok());
+    Err(failure)
 }
 
 async fn companies(State(shared): State<Arc<Shared>>) -> Json<Value> {
@@ -121,13 +215,9 @@ async fn companies(State(shared): State<Arc<Shared>>) -> Json<Value> {
 }
 
 /// The `companyid` header: required, and a company the key can see.
-fn company_header(shared: &Shared, headers: &HeaderMap) -> Result<String, Failure> {
+pub(crate) fn company_header(shared: &Shared, headers: &HeaderMap) -> Result<String, Failure> {
     let Some(id) = headers.get("companyid").and_then(|v| v.to_str().ok()) else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "ValidationError",
-            "\"companyid\" header is required",
-        ));
+        return Err(invalid("\"companyid\" header is required"));
     };
     if !shared.has_company(id) {
         return Err(error(
@@ -139,7 +229,7 @@ fn company_header(shared: &Shared, headers: &HeaderMap) -> Result<String, Failur
     Ok(id.to_owned())
 }
 
-async fn roles(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Reply {
+async fn roles(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Result<Response, Failure> {
     let company_id = company_header(&shared, &headers)?;
     let state = shared.lock();
     let roles: Vec<Value> = state
@@ -152,131 +242,6 @@ async fn roles(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Reply {
     Ok(Json(json!({"roles": roles})).into_response())
 }
 
-async fn bulk_client(
-    State(shared): State<Arc<Shared>>,
-    Path(path_company): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Reply {
-    injected_failure(&shared)?;
-    if !shared.has_company(&path_company) {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFoundError",
-            "Company not found",
-        ));
-    }
-    let company_id = company_header(&shared, &headers)?;
-    if company_id != path_company {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "PermissionError",
-            "The companyid header does not match the company in the URL",
-        ));
-    }
-    let members = match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Object(mut fields)) => match fields.remove("members") {
-            Some(Value::Array(members)) => members,
-            _ => return Err(invalid("\"members\" must be an array")),
-        },
-        _ => return Err(invalid("the body must be a JSON object with \"members\"")),
-    };
-    let Accepted { created, skipped } =
-        accept(&shared, &company_id, &members, Flavor::CompanyMembers)?;
-    let created_json: Vec<Value> = created
-        .iter()
-        .map(|(id, m)| {
-            let name = format!("{} {}", text(m, "firstName"), text(m, "lastName"));
-            json!({"_id": id, "name": name.trim(), "status": text(m, "status"), "role": "client"})
-        })
-        .collect();
-    let mut answer = json!({
-        "message": if created.is_empty() { "No new leads were created" } else { "Lead created successfully" },
-        "createdMembers": created_json,
-    });
-    // Documented sandbox behaviour: existing e-mails are listed as bulk-lead lists them.
-    if !skipped.is_empty() {
-        answer["notAddedLeads"] = Value::Array(skipped);
-    }
-    Ok((created_status(&created), Json(answer)).into_response())
-}
-
-async fn bulk_lead(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Reply {
-    injected_failure(&shared)?;
-    let company_id = company_header(&shared, &headers)?;
-    let Ok(Value::Array(members)) = serde_json::from_slice::<Value>(&body) else {
-        return Err(invalid("the body must be a JSON array of leads"));
-    };
-    let Accepted { created, skipped } = accept(&shared, &company_id, &members, Flavor::BulkLead)?;
-    let added: Vec<Value> = created
-        .iter()
-        .map(|(id, m)| {
-            json!({"_id": id, "email": m["email"], "firstName": text(m, "firstName"),
-                   "lastName": text(m, "lastName"), "status": m["status"], "type": m["type"]})
-        })
-        .collect();
-    let answer = json!({"success": true, "data": {"addedLeads": added, "notAddedLeads": skipped}});
-    Ok((created_status(&created), Json(answer)).into_response())
-}
-
 async fn leads(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(Value::Array(shared.lock().leads.clone()))
-}
-
-fn invalid(message: &str) -> Failure {
-    error(StatusCode::BAD_REQUEST, "ValidationError", message)
-}
-
-fn text<'a>(member: &'a Value, key: &str) -> &'a str {
-    member.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn created_status(created: &[(String, Value)]) -> StatusCode {
-    if created.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    }
-}
-
-/// Answers with an injected failure when one is pending.
-fn injected_failure(shared: &Shared) -> Result<(), Failure> {
-    let Some((status, retry_after)) = shared.lock().take_failure() else {
-        return Ok(());
-    };
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut failure = error(status, "ServerError", "Sandbox: injected failure");
-    failure.retry_after = retry_after.and_then(|v| HeaderValue::from_str(&v).ok());
-    Err(failure)
-}
-
-/// Validates the members, then creates the new ones and lists the existing
-/// ones as skipped: `(created (_id, member), notAddedLeads)`.
-fn accept(
-    shared: &Shared,
-    company_id: &str,
-    members: &[Value],
-    flavor: Flavor,
-) -> Result<Accepted, Failure> {
-    let mut state = shared.lock();
-    let Some(client_role) = state.client_role(company_id).cloned() else {
-        return Err(invalid("role not found"));
-    };
-    validate_members(members, flavor, &client_role, &state.rejected).map_err(|m| invalid(&m))?;
-    let (mut created, mut skipped) = (Vec::new(), Vec::new());
-    for member in members {
-        let email = text(member, "email");
-        if !state.existing.insert(email.to_lowercase()) {
-            skipped.push(json!({"email": email, "reason": "Email already exists"}));
-            continue;
-        }
-        let id = object_id();
-        let mut stored = member.clone();
-        if let Value::Object(fields) = &mut stored {
-            fields.insert("_id".into(), Value::from(id.clone()));
-        }
-        state.leads.push(stored);
-        created.push((id, member.clone()));
-    }
-    Ok(Accepted { created, skipped })
 }

@@ -1,5 +1,6 @@
-//! The sandbox's data: companies, their roles, the leads accepted, and the
-//! knobs tests turn (failures, revoked key, rejected and existing e-mails).
+//! The sandbox's data: the generation it serves, companies, their roles, the
+//! labels (categories), the leads and clients created, and the knobs tests
+//! turn (failures, revoked key, rejected, skipped and existing e-mails).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -10,6 +11,7 @@ use std::{
 use serde_json::{json, Value};
 
 use super::SandboxStats;
+use crate::agencyhandy::Generation;
 
 /// A company the sandbox's key gives access to.
 pub(crate) struct Company {
@@ -58,9 +60,20 @@ pub(crate) struct Failures {
 
 /// Everything that changes while the sandbox runs.
 pub(crate) struct State {
+    /// The generation of the API served.
+    pub generation: Generation,
     /// Roles by company `_id`; the client role is never the first.
     pub roles: HashMap<String, Vec<RoleEntry>>,
+    /// Label (category) IDs that exist.
+    pub categories: HashSet<String>,
     pub leads: Vec<Value>,
+    /// How many times each lower-cased e-mail came in a valid create call,
+    /// created or skipped: more than once means a lead was sent twice.
+    pub received: HashMap<String, usize>,
+    /// Members created as clients by `POST /members/bulk-client`.
+    pub clients: Vec<Value>,
+    /// Lower-cased e-mails skipped with this reason in `notAddedLeads`.
+    pub skipped: HashMap<String, String>,
     /// Lower-cased e-mails that already exist in the workspace.
     pub existing: HashSet<String>,
     /// Lower-cased e-mails whose create calls are refused with a ValidationError.
@@ -83,8 +96,9 @@ pub(crate) struct Shared {
 const ROLE_NAMES: [&str; 4] = ["admin", "member", "client", "viewer"];
 
 impl Shared {
-    /// Two companies ("Sandbox Agency" first, "Other Agency" second), each with its own roles.
-    pub fn new(api_key: String, latency: Duration) -> Self {
+    /// Two companies ("Sandbox Agency" first, "Other Agency" second), each with
+    /// its own roles; one label.
+    pub fn new(api_key: String, latency: Duration, generation: Generation) -> Self {
         let companies = vec![
             Company {
                 id: object_id(),
@@ -109,8 +123,13 @@ impl Shared {
             companies,
             initial_client_role_id,
             state: Mutex::new(State {
+                generation,
                 roles,
+                categories: HashSet::from([object_id()]),
                 leads: Vec::new(),
+                received: HashMap::new(),
+                clients: Vec::new(),
+                skipped: HashMap::new(),
                 existing: HashSet::new(),
                 rejected: HashSet::new(),
                 failures: None,
@@ -152,6 +171,22 @@ impl State {
         Some(role.outer_id.clone())
     }
 
+    /// Renames the first company's client role away (`missing`) or back.
+    pub fn set_client_role_missing(&mut self, company_id: &str, missing: bool) {
+        let (from, to) = if missing {
+            ("client", "customer")
+        } else {
+            ("customer", "client")
+        };
+        if let Some(role) = self
+            .roles
+            .get_mut(company_id)
+            .and_then(|roles| roles.iter_mut().find(|r| r.name == from))
+        {
+            role.name = to;
+        }
+    }
+
     /// Takes one injected failure, if any is pending.
     pub fn take_failure(&mut self) -> Option<(u16, Option<String>)> {
         let failures = self.failures.as_mut()?;
@@ -190,7 +225,7 @@ mod tests {
 
     #[test]
     fn client_role_is_not_first_and_its_ids_differ() {
-        let shared = Shared::new("k".into(), Duration::ZERO);
+        let shared = Shared::new("k".into(), Duration::ZERO, Generation::Seed);
         let state = shared.lock();
         let roles = &state.roles[&shared.companies[0].id];
         assert_ne!(roles[0].name, "client");

@@ -1,46 +1,38 @@
-//! The sandbox's request validation, as strict as Agencyhandy's: one invalid
-//! member rejects the whole call with `400 {"type": "ValidationError"}`.
+//! The sandbox's request validation, as strict as each generation's docs:
+//! one invalid lead rejects the whole call with `400 {"type": "ValidationError"}`.
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::state::RoleEntry;
-use crate::domain::Email;
+use crate::{
+    agencyhandy::{Generation, LEAD_STATUSES, MAX_BULK_LEADS},
+    domain::Email,
+};
 
-/// Which create endpoint a body came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Flavor {
-    /// `POST /company/{id}/members/bulk-client`.
-    CompanyMembers,
-    /// `POST /members/bulk-lead`.
-    BulkLead,
-}
-
-/// Largest bulk-lead array.
-pub(crate) const MAX_BULK_LEADS: usize = 200;
-
-/// Checks every member; returns the first problem as Agencyhandy-style message.
+/// Checks every lead; returns the first problem as an Agencyhandy-style message.
+/// `client_role` is the role the older generations require on each lead.
 pub(crate) fn validate_members(
     members: &[Value],
-    flavor: Flavor,
-    client_role: &RoleEntry,
+    generation: Generation,
+    client_role: Option<&RoleEntry>,
     rejected: &HashSet<String>,
 ) -> Result<(), String> {
-    let list = match flavor {
-        Flavor::CompanyMembers => "members",
-        Flavor::BulkLead => "leads",
+    let list = match generation {
+        Generation::Seed => "members",
+        Generation::BulkLeadWithRole | Generation::BulkLead => "leads",
     };
     if members.is_empty() {
         return Err(format!("\"{list}\" must contain at least 1 item"));
     }
-    if flavor == Flavor::BulkLead && members.len() > MAX_BULK_LEADS {
+    if generation != Generation::Seed && members.len() > MAX_BULK_LEADS {
         return Err(format!(
             "\"{list}\" must contain less than or equal to {MAX_BULK_LEADS} items"
         ));
     }
     for (index, member) in members.iter().enumerate() {
-        validate_member(member, flavor, client_role, rejected)
+        validate_member(member, generation, client_role, rejected)
             .map_err(|problem| format!("\"{list}[{index}]\" {problem}"))?;
     }
     Ok(())
@@ -48,8 +40,8 @@ pub(crate) fn validate_members(
 
 fn validate_member(
     member: &Value,
-    flavor: Flavor,
-    client_role: &RoleEntry,
+    generation: Generation,
+    client_role: Option<&RoleEntry>,
     rejected: &HashSet<String>,
 ) -> Result<(), String> {
     let Some(fields) = member.as_object() else {
@@ -66,47 +58,130 @@ fn validate_member(
     if rejected.contains(&email.normalized()) {
         return Err(format!("\"email\" {} is not accepted", email.as_str()));
     }
-    match fields.get("role") {
-        None => return Err("\"role\" is required".into()),
-        Some(Value::String(role)) if *role == client_role.outer_id => {}
-        Some(_) => return Err("\"role\" role not found".into()),
+    for key in ["firstName", "lastName", "contactNo", "source", "status"] {
+        if fields.get(key).is_some_and(|v| !v.is_string()) {
+            return Err(format!("\"{key}\" must be a string"));
+        }
+    }
+    match generation {
+        Generation::Seed => with_role(fields, client_role),
+        Generation::BulkLeadWithRole => {
+            with_role(fields, client_role)?;
+            for key in ["firstName", "lastName"] {
+                let named = fields
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .is_some_and(|name| !name.trim().is_empty());
+                if !named {
+                    return Err(format!("\"{key}\" is required"));
+                }
+            }
+            flag(fields, "sendInvitationEmail")
+        }
+        Generation::BulkLead => current_lead(fields),
+    }
+}
+
+/// The older generations: the client role's OUTER `_id`, `isConvertedClient: false`.
+fn with_role(fields: &Map<String, Value>, client_role: Option<&RoleEntry>) -> Result<(), String> {
+    match (fields.get("role"), client_role) {
+        (None, _) => return Err("\"role\" is required".into()),
+        (Some(Value::String(role)), Some(client)) if *role == client.outer_id => {}
+        (Some(_), _) => return Err("\"role\" role not found".into()),
     }
     match fields.get("isConvertedClient") {
         None => return Err("\"isConvertedClient\" is required".into()),
         Some(Value::Bool(false)) => {}
         Some(_) => return Err("\"isConvertedClient\" must be [false]".into()),
     }
-    for key in ["firstName", "lastName", "contactNo", "source", "status"] {
+    if fields
+        .get("positionInBoard")
+        .is_some_and(|position| !position.is_number())
+    {
+        return Err("\"positionInBoard\" must be a number".into());
+    }
+    Ok(())
+}
+
+/// The 2026-07 generation: `type` and `status` required, typed optional fields.
+fn current_lead(fields: &Map<String, Value>) -> Result<(), String> {
+    match fields.get("type").and_then(Value::as_str) {
+        Some("individual" | "leadCompanyMember") => {}
+        Some(_) => return Err("\"type\" must be one of [individual, leadCompanyMember]".into()),
+        None => return Err("\"type\" is required".into()),
+    }
+    match fields.get("status").and_then(Value::as_str) {
+        Some(status) if LEAD_STATUSES.contains(&status) => {}
+        Some(_) => {
+            return Err(format!(
+                "\"status\" must be one of [{}]",
+                LEAD_STATUSES.join(", ")
+            ))
+        }
+        None => return Err("\"status\" is required".into()),
+    }
+    for key in [
+        "country",
+        "city",
+        "state",
+        "zipCode",
+        "address",
+        "companyName",
+        "website",
+        "leadValue",
+        "agent",
+    ] {
         if fields.get(key).is_some_and(|v| !v.is_string()) {
             return Err(format!("\"{key}\" must be a string"));
         }
     }
-    if let Some(position) = fields.get("positionInBoard") {
-        if !position.is_number() {
-            return Err("\"positionInBoard\" must be a number".into());
+    flag(fields, "sendInvitationEmail")?;
+    if let Some(category) = fields.get("category") {
+        let ids_only = match category {
+            Value::String(_) => true,
+            Value::Array(ids) => ids.iter().all(Value::is_string),
+            _ => false,
+        };
+        if !ids_only {
+            return Err("\"category\" must be a label ID or a list of them".into());
         }
     }
-    if flavor == Flavor::BulkLead {
-        match fields.get("type").and_then(Value::as_str) {
-            Some("individual" | "leadCompanyMember") => {}
-            Some(_) => return Err("\"type\" must be one of [individual, leadCompanyMember]".into()),
-            None => return Err("\"type\" is required".into()),
-        }
-        let has_status = fields
-            .get("status")
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.trim().is_empty());
-        if !has_status {
-            return Err("\"status\" is required".into());
-        }
-        if fields
-            .get("sendInvitationEmail")
-            .is_some_and(|v| !v.is_boolean())
-        {
-            return Err("\"sendInvitationEmail\" must be a boolean".into());
-        }
+    match fields.get("customFields") {
+        None => Ok(()),
+        Some(Value::Array(items)) if items.iter().all(is_custom_field_item) => Ok(()),
+        Some(_) => Err(
+            "\"customFields\" must be a list of {_id, stringValue | numberValue | dateValue | booleanValue}"
+                .into(),
+        ),
+    }
+}
+
+fn flag(fields: &Map<String, Value>, key: &str) -> Result<(), String> {
+    if fields.get(key).is_some_and(|v| !v.is_boolean()) {
+        return Err(format!("\"{key}\" must be a boolean"));
     }
     Ok(())
+}
+
+fn is_custom_field_item(item: &Value) -> bool {
+    let Some(item) = item.as_object() else {
+        return false;
+    };
+    let has_id = item
+        .get("_id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| !id.is_empty());
+    let typed = [
+        ("stringValue", Value::is_string as fn(&Value) -> bool),
+        ("numberValue", Value::is_number),
+        ("dateValue", Value::is_string),
+        ("booleanValue", Value::is_boolean),
+    ];
+    let values: Vec<bool> = typed
+        .iter()
+        .filter_map(|(key, check)| item.get(*key).map(check))
+        .collect();
+    has_id && values == [true]
 }
 
 #[cfg(test)]
@@ -123,60 +198,92 @@ mod tests {
         }
     }
 
-    fn lead() -> Value {
+    fn seed_lead() -> Value {
         json!({"email": "a@example.com", "role": "outer", "isConvertedClient": false,
-               "type": "individual", "status": "New", "firstName": "A"})
+               "firstName": "A", "lastName": "B"})
     }
 
-    fn check(member: Value, flavor: Flavor) -> Result<(), String> {
-        validate_members(&[member], flavor, &role(), &HashSet::new())
+    fn current_lead() -> Value {
+        json!({"email": "a@example.com", "type": "individual", "status": "New"})
+    }
+
+    fn check(member: Value, generation: Generation) -> Result<(), String> {
+        validate_members(&[member], generation, Some(&role()), &HashSet::new())
     }
 
     #[test]
-    fn a_complete_member_passes_both_endpoints() {
-        assert_eq!(check(lead(), Flavor::BulkLead), Ok(()));
-        assert_eq!(check(lead(), Flavor::CompanyMembers), Ok(()));
+    fn each_generation_takes_its_documented_lead() {
+        assert_eq!(check(seed_lead(), Generation::Seed), Ok(()));
+        assert_eq!(check(seed_lead(), Generation::BulkLeadWithRole), Ok(()));
+        assert_eq!(check(current_lead(), Generation::BulkLead), Ok(()));
+        assert!(check(current_lead(), Generation::Seed).is_err(), "no role");
+        assert!(
+            check(seed_lead(), Generation::BulkLead).is_err(),
+            "no type or status"
+        );
     }
 
     #[test]
     fn the_inner_role_id_is_not_found() {
-        let mut member = lead();
+        let mut member = seed_lead();
         member["role"] = json!("inner");
-        let err = check(member, Flavor::CompanyMembers).unwrap_err();
+        let err = check(member, Generation::Seed).unwrap_err();
         assert!(err.contains("role not found"), "{err}");
     }
 
     #[test]
-    fn strict_on_required_fields() {
+    fn the_june_generation_requires_both_names() {
+        let mut member = seed_lead();
+        member["lastName"] = json!("");
+        let err = check(member, Generation::BulkLeadWithRole).unwrap_err();
+        assert!(err.contains("lastName"), "{err}");
+    }
+
+    #[test]
+    fn the_current_generation_is_strict_on_its_fields() {
         for (key, value) in [
             ("email", Value::Null),
             ("email", json!("not-an-email")),
-            ("isConvertedClient", json!(true)),
-            ("isConvertedClient", Value::Null),
             ("type", json!("company")),
-            ("status", json!("")),
+            ("type", Value::Null),
+            ("status", json!("Lead")),
+            ("status", Value::Null),
+            ("leadValue", json!(1200)),
+            ("sendInvitationEmail", json!("no")),
+            ("customFields", json!([{"_id": "x", "value": 1}])),
+            ("customFields", json!({"x": "y"})),
+            ("category", json!(5)),
         ] {
-            let mut member = lead();
+            let mut member = current_lead();
             if value.is_null() {
                 member.as_object_mut().unwrap().remove(key);
             } else {
                 member[key] = value;
             }
-            assert!(check(member, Flavor::BulkLead).is_err(), "{key}");
+            assert!(check(member, Generation::BulkLead).is_err(), "{key}");
         }
+        let mut full = current_lead();
+        full["customFields"] = json!([{"_id": "x", "numberValue": 1}]);
+        full["leadValue"] = json!("1200");
+        full["role"] = json!("stripped, not refused");
+        assert_eq!(check(full, Generation::BulkLead), Ok(()));
     }
 
     #[test]
     fn bulk_lead_takes_at_most_200() {
-        let many = vec![lead(); MAX_BULK_LEADS + 1];
-        assert!(validate_members(&many, Flavor::BulkLead, &role(), &HashSet::new()).is_err());
-        assert!(validate_members(&[], Flavor::CompanyMembers, &role(), &HashSet::new()).is_err());
+        let many = vec![current_lead(); MAX_BULK_LEADS + 1];
+        assert!(validate_members(&many, Generation::BulkLead, None, &HashSet::new()).is_err());
+        assert!(validate_members(&[], Generation::Seed, None, &HashSet::new()).is_err());
     }
 
     #[test]
-    fn rejected_emails_are_refused_without_naming_ids() {
+    fn rejected_emails_are_refused_without_naming_a_setting() {
         let rejected = HashSet::from(["a@example.com".to_owned()]);
-        let err = validate_members(&[lead()], Flavor::BulkLead, &role(), &rejected).unwrap_err();
-        assert!(!err.contains("role") && !err.contains("company"), "{err}");
+        let err =
+            validate_members(&[current_lead()], Generation::BulkLead, None, &rejected).unwrap_err();
+        assert!(
+            !crate::agencyhandy::mentions_workspace_setting(&err),
+            "{err}"
+        );
     }
 }

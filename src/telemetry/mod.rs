@@ -113,7 +113,7 @@ fn describe_metrics() {
     );
     metrics::describe_gauge!(
         "leadrelay_workspace_paused",
-        "1 while a workspace's delivery is paused (key refused or circuit open)"
+        "1 while a workspace's delivery is paused (its fault: key, route, IDs, config; or the breaker open)"
     );
     metrics::describe_counter!(
         crate::intake::captcha::UNAVAILABLE_TOTAL,

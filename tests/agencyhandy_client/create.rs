@@ -1,12 +1,16 @@
-//! Creating leads on both endpoints against the sandbox.
+//! Creating leads on each generation's route against the sandbox.
 
-use leadrelay::{agencyhandy::LeadResult, config::EndpointKind, sandbox::Sandbox};
+use leadrelay::{
+    agencyhandy::LeadResult,
+    config::EndpointKind,
+    sandbox::{Generation, Sandbox},
+};
 
-use super::{member, sandbox_client};
+use super::{member, sandbox_at, sandbox_client};
 
 #[tokio::test]
 async fn company_members_creates_a_batch_in_one_call() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = sandbox_at(Generation::Seed).await;
     let client = sandbox_client(&sandbox, EndpointKind::CompanyMembers);
     let batch = [
         member("a@example.com"),
@@ -67,13 +71,16 @@ async fn bulk_lead_sends_type_and_no_invitation_email() {
     assert_eq!(leads[0]["type"], "individual");
     assert_eq!(leads[0]["status"], "New");
     assert_eq!(leads[0]["contactNo"], "+44 20 7946 0000");
+    for absent in ["role", "isConvertedClient", "positionInBoard"] {
+        assert!(leads[0].get(absent).is_none(), "{absent}: {}", leads[0]);
+    }
 }
 
 #[tokio::test]
-async fn existing_emails_are_duplicates_on_both_endpoints() {
-    for endpoint in [EndpointKind::CompanyMembers, EndpointKind::BulkLead] {
-        let sandbox = Sandbox::start().await.unwrap();
-        let client = sandbox_client(&sandbox, endpoint);
+async fn existing_emails_are_duplicates_on_every_generation() {
+    for generation in Generation::ALL {
+        let sandbox = sandbox_at(generation).await;
+        let client = sandbox_client(&sandbox, EndpointKind::Auto);
         sandbox.add_existing_email("Old@Example.com");
 
         let response = client
@@ -87,37 +94,41 @@ async fn existing_emails_are_duplicates_on_both_endpoints() {
 
         assert!(
             matches!(&response.results[0], LeadResult::Duplicate { reason } if reason.contains("already exists")),
-            "{endpoint:?}: {response:?}"
+            "{generation:?}: {response:?}"
         );
         assert!(
             matches!(
                 response.results[1],
                 LeadResult::Created { member_id: Some(_) }
             ),
-            "{endpoint:?}"
+            "{generation:?}"
         );
-        assert_eq!(again.status, 200, "{endpoint:?}: all skipped is a 200");
+        assert_eq!(again.status, 200, "{generation:?}: all skipped is a 200");
         assert!(
             matches!(again.results[..], [LeadResult::Duplicate { .. }]),
-            "{endpoint:?}: {again:?}"
+            "{generation:?}: {again:?}"
         );
         assert_eq!(sandbox.lead_emails(), ["new@example.com"]);
     }
 }
 
 #[tokio::test]
-async fn extra_fields_pass_through() {
+async fn extra_fields_pass_through_under_todays_field_rules() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = sandbox_client(&sandbox, EndpointKind::BulkLead);
+    let client = sandbox_client(&sandbox, EndpointKind::Auto);
     let mut lead = member("a@example.com");
     lead.extra.insert("companyName".into(), "Acme".into());
-    lead.extra.insert("leadValue".into(), "1200".into());
+    lead.extra.insert("leadValue".into(), 1200.into());
+    lead.source = "a campaign whose name runs well past fifty characters in all".into();
+    lead.status = "proposal sent".into();
 
     client.create_leads(&[lead]).await.unwrap();
 
     let stored = &sandbox.leads()[0];
     assert_eq!(stored["companyName"], "Acme");
-    assert_eq!(stored["leadValue"], "1200");
+    assert_eq!(stored["leadValue"], "1200", "a string, as the API wants");
+    assert_eq!(stored["status"], "Proposal Sent");
+    assert_eq!(stored["source"].as_str().unwrap().chars().count(), 50);
 }
 
 #[tokio::test]

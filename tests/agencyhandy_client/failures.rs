@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use leadrelay::{
     agencyhandy::{UpstreamError, WorkspaceClient},
     config::EndpointKind,
-    sandbox::{Sandbox, SandboxOptions},
+    sandbox::{Generation, Sandbox, SandboxOptions},
 };
 use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
 
@@ -14,8 +14,13 @@ use super::{member, sandbox_client, settings};
 const KEY: &str = "sk-live-5f1e0c2b9d7a4e6f8c3b";
 
 async fn sandbox_with_secret_key() -> Sandbox {
+    sandbox_with_secret_key_at(Generation::BulkLead).await
+}
+
+async fn sandbox_with_secret_key_at(generation: Generation) -> Sandbox {
     Sandbox::start_with(SandboxOptions {
         api_key: KEY.into(),
+        generation,
         ..SandboxOptions::default()
     })
     .await
@@ -30,7 +35,7 @@ fn assert_no_key(err: &UpstreamError) {
 
 #[tokio::test]
 async fn a_revoked_key_is_unauthorized() {
-    let sandbox = sandbox_with_secret_key().await;
+    let sandbox = sandbox_with_secret_key_at(Generation::Seed).await;
     let client = sandbox_client(&sandbox, EndpointKind::CompanyMembers);
     client.resolve().await.unwrap();
     sandbox.set_key_revoked(true);
@@ -92,7 +97,7 @@ async fn server_errors_are_transient_with_retry_after_in_seconds() {
 #[tokio::test]
 async fn server_errors_are_transient_with_retry_after_as_a_date() {
     let sandbox = sandbox_with_secret_key().await;
-    let client = sandbox_client(&sandbox, EndpointKind::CompanyMembers);
+    let client = sandbox_client(&sandbox, EndpointKind::Auto);
     let at = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
     sandbox.fail_next(1, 500, Some(at));
 

@@ -18,7 +18,7 @@ fn upstream_requests_are_counted_and_timed() {
     metrics::with_local_recorder(&recorder, || {
         runtime.block_on(async {
             let sandbox = Sandbox::start().await.unwrap();
-            let client = sandbox_client(&sandbox, EndpointKind::BulkLead);
+            let client = sandbox_client(&sandbox, EndpointKind::Auto);
             client
                 .create_leads(&[member("a@example.com")])
                 .await
@@ -34,7 +34,8 @@ fn upstream_requests_are_counted_and_timed() {
     let text = handle.render();
     for line in [
         r#"leadrelay_upstream_requests_total{endpoint="companies",status="200"} 1"#,
-        r#"leadrelay_upstream_requests_total{endpoint="roles",status="200"} 1"#,
+        r#"leadrelay_upstream_requests_total{endpoint="roles",status="404"} 1"#,
+        r#"leadrelay_upstream_requests_total{endpoint="probe",status="400"} 1"#,
         r#"leadrelay_upstream_requests_total{endpoint="bulk-lead",status="201"} 1"#,
         r#"leadrelay_upstream_requests_total{endpoint="bulk-lead",status="401"} 1"#,
     ] {

@@ -2,8 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use leadrelay::sandbox::Sandbox;
+use leadrelay::sandbox::{Generation, Sandbox};
 use serde_json::{json, Value};
+
+use super::sandbox_at;
 
 async fn post(sandbox: &Sandbox, path: &str, company: Option<&str>, body: &str) -> (u16, Value) {
     let mut request = reqwest::Client::new()
@@ -21,27 +23,49 @@ async fn post(sandbox: &Sandbox, path: &str, company: Option<&str>, body: &str) 
 
 fn lead(sandbox: &Sandbox, email: &str) -> Value {
     json!({"email": email, "role": sandbox.client_role_id(), "isConvertedClient": false,
-           "type": "individual", "status": "New"})
+           "firstName": "Ada", "lastName": "Lovelace"})
+}
+
+fn current_lead(email: &str) -> Value {
+    json!({"email": email, "type": "individual", "status": "New"})
+}
+
+async fn get(sandbox: &Sandbox, path: &str, company: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}{path}", sandbox.url()))
+        .header("x-api-key", sandbox.api_key())
+        .header("companyid", company)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Checks `(answer, expected status)` cases; every answer is an Agencyhandy-style error.
+fn assert_statuses(cases: Vec<((u16, Value), u16)>) {
+    for (index, ((status, body), expected)) in cases.into_iter().enumerate() {
+        assert_eq!(status, expected, "case {index}: {body}");
+        assert!(body["type"].is_string(), "case {index}: {body}");
+    }
 }
 
 #[tokio::test]
-async fn the_sandbox_is_strict_about_headers_and_bodies() {
-    let sandbox = Sandbox::start().await.unwrap();
+async fn the_june_generation_is_strict_about_headers_and_bodies() {
+    let sandbox = sandbox_at(Generation::BulkLeadWithRole).await;
     let company = sandbox.company_id().to_owned();
     let one = json!([lead(&sandbox, "a@example.com")]).to_string();
+    let mut nameless = lead(&sandbox, "a@example.com");
+    nameless["lastName"] = json!("");
+    let nameless = json!([nameless]).to_string();
     let too_many = Value::Array(vec![lead(&sandbox, "a@example.com"); 201]).to_string();
-    let bulk_client = format!("/company/{company}/members/bulk-client");
+    let unknown = "ffffffffffffffffffffffff";
+    let company_route = format!("/company/{company}/members/bulk-client");
 
-    let cases = [
+    assert_statuses(vec![
         (post(&sandbox, "/members/bulk-lead", None, &one).await, 400),
         (
-            post(
-                &sandbox,
-                "/members/bulk-lead",
-                Some("ffffffffffffffffffffffff"),
-                &one,
-            )
-            .await,
+            post(&sandbox, "/members/bulk-lead", Some(unknown), &one).await,
             403,
         ),
         (
@@ -53,41 +77,131 @@ async fn the_sandbox_is_strict_about_headers_and_bodies() {
             400,
         ),
         (
-            post(&sandbox, &bulk_client, Some(&company), &one).await,
+            post(&sandbox, "/members/bulk-lead", Some(&company), &nameless).await,
             400,
         ),
         (
-            post(
-                &sandbox,
-                "/company/ffffffffffffffffffffffff/members/bulk-client",
-                Some(&company),
-                "{}",
-            )
-            .await,
+            post(&sandbox, &company_route, Some(&company), &one).await,
             404,
         ),
-    ];
-
-    for (index, ((status, body), expected)) in cases.into_iter().enumerate() {
-        assert_eq!(status, expected, "case {index}: {body}");
-        assert!(body["type"].is_string(), "case {index}: {body}");
-    }
+        (
+            post(&sandbox, "/members/bulk-client", Some(&company), &one).await,
+            404,
+        ),
+    ]);
     assert!(sandbox.leads().is_empty());
-    assert_eq!(sandbox.stats().rejected_calls, 6);
+    assert_eq!(sandbox.stats().rejected_calls, 7);
+    assert_eq!(get(&sandbox, "/roles?type=company", &company).await, 200);
+}
+
+#[tokio::test]
+async fn the_seed_generation_has_no_bulk_lead_route() {
+    let sandbox = sandbox_at(Generation::Seed).await;
+    let company = sandbox.company_id().to_owned();
+    let one = json!([lead(&sandbox, "a@example.com")]).to_string();
+    let wrapped = json!({"members": [lead(&sandbox, "a@example.com")]}).to_string();
+    let route = format!("/company/{company}/members/bulk-client");
+    let gone = "/company/ffffffffffffffffffffffff/members/bulk-client";
+
+    assert_statuses(vec![
+        (
+            post(&sandbox, "/members/bulk-lead", Some(&company), &one).await,
+            404,
+        ),
+        (post(&sandbox, gone, Some(&company), &wrapped).await, 404),
+        (post(&sandbox, &route, Some(&company), &one).await, 400),
+        (
+            post(&sandbox, &route, Some(&company), r#"{"members": []}"#).await,
+            400,
+        ),
+    ]);
+    assert!(sandbox.leads().is_empty());
+}
+
+#[tokio::test]
+async fn the_current_generation_wants_the_key_alone_and_its_own_fields() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let company = sandbox.company_id().to_owned();
+    assert_eq!(
+        sandbox.generation(),
+        Generation::BulkLead,
+        "the newest is the default"
+    );
+    let seed_style = json!([lead(&sandbox, "a@example.com")]).to_string();
+    let mut valued = current_lead("a@example.com");
+    valued["leadValue"] = json!(5);
+    let valued = json!([valued]).to_string();
+    let company_route = format!("/company/{company}/members/bulk-client");
+
+    assert_statuses(vec![
+        (
+            post(&sandbox, "/members/bulk-lead", None, &seed_style).await,
+            400,
+        ),
+        (
+            post(&sandbox, "/members/bulk-lead", None, &valued).await,
+            400,
+        ),
+        (post(&sandbox, "/members/bulk-lead", None, "[]").await, 400),
+        (
+            post(&sandbox, &company_route, Some(&company), &seed_style).await,
+            404,
+        ),
+    ]);
+    assert_eq!(get(&sandbox, "/roles?type=company", &company).await, 404);
+    assert_eq!(get(&sandbox, "/accounts/companies", &company).await, 200);
+
+    let mut unknown_label = current_lead("b@example.com");
+    unknown_label["category"] = json!(["000000000000000000000000"]);
+    let mut labelled = current_lead("c@example.com");
+    labelled["category"] = json!([sandbox.category_id()]);
+    let body = json!([current_lead("a@example.com"), unknown_label, labelled]).to_string();
+    let (status, answer) = post(&sandbox, "/members/bulk-lead", None, &body).await;
+
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["success"], true);
+    assert_eq!(answer["data"]["addedLeads"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        answer["data"]["notAddedLeads"],
+        json!([{"email": "b@example.com", "reason": "One or more category not found"}])
+    );
+    let stats = sandbox.stats();
+    assert_eq!((stats.create_calls, stats.probe_calls), (4, 1));
+}
+
+#[tokio::test]
+async fn the_current_bulk_client_route_creates_clients_not_leads() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let body = json!([current_lead("a@example.com")]).to_string();
+
+    let (status, _) = post(&sandbox, "/members/bulk-client", None, &body).await;
+
+    assert_eq!(status, 201);
+    assert!(sandbox.leads().is_empty());
+    assert_eq!(sandbox.clients().len(), 1);
+    assert_eq!(sandbox.stats().bulk_client_calls, 1);
+}
+
+#[tokio::test]
+async fn the_generation_can_change_while_it_runs() {
+    let sandbox = sandbox_at(Generation::Seed).await;
+    let company = sandbox.company_id().to_owned();
+    let body = json!({"members": [lead(&sandbox, "a@example.com")]}).to_string();
+    let route = format!("/company/{company}/members/bulk-client");
+
+    let (before, _) = post(&sandbox, &route, Some(&company), &body).await;
+    sandbox.set_generation(Generation::BulkLead);
+    let (after, _) = post(&sandbox, &route, Some(&company), &body).await;
+
+    assert_eq!((before, after), (201, 404));
+    assert_eq!(sandbox.lead_count(), 1);
 }
 
 #[tokio::test]
 async fn leads_are_listed_for_the_demo_page() {
     let sandbox = Sandbox::start().await.unwrap();
-    let company = sandbox.company_id().to_owned();
-    let body = json!({"members": [lead(&sandbox, "a@example.com")]}).to_string();
-    let (status, answer) = post(
-        &sandbox,
-        &format!("/company/{company}/members/bulk-client"),
-        Some(&company),
-        &body,
-    )
-    .await;
+    let body = json!([current_lead("a@example.com")]).to_string();
+    let (status, answer) = post(&sandbox, "/members/bulk-lead", None, &body).await;
     assert_eq!(status, 201, "{answer}");
 
     let listed: Value = reqwest::get(format!("{}/_sandbox/leads", sandbox.url()))
@@ -99,7 +213,7 @@ async fn leads_are_listed_for_the_demo_page() {
 
     assert_eq!(listed[0]["email"], "a@example.com");
     let id = listed[0]["_id"].as_str().unwrap();
-    assert_eq!(id, answer["createdMembers"][0]["_id"].as_str().unwrap());
+    assert_eq!(id, answer["data"]["addedLeads"][0]["_id"].as_str().unwrap());
     assert_eq!(id.len(), 24);
 }
 

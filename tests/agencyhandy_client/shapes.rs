@@ -7,7 +7,7 @@ use leadrelay::{
 };
 use serde_json::{json, Value};
 use wiremock::{
-    matchers::{header, method, path, query_param},
+    matchers::{body_json, header, method, path, query_param},
     Mock, MockServer, ResponseTemplate,
 };
 
@@ -64,6 +64,7 @@ async fn create_with(
     let create_path = match endpoint {
         EndpointKind::CompanyMembers => "/company/co1/members/bulk-client",
         EndpointKind::BulkLead => "/members/bulk-lead",
+        EndpointKind::Auto => unreachable!("pinned endpoints only: auto also probes"),
     };
     Mock::given(method("POST"))
         .and(path(create_path))
@@ -150,6 +151,66 @@ async fn bulk_lead_body_is_a_bare_array_without_invitations() {
 }
 
 #[tokio::test]
+async fn the_newest_generation_gets_the_key_alone_and_no_ids() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/accounts/companies"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"companies": [{"_id": "co1", "name": "One"}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/roles"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("Cannot GET /roles"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/members/bulk-lead"))
+        .and(body_json(json!([])))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"type": "ValidationError", "message": "\"value\" must contain at least 1 items"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/members/bulk-lead"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(added_leads()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client =
+        WorkspaceClient::new("test", &settings(&server.uri(), KEY, EndpointKind::Auto)).unwrap();
+
+    let response = client
+        .create_leads(&[member("a@example.com"), member("b@example.com")])
+        .await
+        .unwrap();
+
+    assert!(matches!(response.results[1], LeadResult::Created { .. }));
+    let requests = server.received_requests().await.unwrap();
+    let create = requests.last().unwrap();
+    assert!(create.headers.get("companyid").is_none(), "no company sent");
+    let sent: Value = create.body_json().unwrap();
+    for lead in sent.as_array().expect("a bare array") {
+        assert_eq!(lead["type"], "individual");
+        assert_eq!(lead["status"], "New");
+        assert_eq!(lead["sendInvitationEmail"], false);
+        for absent in ["role", "isConvertedClient", "positionInBoard"] {
+            assert!(lead.get(absent).is_none(), "{absent}: {lead}");
+        }
+    }
+    assert!(
+        requests
+            .iter()
+            .all(|r| !r.url.path().starts_with("/company/")),
+        "no call to the company-scoped route"
+    );
+}
+
+#[tokio::test]
 async fn a_non_json_success_page_is_transient_not_created() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -227,5 +288,6 @@ async fn a_missing_company_is_re_resolved_once() {
         .unwrap();
 
     assert!(matches!(response.results[0], LeadResult::Created { .. }));
-    assert_eq!(client.resolve().await.unwrap().company_id, "co2");
+    let route = client.resolve().await.unwrap();
+    assert_eq!(route.ids().unwrap().company_id, "co2");
 }

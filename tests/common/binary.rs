@@ -136,7 +136,8 @@ pub async fn wait_until_delivered(sandbox: &leadrelay::sandbox::Sandbox, acked: 
 }
 
 /// Writes a `serve` config for load tests into `dir`: JSON logs, no IP limit,
-/// batches of 10, the form `load`, storage at `storage_url`, and `lease_secs`.
+/// batches of 10, the form `load`, storage at `storage_url`, and `lease_secs`
+/// (with Agencyhandy's timeout at half of it).
 pub fn write_load_config(
     dir: &Path,
     sandbox: &leadrelay::sandbox::Sandbox,
@@ -144,6 +145,8 @@ pub fn write_load_config(
     lease_secs: u64,
 ) -> std::path::PathBuf {
     let path = dir.join("leadrelay.toml");
+    // A lead is sent only while half its lease is left, and a call must fit in that half.
+    let timeout_secs = (lease_secs / 2).max(1);
     let config = format!(
         r#"
 [server]
@@ -157,6 +160,7 @@ format = "json"
 [agencyhandy]
 api_url = "{}"
 api_key = "{}"
+timeout_secs = {timeout_secs}
 
 [storage]
 url = "{storage_url}"

@@ -9,7 +9,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use leadrelay::{
     config::Settings,
-    sandbox::Sandbox,
+    sandbox::{Generation, Sandbox, SandboxOptions},
     startup::{AppState, Application},
 };
 use tokio_util::sync::CancellationToken;
@@ -52,6 +52,17 @@ token = "test-hook-token"
 /// Starts the app with [`FORMS`] plus `extra` TOML, against a new sandbox.
 pub async fn spawn_app(extra: &str) -> TestApp {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
+    spawn_app_with(&format!("{FORMS}\n{extra}"), sandbox).await
+}
+
+/// Like [`spawn_app`], against a sandbox serving `generation` of Agencyhandy's API.
+pub async fn spawn_app_at(generation: Generation, extra: &str) -> TestApp {
+    let sandbox = Sandbox::start_with(SandboxOptions {
+        generation,
+        ..SandboxOptions::default()
+    })
+    .await
+    .expect("sandbox starts");
     spawn_app_with(&format!("{FORMS}\n{extra}"), sandbox).await
 }
 

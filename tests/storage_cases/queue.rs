@@ -197,6 +197,67 @@ pub async fn unclaim_spends_no_attempt(store: &TestStore) {
         .is_empty());
 }
 
+pub async fn defer_stores_why_leads_wait_and_spends_no_attempt(store: &TestStore) {
+    let ids = enqueue_all(&*store.outbox, leads(2)).await;
+    store.outbox.claim_due("w", 10, LEASE).await.unwrap();
+    let due = now_ms() + 5_000;
+
+    store
+        .outbox
+        .defer("w", &ids[..1], due, "paused: the key was refused")
+        .await
+        .unwrap();
+    store.outbox.unclaim("w", &ids[1..], due).await.unwrap();
+    store
+        .outbox
+        .defer("other", &ids[..1], due, "not this worker's to defer")
+        .await
+        .unwrap();
+
+    let deferred = store.outbox.get(ids[0]).await.unwrap().unwrap().summary;
+    assert_eq!(deferred.state, LeadState::Pending);
+    assert_eq!(deferred.attempts, 0);
+    assert_eq!(deferred.next_attempt_at_ms, due);
+    assert_eq!(
+        deferred.last_error.as_deref(),
+        Some("paused: the key was refused")
+    );
+    let unclaimed = store.outbox.get(ids[1]).await.unwrap().unwrap().summary;
+    assert_eq!(unclaimed.last_error, None);
+}
+
+pub async fn renew_extends_only_the_workers_own_claims(store: &TestStore) {
+    enqueue_all(&*store.outbox, leads(3)).await;
+    let theirs = store.outbox.claim_due("x", 1, LEASE).await.unwrap();
+    let claimed_at = now_ms();
+    let mine = store
+        .outbox
+        .claim_due("w", 10, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!((mine.len(), theirs.len()), (2, 1));
+    // The clock passes the zero lease's end: w's leads are re-claimable from here.
+    while now_ms() <= claimed_at + 1 {
+        tokio::task::yield_now().await;
+    }
+
+    let held = store.outbox.renew("w", LEASE).await.unwrap();
+    let taken = store.outbox.claim_due("y", 10, LEASE).await.unwrap();
+    store
+        .outbox
+        .record(
+            "w",
+            vec![outcome(mine[0].id, LeadState::Delivered, Some(201))],
+        )
+        .await
+        .unwrap();
+    let held_after_one_outcome = store.outbox.renew("w", LEASE).await.unwrap();
+
+    assert_eq!(held, 2, "w holds its two leads");
+    assert!(taken.is_empty(), "renewed leases keep w's leads from y");
+    assert_eq!(held_after_one_outcome, 1);
+}
+
 pub async fn next_due_at_reports_the_earliest_due_time(store: &TestStore) {
     assert_eq!(store.outbox.next_due_at().await.unwrap(), None);
     let ids = enqueue_all(&*store.outbox, leads(3)).await;

@@ -135,7 +135,21 @@ impl Outbox for PostgresOutbox {
     }
 
     async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        queue::unclaim(&self.pool, worker, ids, due_at_ms).await
+        queue::unclaim(&self.pool, worker, ids, due_at_ms, None).await
+    }
+
+    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
+        queue::renew(&self.pool, worker, lease).await
+    }
+
+    async fn defer(
+        &self,
+        worker: &str,
+        ids: &[LeadId],
+        due_at_ms: i64,
+        reason: &str,
+    ) -> StorageResult<()> {
+        queue::unclaim(&self.pool, worker, ids, due_at_ms, Some(reason)).await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {

@@ -163,25 +163,42 @@ pub(super) async fn record(
 }
 
 /// Returns claimed leads to the queue, due at `due_at_ms`, without spending an attempt.
+/// Returns claimed leads to the queue; `reason`, when given, becomes their last error.
 pub(super) async fn unclaim(
     pool: &PgPool,
     worker: &str,
     ids: &[LeadId],
     due_at_ms: i64,
+    reason: Option<&str>,
 ) -> StorageResult<()> {
     let ids: Vec<String> = ids.iter().map(LeadId::to_string).collect();
     sqlx::query(
         "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-            claimed_by = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $2
+            claimed_by = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $2,
+            last_error = COALESCE($5, last_error)
          WHERE id = ANY($3) AND state = 'delivering' AND claimed_by = $4",
     )
     .bind(due_at_ms)
     .bind(now_ms())
     .bind(&ids)
     .bind(worker)
+    .bind(reason)
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Extends the lease of every lead `worker` holds.
+pub(super) async fn renew(pool: &PgPool, worker: &str, lease: Duration) -> StorageResult<u64> {
+    let lease_until = now_ms().saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+    let done = sqlx::query(
+        "UPDATE leads SET lease_until = $1 WHERE state = 'delivering' AND claimed_by = $2",
+    )
+    .bind(lease_until)
+    .bind(worker)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// When the next lead is due or the next lease expires (unix ms).

@@ -144,7 +144,21 @@ impl Outbox for SqliteOutbox {
     }
 
     async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        queue::unclaim(&self.writer, worker, ids, due_at_ms).await
+        queue::unclaim(&self.writer, worker, ids, due_at_ms, None).await
+    }
+
+    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
+        queue::renew(&self.writer, worker, lease).await
+    }
+
+    async fn defer(
+        &self,
+        worker: &str,
+        ids: &[LeadId],
+        due_at_ms: i64,
+        reason: &str,
+    ) -> StorageResult<()> {
+        queue::unclaim(&self.writer, worker, ids, due_at_ms, Some(reason)).await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {

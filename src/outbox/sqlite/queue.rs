@@ -63,6 +63,21 @@ pub(super) async fn claim_due(
     Ok(leads)
 }
 
+pub(super) async fn renew(
+    writer: &SqlitePool,
+    worker: &str,
+    lease: Duration,
+) -> StorageResult<u64> {
+    let done = sqlx::query(
+        "UPDATE leads SET lease_until = ?1 WHERE state = 'delivering' AND claimed_by = ?2",
+    )
+    .bind(now_ms().saturating_add(lease.as_millis() as i64))
+    .bind(worker)
+    .execute(writer)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub(super) async fn recover_abandoned(writer: &SqlitePool) -> StorageResult<u64> {
     let now = now_ms();
     let mut tx = writer.begin().await?;
@@ -120,23 +135,27 @@ pub(super) async fn record(
     Ok(())
 }
 
+/// Returns claimed leads to the queue; `reason`, when given, becomes their last error.
 pub(super) async fn unclaim(
     writer: &SqlitePool,
     worker: &str,
     ids: &[LeadId],
     due_at_ms: i64,
+    reason: Option<&str>,
 ) -> StorageResult<()> {
     let mut tx = writer.begin().await?;
     for id in ids {
         sqlx::query(
             "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-                claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2
+                claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2,
+                last_error = COALESCE(?5, last_error)
              WHERE id = ?3 AND state = 'delivering' AND claimed_by = ?4",
         )
         .bind(due_at_ms)
         .bind(now_ms())
         .bind(id.to_string())
         .bind(worker)
+        .bind(reason)
         .execute(&mut *tx)
         .await?;
     }
