@@ -104,6 +104,28 @@ async fn retry_after_is_honoured() {
 }
 
 #[tokio::test]
+async fn a_huge_retry_after_waits_a_day_at_most_and_breaks_nothing() {
+    let app = spawn_app("[delivery]\nbackoff_secs = [600]").await;
+    app.sandbox.fail_next(1, 503, Some(u64::MAX.to_string()));
+
+    app.post_json("ajax", &json!({"email": "much-later@example.com"}))
+        .await;
+    let retrying = lead_in_state(&app, "much-later@example.com", LeadState::Retrying).await;
+
+    let wait = retrying.summary.next_attempt_at_ms - retrying.attempt_log[0].at_ms;
+    let day = leadrelay::delivery::MAX_RETRY_AFTER.as_millis() as i64;
+    assert!(
+        (day - 5_000..=day + 5_000).contains(&wait),
+        "next attempt {wait} ms later, not a day"
+    );
+    let accepted = app
+        .post_json("ajax", &json!({"email": "still-taken@example.com"}))
+        .await;
+    assert_eq!(accepted.status(), 200, "the service still takes leads");
+    lead_in_state(&app, "still-taken@example.com", LeadState::Delivered).await;
+}
+
+#[tokio::test]
 async fn a_refused_key_pauses_delivery_without_spending_attempts() {
     let app = spawn_app("[delivery]\npause_secs = 1\nmax_attempts = 2").await;
     app.sandbox.set_key_revoked(true);

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use rand::Rng;
 
+use crate::outbox::now_ms;
+
 /// The delay before attempt `attempts + 1`, after `attempts` failures:
 /// `schedule[attempts - 1]` (the last entry repeats), ±20 % jitter so that a
 /// burst of failures does not come back as a burst.
@@ -23,9 +25,22 @@ pub fn backoff_with_jitter(schedule_secs: &[u64], attempts: u32) -> Duration {
     )
 }
 
-/// The next attempt's delay: the server's `Retry-After` exactly when given, else the backoff.
+/// The longest `Retry-After` honoured: a larger one (a buggy or hostile
+/// answer) would park the lead for good, so it waits this long instead.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// The next attempt's delay: the server's `Retry-After` exactly when given (at
+/// most [`MAX_RETRY_AFTER`]), else the backoff.
 pub fn next_delay(schedule_secs: &[u64], attempts: u32, retry_after: Option<Duration>) -> Duration {
-    retry_after.unwrap_or_else(|| backoff_with_jitter(schedule_secs, attempts))
+    retry_after.map_or_else(
+        || backoff_with_jitter(schedule_secs, attempts),
+        |wait| wait.min(MAX_RETRY_AFTER),
+    )
+}
+
+/// The moment (unix ms) `delay` from now; saturates instead of overflowing.
+pub fn due_after(delay: Duration) -> i64 {
+    now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
@@ -33,6 +48,19 @@ mod tests {
     use super::*;
 
     const DEFAULT: [u64; 9] = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 21600];
+
+    #[test]
+    fn a_huge_retry_after_is_capped_and_never_overflows() {
+        let capped = next_delay(&DEFAULT, 1, Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(capped, MAX_RETRY_AFTER);
+        assert_eq!(
+            next_delay(&DEFAULT, 1, Some(Duration::from_secs(90))),
+            Duration::from_secs(90)
+        );
+        assert_eq!(due_after(Duration::MAX), i64::MAX);
+        let soon = due_after(Duration::from_secs(1));
+        assert!(soon > now_ms() && soon <= now_ms() + 1000);
+    }
 
     #[test]
     fn follows_the_schedule_and_repeats_its_last_step() {

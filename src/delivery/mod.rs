@@ -9,7 +9,7 @@ mod outcome;
 mod send;
 mod workspace;
 
-pub use backoff::{backoff_delay, next_delay};
+pub use backoff::{backoff_delay, due_after, next_delay, MAX_RETRY_AFTER};
 
 use std::{
     collections::{BTreeMap, HashMap},

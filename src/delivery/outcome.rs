@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use super::backoff::next_delay;
+use super::backoff::{due_after, next_delay};
 use crate::{
     config::DeliverySettings,
     domain::LeadState,
-    outbox::{now_ms, AttemptRecord, ClaimedLead, DeliveryOutcome},
+    outbox::{AttemptRecord, ClaimedLead, DeliveryOutcome},
 };
 
 /// Longest error or excerpt kept on a lead, in characters.
@@ -80,7 +80,7 @@ pub fn failed_attempt(
         );
     }
     let delay = next_delay(&settings.backoff_secs, attempts, retry_after);
-    let next = now_ms() + delay.as_millis() as i64;
+    let next = due_after(delay);
     outcome(
         lead,
         LeadState::Retrying,

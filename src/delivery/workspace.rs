@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use super::{
+    backoff::due_after,
     blame::{blame_lone, LoneBlame, LoneEvidence},
     gate::{Closed, Gate},
     lease::RoundLease,
@@ -59,7 +60,7 @@ impl Worker {
         if let Some(wait) = wait {
             let held = ids(&leads.split_off(granted));
             self.outbox
-                .unclaim(&self.id, &held, now_ms() + wait.as_millis() as i64)
+                .unclaim(&self.id, &held, due_after(wait))
                 .await?;
         }
         if leads.is_empty() {
@@ -131,7 +132,7 @@ impl Worker {
             self.outbox.record(&self.id, judged.outcomes).await?;
         }
         for (id, wait, reason) in &judged.unproven {
-            let due = now_ms() + wait.as_millis() as i64;
+            let due = due_after(*wait);
             self.outbox.defer(&self.id, &[*id], due, reason).await?;
         }
         if !judged.waiting.is_empty() {
@@ -305,5 +306,5 @@ fn ids(leads: &[ClaimedLead]) -> Vec<LeadId> {
 }
 
 fn deadline_ms(until: Instant, now: Instant) -> i64 {
-    now_ms() + until.saturating_duration_since(now).as_millis() as i64
+    due_after(until.saturating_duration_since(now))
 }
