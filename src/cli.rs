@@ -85,6 +85,9 @@ pub enum LeadsCommand {
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Print a JSON array (for scripts) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Show one lead with every delivery attempt.
     Show {

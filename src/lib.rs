@@ -8,6 +8,7 @@ pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod error;
+pub mod funnel;
 pub mod intake;
 pub mod mapping;
 pub mod outbox;

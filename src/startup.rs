@@ -2,6 +2,7 @@
 //! and a graceful shutdown on one cancellation token.
 
 use std::{
+    collections::HashMap,
     net::SocketAddr,
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -17,8 +18,10 @@ use tokio::{net::TcpListener, sync::Notify, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    agencyhandy::WorkspaceClient,
     config::Settings,
     delivery::Worker,
+    funnel::Funnel,
     outbox::{self, Outbox},
     routes, telemetry,
 };
@@ -39,6 +42,12 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Per-IP limiter for browser submissions.
     pub rate_limiter: crate::intake::RateLimiter,
+    /// Per-IP limiter for the funnel's page reports (`/funnel/{form}`).
+    pub funnel_limiter: crate::intake::RateLimiter,
+    /// The form funnel's counts.
+    pub funnel: Arc<Funnel>,
+    /// Each workspace's Agencyhandy client (shared with the delivery worker).
+    pub clients: HashMap<String, Arc<WorkspaceClient>>,
 }
 
 impl AppState {
@@ -81,14 +90,21 @@ impl Application {
         };
         let wake = Arc::new(Notify::new());
         let shutdown = CancellationToken::new();
+        let funnel = Arc::new(Funnel::new(outbox.clone()));
         let worker = Worker::new(
             &settings,
             outbox.clone(),
             wake.clone(),
             shutdown.child_token(),
+            funnel.clone(),
         )?;
         let state = Arc::new(AppState {
             rate_limiter: crate::intake::RateLimiter::new(settings.server.rate_limit_per_minute),
+            funnel_limiter: crate::intake::RateLimiter::new(
+                settings.server.funnel_rate_limit_per_minute,
+            ),
+            funnel,
+            clients: worker.clients(),
             settings: settings.clone(),
             outbox,
             wake,
@@ -152,6 +168,7 @@ impl Application {
         } = self;
         let worker_task: JoinHandle<()> = tokio::spawn(worker.run());
         tokio::spawn(telemetry::run_metrics_upkeep(shutdown.clone()));
+        tokio::spawn(state.funnel.clone().run_flusher(shutdown.clone()));
         let stop_serving = CancellationToken::new();
         let served = tokio::spawn(serve::serve(
             listener,
@@ -167,6 +184,9 @@ impl Application {
         let drained = tokio::time::timeout(limit, async {
             let served = served.await;
             let _ = worker_task.await;
+            if let Err(error) = state.funnel.flush().await {
+                tracing::warn!(error = %error.0, "funnel counts of the last seconds not stored");
+            }
             state.outbox.close().await;
             served
         })

@@ -1,6 +1,7 @@
-use std::fmt;
+use std::{collections::BTreeMap, fmt};
 
 use reqwest::Method;
+use serde::Serialize;
 
 use super::{
     classify::{excerpt, mentions_company, mentions_company_or_role},
@@ -16,6 +17,21 @@ use crate::{
     config::{workspace_key, EndpointKind, WorkspaceSettings},
     mapping::Member,
 };
+
+/// The create call a lead would go out as (kept with test leads).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreatePreview {
+    /// Always `POST`.
+    pub method: &'static str,
+    /// The create route's URL.
+    pub url: String,
+    /// The headers that say who calls (the API key redacted).
+    pub headers: BTreeMap<String, String>,
+    /// The exact request body.
+    pub body: serde_json::Value,
+    /// The API's generation the route belongs to.
+    pub generation: String,
+}
 
 /// The Agencyhandy API of one workspace. Cheap to share (`Send + Sync`); its
 /// `Debug` never shows the API key.
@@ -108,6 +124,24 @@ impl WorkspaceClient {
             }
             outcome => outcome,
         }
+    }
+
+    /// The create call `member` would go out as now, on the route leads take
+    /// (found out when not known yet; finding out creates nothing). The API
+    /// key is shown as `[redacted]`.
+    pub async fn preview_create(&self, member: &Member) -> Result<CreatePreview, UpstreamError> {
+        let route = self.resolve().await?;
+        let mut headers = BTreeMap::from([("x-api-key".to_owned(), "[redacted]".to_owned())]);
+        if let Some(company) = route.company_header() {
+            headers.insert("companyid".to_owned(), company.to_owned());
+        }
+        Ok(CreatePreview {
+            method: "POST",
+            url: self.transport.url(&route.path()).to_string(),
+            headers,
+            body: route.create_body(std::slice::from_ref(member)),
+            generation: route.generation().to_string(),
+        })
     }
 
     /// What a failure means for the workspace and how to fix it, naming the config key.

@@ -17,7 +17,7 @@ mod transport;
 
 pub(crate) use classify::mentions_workspace_setting;
 pub use classify::parse_retry_after;
-pub use client::WorkspaceClient;
+pub use client::{CreatePreview, WorkspaceClient};
 pub use diagnose::Diagnosis;
 pub use discovery::{pick_client_role, pick_company};
 pub use endpoint::wire_member;

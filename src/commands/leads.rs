@@ -3,15 +3,15 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use chrono::{TimeZone, Utc};
 
+use super::lead_print::{print_detail, print_table};
 use crate::{
     cli::LeadsCommand,
     config::Settings,
     domain::{Email, LeadId, LeadState},
     intake::{spam, Submission, SubmissionMeta},
     mapping,
-    outbox::{self, LeadFilter, LeadSummary, Outbox},
+    outbox::{self, LeadFilter, Outbox},
 };
 
 /// Runs one `leads` subcommand against the configured storage.
@@ -28,14 +28,24 @@ async fn dispatch(
     command: LeadsCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        LeadsCommand::List { state, form, limit } => {
+        LeadsCommand::List {
+            state,
+            form,
+            limit,
+            json,
+        } => {
             let filter = LeadFilter {
                 state: state.as_deref().map(str::parse).transpose()?,
                 form,
                 limit: Some(limit),
+                ..LeadFilter::default()
             };
             let leads = outbox.list(&filter).await?;
-            print_table(&leads);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&leads)?);
+            } else {
+                print_table(&leads);
+            }
         }
         LeadsCommand::Show { id } => {
             let id = parse_id(&id)?;
@@ -85,8 +95,8 @@ async fn dispatch(
             let state: LeadState = state.as_deref().unwrap_or("dead").parse()?;
             let filter = LeadFilter {
                 state: Some(state),
-                form: None,
                 limit: Some(100_000),
+                ..LeadFilter::default()
             };
             let mut failed = 0;
             for lead in outbox.list(&filter).await? {
@@ -131,7 +141,12 @@ pub async fn remap(settings: &Settings, outbox: &dyn Outbox, id: LeadId) -> anyh
     })?;
     let email = member.email.normalized();
     if !outbox
-        .replace_member(id, &email, &serde_json::to_value(&member)?)
+        .replace_member(
+            id,
+            &email,
+            &member.full_name(),
+            &serde_json::to_value(&member)?,
+        )
         .await?
     {
         bail!("lead {id} is {} and was left as it is", lead.summary.state);
@@ -143,82 +158,4 @@ pub async fn remap(settings: &Settings, outbox: &dyn Outbox, id: LeadId) -> anyh
 fn parse_id(id: &str) -> anyhow::Result<LeadId> {
     id.parse()
         .with_context(|| format!("{id:?} is not a lead ID"))
-}
-
-fn when(ms: i64) -> String {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
-/// Longest last error shown in a listing, in characters (`leads show` has it whole).
-const LISTED_ERROR_CHARS: usize = 160;
-
-fn print_table(leads: &[LeadSummary]) {
-    println!(
-        "{:<36}  {:<19}  {:<10}  {:<12}  TRY  {:<32}  WHY",
-        "ID", "RECEIVED", "STATE", "FORM", "EMAIL"
-    );
-    for lead in leads {
-        println!(
-            "{:<36}  {:<19}  {:<10}  {:<12}  {:>3}  {:<32}  {}",
-            lead.id,
-            when(lead.created_at_ms),
-            lead.state.as_str(),
-            lead.form,
-            lead.attempts,
-            lead.email,
-            why(lead)
-        );
-    }
-    println!("{} lead(s)", leads.len());
-}
-
-/// Why a lead waits or died (its last error, shortened), for a listing.
-fn why(lead: &LeadSummary) -> String {
-    if matches!(lead.state, LeadState::Delivered) {
-        return String::new();
-    }
-    let error = lead.last_error.as_deref().unwrap_or_default();
-    match error.char_indices().nth(LISTED_ERROR_CHARS) {
-        Some((cut, _)) => format!("{}…", &error[..cut]),
-        None => error.to_owned(),
-    }
-}
-
-fn print_detail(lead: &outbox::LeadDetail) {
-    let s = &lead.summary;
-    println!("lead       {}", s.id);
-    println!("state      {}", s.state);
-    println!("form       {} (workspace {})", s.form, s.workspace);
-    println!("email      {}", s.email);
-    println!("received   {}", when(s.created_at_ms));
-    if let Some(member_id) = &s.member_id {
-        println!("member id  {member_id}");
-    }
-    if matches!(s.state, LeadState::Pending | LeadState::Retrying) {
-        println!("next try   {}", when(s.next_attempt_at_ms));
-    }
-    if let Some(error) = &s.last_error {
-        println!("last error {error}");
-    }
-    println!("member     {}", lead.member);
-    match &lead.submission {
-        Some(submission) => println!("submission {submission}"),
-        None => println!("submission (purged)"),
-    }
-    println!("attempts   {}", lead.attempt_log.len());
-    for (n, attempt) in lead.attempt_log.iter().enumerate() {
-        println!(
-            "  #{:<3} {}  {:>4}  {:>6} ms  {}",
-            n + 1,
-            when(attempt.at_ms),
-            attempt
-                .status
-                .map_or_else(|| "-".to_owned(), |s| s.to_string()),
-            attempt.duration_ms,
-            attempt.excerpt
-        );
-    }
 }

@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod healthcheck;
+mod lead_print;
 mod leads;
 mod map;
 

@@ -40,6 +40,12 @@ pub struct FormSettings {
     pub captcha: Option<CaptchaSettings>,
     /// Bearer token required on `/hooks/{form}`.
     pub token: Option<SecretString>,
+    /// Marks a submission as a test when it carries this secret (header
+    /// `Leadrelay-Test`, or field `_leadrelay_test`): the whole pipeline runs
+    /// (mapping, spam, CAPTCHA; a provider's test token is checked with its
+    /// test secret), the lead is stored as `test` with the request body it would
+    /// go out as, and it is never forwarded. A wrong one is refused (401).
+    pub test_token: Option<SecretString>,
     /// Standard Webhooks signing secret (`whsec_...`) required on `/hooks/{form}`.
     pub signing_secret: Option<SecretString>,
     /// The sender's own signing secret: then a valid `signature_scheme` signature
@@ -88,6 +94,7 @@ impl Default for FormSettings {
             fill_time_field: "_ts".into(),
             captcha: None,
             token: None,
+            test_token: None,
             signing_secret: None,
             signature_secret: None,
             signature_scheme: None,

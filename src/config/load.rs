@@ -89,7 +89,11 @@ pub(super) fn is_secret_key(key: &str) -> bool {
         ["server", "admin_token"]
             | ["agencyhandy", "api_key"]
             | ["workspaces", _, "api_key"]
-            | ["forms", _, "token" | "signing_secret" | "signature_secret"]
+            | [
+                "forms",
+                _,
+                "token" | "test_token" | "signing_secret" | "signature_secret"
+            ]
             | ["forms", _, "captcha", "secret"]
     )
 }

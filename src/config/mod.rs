@@ -221,6 +221,7 @@ mod tests {
             ("[agencyhandy]\napi_key = \" \"", "agencyhandy.api_key"),
             ("[workspaces.b]\napi_key = \"\"", "workspaces.b.api_key"),
             ("[forms.c]\ntoken = \"\"", "forms.c.token"),
+            ("[forms.c]\ntest_token = \" \"", "forms.c.test_token"),
             ("[forms.c]\nsigning_secret = \"\"", "forms.c.signing_secret"),
             (
                 "[forms.c]\nsignature_secret = \"\\t\"",
@@ -253,12 +254,13 @@ mod tests {
     #[test]
     fn debug_output_redacts_secrets() {
         let settings = Settings::from_toml(
-            "[agencyhandy]\napi_key = \"sk-very-secret\"\n[forms.c]\ntoken = \"tok-secret\"",
+            "[agencyhandy]\napi_key = \"sk-very-secret\"\n[forms.c]\ntoken = \"tok-secret\"\ntest_token = \"test-secret\"",
         )
         .unwrap();
         let debug = format!("{settings:?}");
         assert!(!debug.contains("sk-very-secret"));
         assert!(!debug.contains("tok-secret"));
+        assert!(!debug.contains("test-secret"));
         assert_eq!(
             settings.agencyhandy.api_key.unwrap().expose_secret(),
             "sk-very-secret"

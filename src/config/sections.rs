@@ -16,6 +16,9 @@ pub struct ServerSettings {
     /// Submissions per client IP (an IPv6 client: per /64) and minute; over it:
     /// 429 + `Retry-After`. Only `/hooks` senders that authenticate are exempt.
     pub rate_limit_per_minute: u32,
+    /// Funnel reports (`embed.js`'s page views and starts) per client IP and
+    /// minute; beyond it they are not counted (429). 0 = no limit.
+    pub funnel_rate_limit_per_minute: u32,
     /// Bearer token for `/admin` (a secret; empty is refused); absent = admin API off.
     pub admin_token: Option<SecretString>,
     /// Largest number of fields one submission may carry.
@@ -40,6 +43,7 @@ impl Default for ServerSettings {
             max_body_bytes: 65_536,
             trust_forwarded_for: false,
             rate_limit_per_minute: 60,
+            funnel_rate_limit_per_minute: 120,
             admin_token: None,
             max_fields: 200,
             max_field_bytes: 16_384,

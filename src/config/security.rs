@@ -136,6 +136,23 @@ impl CaptchaProvider {
         }
     }
 
+    /// The provider's published test keys: the token its test widget sends,
+    /// and the test secret that accepts it. reCAPTCHA publishes no fixed token
+    /// (its test secret accepts any), so it has none here.
+    pub fn test_keys(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Self::Turnstile => Some((
+                "XXXX.DUMMY.TOKEN.XXXX",
+                "1x0000000000000000000000000000000AA",
+            )),
+            Self::Hcaptcha => Some((
+                "10000000-aaaa-bbbb-cccc-000000000001",
+                "0x0000000000000000000000000000000000000000",
+            )),
+            Self::Recaptcha => None,
+        }
+    }
+
     /// The provider's verify endpoint.
     pub fn default_verify_url(self) -> &'static str {
         match self {

@@ -24,6 +24,7 @@ use self::{gate::Gate, lease::RoundLease};
 use crate::{
     agencyhandy::WorkspaceClient,
     config::{DeliverySettings, Settings},
+    funnel::Funnel,
     outbox::{now_ms, ClaimedLead, Outbox},
 };
 
@@ -49,6 +50,7 @@ pub struct Worker {
     wake: Arc<Notify>,
     cancel: CancellationToken,
     gates: HashMap<String, Gate>,
+    funnel: Arc<Funnel>,
 }
 
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
@@ -57,12 +59,13 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 const HOLD_GATHER: Duration = Duration::from_millis(200);
 
 impl Worker {
-    /// A worker for every configured workspace.
+    /// A worker for every configured workspace; deliveries count in `funnel`.
     pub fn new(
         settings: &Settings,
         outbox: Arc<dyn Outbox>,
         wake: Arc<Notify>,
         cancel: CancellationToken,
+        funnel: Arc<Funnel>,
     ) -> anyhow::Result<Self> {
         let clients = settings
             .workspace_list()
@@ -86,7 +89,14 @@ impl Worker {
             wake,
             cancel,
             gates: HashMap::new(),
+            funnel,
         })
+    }
+
+    /// The workspaces' Agencyhandy clients, shared with whoever else asks
+    /// Agencyhandy (test mode shows the request a lead would go out as).
+    pub fn clients(&self) -> HashMap<String, Arc<WorkspaceClient>> {
+        self.clients.clone()
     }
 
     /// Runs until the cancellation token fires; a batch in progress is finished first.

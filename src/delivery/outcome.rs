@@ -101,6 +101,7 @@ fn outcome(
 ) -> DeliveryOutcome {
     DeliveryOutcome {
         id: lead.id,
+        form: lead.form.clone(),
         state,
         member_id,
         next_attempt_at_ms,

@@ -16,7 +16,8 @@ use super::{
 };
 use crate::{
     agencyhandy::{UpstreamError, WorkspaceClient},
-    domain::LeadId,
+    domain::{LeadId, LeadState},
+    funnel::Step,
     outbox::{now_ms, ClaimedLead, DeliveryOutcome},
 };
 
@@ -129,7 +130,16 @@ impl Worker {
         };
         // Recorded per create call, so a crash re-sends at most one call's leads.
         if !judged.outcomes.is_empty() {
+            let delivered: Vec<String> = judged
+                .outcomes
+                .iter()
+                .filter(|outcome| outcome.state == LeadState::Delivered)
+                .map(|outcome| outcome.form.clone())
+                .collect();
             self.outbox.record(&self.id, judged.outcomes).await?;
+            for form in delivered {
+                self.funnel.record(&form, Step::Delivered);
+            }
         }
         for (id, wait, reason) in &judged.unproven {
             let due = due_after(*wait);

@@ -65,11 +65,14 @@ pub enum LeadState {
     Dead,
     /// Judged spam: kept, never forwarded, releasable.
     Spam,
+    /// Sent in test mode (the form's `test_token`): the whole pipeline ran,
+    /// the request body it would send is kept, and it is never forwarded.
+    Test,
 }
 
 impl LeadState {
     /// Every state, in lifecycle order.
-    pub const ALL: [LeadState; 7] = [
+    pub const ALL: [LeadState; 8] = [
         Self::Pending,
         Self::Delivering,
         Self::Delivered,
@@ -77,6 +80,7 @@ impl LeadState {
         Self::Retrying,
         Self::Dead,
         Self::Spam,
+        Self::Test,
     ];
 
     /// The stored and displayed name.
@@ -89,6 +93,7 @@ impl LeadState {
             Self::Retrying => "retrying",
             Self::Dead => "dead",
             Self::Spam => "spam",
+            Self::Test => "test",
         }
     }
 }
@@ -101,7 +106,7 @@ impl fmt::Display for LeadState {
 
 /// An unknown lead state name.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown lead state {0:?} (expected one of pending, delivering, delivered, duplicate, retrying, dead, spam)")]
+#[error("unknown lead state {0:?} (expected one of {names})", names = LeadState::ALL.map(LeadState::as_str).join(", "))]
 pub struct UnknownState(String);
 
 impl FromStr for LeadState {

@@ -13,6 +13,7 @@ mod rate_limit;
 pub mod signature;
 pub mod spam;
 mod submission;
+pub mod test_mode;
 #[cfg(test)]
 mod tests;
 

@@ -89,13 +89,15 @@ impl SpamVerdict {
 }
 
 /// Judges a submission to the form `form_name`; `None` means not spam.
-/// `remote_ip` goes to the CAPTCHA provider; `now_ms` is the server's clock.
+/// `remote_ip` goes to the CAPTCHA provider; `now_ms` is the server's clock;
+/// `test` says the submission is a test (see [`captcha::verify`]).
 pub async fn judge(
     form_name: &str,
     form: &FormSettings,
     submission: &Submission,
     remote_ip: Option<&str>,
     now_ms: i64,
+    test: bool,
 ) -> Option<SpamVerdict> {
     if let Some(verdict) = judge_fields(form, submission, now_ms) {
         return Some(verdict);
@@ -107,6 +109,7 @@ pub async fn judge(
         &form.allowed_origins,
         submission,
         remote_ip,
+        test,
     )
     .await
     .err()

@@ -29,3 +29,13 @@ pub struct Member {
     #[serde(default, flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+impl Member {
+    /// The person's name as shown beside the e-mail: `first last`, trimmed
+    /// (empty when neither is known).
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name.trim(), self.last_name.trim())
+            .trim()
+            .to_owned()
+    }
+}

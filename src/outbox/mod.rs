@@ -101,11 +101,13 @@ pub trait Outbox: Send + Sync + 'static {
     /// with `prefix` to the queue; returns how many.
     async fn release_noted(&self, prefix: &str) -> StorageResult<u64>;
 
-    /// Replaces a lead's mapped member (after `remap`) and re-queues it.
+    /// Replaces a lead's mapped member (after `remap`), with its e-mail and
+    /// name, and re-queues it.
     async fn replace_member(
         &self,
         id: LeadId,
         email_normalized: &str,
+        name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool>;
 
@@ -117,6 +119,12 @@ pub trait Outbox: Send + Sync + 'static {
 
     /// Lead counts by state.
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>>;
+
+    /// Adds to the funnel's per-form daily counts, in one transaction.
+    async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()>;
+
+    /// The funnel's counts of every form on `since_day` (`YYYY-MM-DD`, UTC) and after.
+    async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>>;
 
     /// Answers `Ok` when storage takes writes now: the writer intake hands its
     /// leads to is alive, and a one-row write through the same path commits.
@@ -136,6 +144,15 @@ const PROBE_WRITE: &str = "INSERT INTO storage_probe (id, checked_at) VALUES (1,
 const RELEASE_NOTED: &str = "UPDATE leads SET state = 'pending', last_error = NULL,
         next_attempt_at = $1, updated_at = $1
      WHERE state = 'spam' AND substr(last_error, 1, length($2)) = $2";
+
+/// Adds one funnel count, the same on both backends (`$1` form, `$2` day,
+/// `$3` step, `$4` how many).
+const FUNNEL_ADD: &str = "INSERT INTO form_funnel (form, day, step, count) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (form, day, step) DO UPDATE SET count = form_funnel.count + excluded.count";
+
+/// Reads the funnel's counts from a day on (`$1`), the same on both backends.
+const FUNNEL_READ: &str =
+    "SELECT form, day, step, count FROM form_funnel WHERE day >= $1 ORDER BY form, day, step";
 
 /// Says that some outcomes came after their leads changed hands.
 pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {

@@ -16,6 +16,9 @@ pub struct NewLead {
     pub state: LeadState,
     /// Lower-cased e-mail, for dedupe and erasure.
     pub email: String,
+    /// The person's name as mapped (`first last`; empty when unknown), for
+    /// listings and search.
+    pub name: String,
     /// The mapped member (JSON of [`crate::mapping::Member`]), serialized once
     /// by intake and stored as it is.
     pub member: Box<RawValue>,
@@ -47,6 +50,8 @@ pub struct Enqueued {
 pub struct ClaimedLead {
     /// Its ID.
     pub id: LeadId,
+    /// The form it came through.
+    pub form: String,
     /// Its workspace.
     pub workspace: String,
     /// The member to send.
@@ -60,6 +65,8 @@ pub struct ClaimedLead {
 pub struct DeliveryOutcome {
     /// The lead.
     pub id: LeadId,
+    /// The form it came through (the funnel counts deliveries per form).
+    pub form: String,
     /// Its new state: delivered, duplicate, retrying or dead.
     pub state: LeadState,
     /// Agencyhandy's member ID, once delivered.
@@ -92,8 +99,35 @@ pub struct LeadFilter {
     pub state: Option<LeadState>,
     /// Only this form.
     pub form: Option<String>,
+    /// Only leads whose e-mail or name contains this text (ignoring ASCII case).
+    pub search: Option<String>,
+    /// Only leads received at or after this instant (unix ms).
+    pub received_from_ms: Option<i64>,
+    /// Only leads received before this instant (unix ms).
+    pub received_before_ms: Option<i64>,
     /// At most this many (default 50).
     pub limit: Option<u32>,
+}
+
+impl LeadFilter {
+    /// The `LIKE` pattern of [`LeadFilter::search`] (`\` escapes), when there is one.
+    pub(crate) fn search_pattern(&self) -> Option<String> {
+        let text = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())?;
+        let mut pattern = String::with_capacity(text.len() + 2);
+        pattern.push('%');
+        for c in text.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        Some(pattern)
+    }
 }
 
 /// A lead in a listing.
@@ -109,6 +143,8 @@ pub struct LeadSummary {
     pub state: LeadState,
     /// The e-mail address (lower-cased).
     pub email: String,
+    /// The person's name as mapped (empty when unknown).
+    pub name: String,
     /// Attempts made.
     pub attempts: u32,
     /// The last error, if any.
@@ -135,4 +171,17 @@ pub struct LeadDetail {
     pub submission: Option<serde_json::Value>,
     /// Every delivery attempt, oldest first.
     pub attempt_log: Vec<AttemptRecord>,
+}
+
+/// How many times one funnel step happened for one form on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelCount {
+    /// The form.
+    pub form: String,
+    /// The UTC day, `YYYY-MM-DD`.
+    pub day: String,
+    /// The step (`views`, `starts`, `submissions`, `delivered`, `spam`, `held`).
+    pub step: String,
+    /// How many times.
+    pub count: u64,
 }

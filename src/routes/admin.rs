@@ -117,6 +117,7 @@ pub async fn list_leads(
         state,
         form: query.form.filter(|f| !f.is_empty()),
         limit: Some(query.limit.unwrap_or(50).clamp(1, 1000)),
+        ..LeadFilter::default()
     };
     Ok(Json(app.outbox.list(&filter).await?))
 }

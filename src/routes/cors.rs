@@ -46,7 +46,9 @@ pub async fn preflight(
     );
     out.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("content-type, accept, idempotency-key, x-request-id"),
+        HeaderValue::from_static(
+            "content-type, accept, idempotency-key, x-request-id, leadrelay-test",
+        ),
     );
     out.insert(
         header::ACCESS_CONTROL_MAX_AGE,

@@ -3,29 +3,15 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use serde::Serialize;
-use serde_json::value::to_raw_value;
-
 use axum::{
     body::Body,
     extract::{ConnectInfo, Path, State},
-    http::{header, HeaderMap},
+    http::HeaderMap,
     response::Response,
 };
 
-use super::{
-    cors, reply,
-    request::{dedupe_hash, idempotency_key, read_body, request_meta},
-};
-use crate::{
-    config::FormSettings,
-    domain::{LeadId, LeadState},
-    error::ApiError,
-    intake::{self, auth, spam, Limits, Submission, SubmissionMeta},
-    mapping,
-    outbox::{now_ms, NewLead},
-    startup::AppState,
-};
+use super::{cors, reply, submission::accept};
+use crate::{error::ApiError, startup::AppState};
 
 /// Which door a submission came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +126,7 @@ async fn submit(
     match accept(&app, door, &form_name, form, peer, &headers, body).await {
         Ok(accepted) => {
             count_received(&form_name, accepted.outcome);
-            let response = reply::accepted(form, accepted.id, accepted.next.as_deref(), browser);
+            let response = reply::accepted(form, door, &accepted, browser);
             cors::decorate(form, door, &headers, response)
         }
         Err(error) => refused(&app, door, &form_name, &headers, error),
@@ -182,127 +168,6 @@ pub fn refused(
     count_received(form_name, outcome_label(&error));
     let response = reply::error(Some(form), door, headers, error);
     cors::decorate(form, door, headers, response)
-}
-
-/// What is kept of a request beside its lead (`leads show`, `leads remap`),
-/// serialized straight to the stored text.
-#[derive(Serialize)]
-struct StoredSubmission<'a> {
-    content_type: Option<&'a str>,
-    submission: &'a Submission,
-    meta: &'a SubmissionMeta,
-    spam: Option<String>,
-}
-
-struct Accepted {
-    id: LeadId,
-    outcome: &'static str,
-    next: Option<String>,
-}
-
-async fn accept(
-    app: &AppState,
-    door: Door,
-    form_name: &str,
-    form: &FormSettings,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Accepted, ApiError> {
-    if !app.is_accepting() {
-        return Err(ApiError::Unavailable("shutting down; retry shortly".into()));
-    }
-    let meta = request_meta(app, peer, headers);
-    if door == Door::Form {
-        cors::check_origin(form, headers)?;
-    }
-    // Only a `/hooks` sender that proves itself is exempt from the per-IP limit;
-    // its proof is judged on the body, so a failed one is counted afterwards.
-    let exempt_if_authenticated = door == Door::Hook && auth::is_required(form);
-    if !exempt_if_authenticated {
-        limit_by_ip(app, &meta)?;
-    }
-    let body = read_body(headers, body, app.settings.server.max_body_bytes).await?;
-    // A form with a token or secret is a door for senders that prove themselves,
-    // whichever route they post to.
-    if door == Door::Hook || auth::is_required(form) {
-        if let Err(refused) = auth::authenticate(form, headers, &body, now_ms() / 1000) {
-            if exempt_if_authenticated {
-                limit_by_ip(app, &meta)?;
-            }
-            return Err(ApiError::Unauthorized(refused.to_string()));
-        }
-    }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let limits = Limits {
-        max_fields: app.settings.server.max_fields,
-        max_field_bytes: app.settings.server.max_field_bytes,
-    };
-    let submission = intake::parse_body(content_type, body, limits).await?;
-    let next = submission.get("_next").map(str::to_owned);
-
-    let verdict = spam::judge(form_name, form, &submission, meta.ip.as_deref(), now_ms()).await;
-    let member = match mapping::map_submission(&submission, &meta, form) {
-        Ok(member) => Some(member),
-        Err(_) if verdict.is_some() => None,
-        Err(error) => return Err(error.into()),
-    };
-    let email = member
-        .as_ref()
-        .map(|m| m.email.normalized())
-        .unwrap_or_default();
-    let idempotency_key = idempotency_key(headers);
-    let dedupe_hash = dedupe_hash(form_name, &email, &submission);
-    let stored_submission = StoredSubmission {
-        content_type,
-        submission: &submission,
-        meta: &meta,
-        spam: verdict.as_ref().map(spam::SpamVerdict::reason),
-    };
-    let lead = NewLead {
-        id: LeadId::new(),
-        form: form_name.to_owned(),
-        workspace: form.workspace.clone(),
-        state: if verdict.is_some() {
-            LeadState::Spam
-        } else {
-            LeadState::Pending
-        },
-        email,
-        member: to_raw_value(&member).map_err(anyhow::Error::from)?,
-        submission: to_raw_value(&stored_submission).map_err(anyhow::Error::from)?,
-        idempotency_key,
-        dedupe_hash,
-        reason: verdict.as_ref().map(spam::SpamVerdict::note),
-        dedupe_since_ms: now_ms() - (app.settings.storage.dedupe_window_secs * 1000) as i64,
-    };
-    let is_spam = verdict.is_some();
-    let enqueued = app.outbox.enqueue(lead).await?;
-    let outcome = if !enqueued.created {
-        "replayed"
-    } else if is_spam {
-        tracing::info!(lead_id = %enqueued.id, form = form_name, "stored as spam");
-        "spam"
-    } else {
-        app.wake.notify_one();
-        tracing::info!(lead_id = %enqueued.id, form = form_name, "lead accepted");
-        "accepted"
-    };
-    Ok(Accepted {
-        id: enqueued.id,
-        outcome,
-        next,
-    })
-}
-
-/// The per-client-IP limit (`server.rate_limit_per_minute`).
-fn limit_by_ip(app: &AppState, meta: &SubmissionMeta) -> Result<(), ApiError> {
-    match meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-        Some(ip) => app.rate_limiter.check(ip).map_err(ApiError::RateLimited),
-        None => Ok(()),
-    }
 }
 
 fn count_received(form: &str, outcome: &'static str) {

@@ -9,6 +9,7 @@ mod health;
 pub mod openapi;
 mod reply;
 mod request;
+mod submission;
 
 use std::sync::Arc;
 

@@ -9,7 +9,7 @@ use axum::{
 use serde::Serialize;
 use url::Url;
 
-use super::forms::Door;
+use super::{forms::Door, submission::Accepted};
 use crate::{config::FormSettings, domain::LeadId, error::ApiError, intake::BodyFormat};
 
 /// A plain HTML form post whose sender does not ask for JSON.
@@ -34,22 +34,30 @@ pub fn is_browser_post(headers: &HeaderMap) -> bool {
 pub struct AcceptedReply {
     /// The stored lead's ID (the first one's, when this was a replay).
     pub id: LeadId,
-    /// Always `accepted`.
+    /// `accepted`; `test` for a test submission (stored, never forwarded).
     pub status: &'static str,
+    /// `/forms` only: where a browser form post would have been redirected
+    /// (the form's `redirect`, or an allowed `_next`), for a page that sends
+    /// with `fetch` to go to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<String>,
 }
 
 /// The reply to a stored submission (spam included: bots learn nothing).
-pub fn accepted(form: &FormSettings, id: LeadId, next: Option<&str>, browser: bool) -> Response {
+pub fn accepted(form: &FormSettings, door: Door, accepted: &Accepted, browser: bool) -> Response {
+    let target = accepted
+        .next
+        .as_deref()
+        .filter(|next| is_allowed_target(form, next))
+        .or(form.redirect.as_deref());
     if !browser {
         return Json(AcceptedReply {
-            id,
-            status: "accepted",
+            id: accepted.id,
+            status: if accepted.test { "test" } else { "accepted" },
+            redirect: target.filter(|_| door == Door::Form).map(str::to_owned),
         })
         .into_response();
     }
-    let target = next
-        .filter(|next| is_allowed_target(form, next))
-        .or(form.redirect.as_deref());
     match target {
         Some(target) => Redirect::to(target).into_response(),
         None => (StatusCode::OK, Html(THANK_YOU_PAGE)).into_response(),

@@ -174,14 +174,15 @@ async fn insert_new(
     let now = now_ms();
     // Sorted by key so that two replicas inserting the same keys lock them in one order.
     let rows = sqlx::query(
-        "INSERT INTO leads (id, form, workspace, state, email, member, submission, idempotency_key,
-            dedupe_hash, last_error, attempts, next_attempt_at, created_at, updated_at)
-         SELECT n.id, n.form, n.workspace, n.state, n.email, n.member, n.submission, n.idempotency_key,
-            n.dedupe_hash, n.last_error, 0, $10, $10, $10
+        "INSERT INTO leads (id, form, workspace, state, email, name, member, submission,
+            idempotency_key, dedupe_hash, last_error, attempts, next_attempt_at, created_at,
+            updated_at)
+         SELECT n.id, n.form, n.workspace, n.state, n.email, n.name, n.member, n.submission,
+            n.idempotency_key, n.dedupe_hash, n.last_error, 0, $10, $10, $10
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $11::text[])
+                     $8::text[], $9::text[], $11::text[], $12::text[])
            AS n(id, form, workspace, state, email, member, submission, idempotency_key, dedupe_hash,
-                last_error)
+                last_error, name)
          ORDER BY n.form, n.idempotency_key
          ON CONFLICT (form, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id",
@@ -201,6 +202,7 @@ async fn insert_new(
             .map(|lead| lead.reason.as_deref().map(|r| pg_text(r).into_owned()))
             .collect::<Vec<Option<String>>>(),
     )
+    .bind(column(|lead| pg_text(&lead.name).into_owned()))
     .fetch_all(&mut **tx)
     .await?;
     rows.iter()
@@ -255,7 +257,7 @@ fn answers(leads: &[NewLead], resolutions: &[Resolution]) -> StorageResult<Vec<E
 
 /// PostgreSQL text cannot hold NUL: one such character from outside must not
 /// fail the whole batch it shares with other senders' leads.
-fn pg_text(text: &str) -> Cow<'_, str> {
+pub(super) fn pg_text(text: &str) -> Cow<'_, str> {
     if text.contains('\0') {
         Cow::Owned(text.replace('\0', "\u{fffd}"))
     } else {
@@ -275,6 +277,7 @@ mod tests {
             workspace: "default".into(),
             state: LeadState::Pending,
             email: "jane@example.com".into(),
+            name: String::new(),
             member: serde_json::value::to_raw_value(&serde_json::json!({})).unwrap(),
             submission: serde_json::value::to_raw_value(&serde_json::json!({})).unwrap(),
             idempotency_key: key.map(str::to_owned),

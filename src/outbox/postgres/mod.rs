@@ -9,19 +9,21 @@
 
 mod intake;
 mod queue;
+mod read;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use async_trait::async_trait;
 use sqlx::{
-    postgres::{PgConnectOptions, PgPoolOptions, PgRow},
-    PgPool, Row,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
 };
 
+use self::intake::pg_text;
 use super::decode::{parse_id, parse_json, parse_state};
 use super::{
-    group_commit::GroupCommitter, now_ms, AttemptRecord, ClaimedLead, DeliveryOutcome, Enqueued,
+    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, FunnelCount,
     LeadDetail, LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
 };
 use crate::{
@@ -33,9 +35,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 
 /// Most leads committed in one intake transaction.
 const MAX_INTAKE_BATCH: usize = 512;
-
-const SUMMARY_COLUMNS: &str =
-    "id, form, workspace, state, email, attempts, last_error, member_id, created_at, next_attempt_at";
 
 /// Leads in PostgreSQL, shared by every replica pointed at the same database.
 pub struct PostgresOutbox {
@@ -79,32 +78,6 @@ async fn migrate(options: &PgConnectOptions) -> anyhow::Result<()> {
     let migrated = MIGRATOR.run(&connection).await;
     connection.close().await;
     migrated.context("failed to migrate the PostgreSQL database")
-}
-
-fn summary_from_row(row: &PgRow) -> StorageResult<LeadSummary> {
-    Ok(LeadSummary {
-        id: parse_id(row.try_get("id")?)?,
-        form: row.try_get("form")?,
-        workspace: row.try_get("workspace")?,
-        state: parse_state(row.try_get("state")?)?,
-        email: row.try_get("email")?,
-        attempts: u32::try_from(row.try_get::<i32, _>("attempts")?).unwrap_or(0),
-        last_error: row.try_get("last_error")?,
-        member_id: row.try_get("member_id")?,
-        created_at_ms: row.try_get("created_at")?,
-        next_attempt_at_ms: row.try_get("next_attempt_at")?,
-    })
-}
-
-fn attempt_from_row(row: &PgRow) -> StorageResult<AttemptRecord> {
-    Ok(AttemptRecord {
-        at_ms: row.try_get("at")?,
-        status: row
-            .try_get::<Option<i32>, _>("status")?
-            .and_then(|status| u16::try_from(status).ok()),
-        excerpt: row.try_get("excerpt")?,
-        duration_ms: u64::try_from(row.try_get::<i64, _>("duration_ms")?).unwrap_or(0),
-    })
 }
 
 #[async_trait]
@@ -157,46 +130,11 @@ impl Outbox for PostgresOutbox {
     }
 
     async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
-        let id = id.to_string();
-        let query =
-            format!("SELECT {SUMMARY_COLUMNS}, member, submission FROM leads WHERE id = $1");
-        let Some(row) = sqlx::query(&query)
-            .bind(&id)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let attempts = sqlx::query(
-            "SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = $1 ORDER BY id",
-        )
-        .bind(&id)
-        .fetch_all(&self.pool)
-        .await?;
-        let submission: Option<&str> = row.try_get("submission")?;
-        Ok(Some(LeadDetail {
-            summary: summary_from_row(&row)?,
-            member: parse_json(row.try_get("member")?)?,
-            submission: submission.map(parse_json).transpose()?,
-            attempt_log: attempts
-                .iter()
-                .map(attempt_from_row)
-                .collect::<StorageResult<_>>()?,
-        }))
+        read::get(&self.pool, id).await
     }
 
     async fn list(&self, filter: &LeadFilter) -> StorageResult<Vec<LeadSummary>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM leads
-             WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR form = $2)
-             ORDER BY created_at DESC, id DESC LIMIT $3"
-        ))
-        .bind(filter.state.map(LeadState::as_str))
-        .bind(&filter.form)
-        .bind(i64::from(filter.limit.unwrap_or(50)))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(summary_from_row).collect()
+        read::list(&self.pool, filter).await
     }
 
     async fn retry(&self, id: LeadId) -> StorageResult<bool> {
@@ -250,10 +188,11 @@ impl Outbox for PostgresOutbox {
         &self,
         id: LeadId,
         email: &str,
+        name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
         let done = sqlx::query(
-            "UPDATE leads SET member = $1, email = $2,
+            "UPDATE leads SET member = $1, email = $2, name = $5,
                 state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
                 attempts = 0, next_attempt_at = $3, updated_at = $3
              WHERE id = $4 AND state IN ('pending', 'retrying', 'dead', 'spam')",
@@ -262,6 +201,7 @@ impl Outbox for PostgresOutbox {
         .bind(email)
         .bind(now_ms())
         .bind(id.to_string())
+        .bind(pg_text(name))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
@@ -295,15 +235,15 @@ impl Outbox for PostgresOutbox {
     }
 
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM leads GROUP BY state")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let count = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
-                Ok((parse_state(row.try_get("state")?)?, count))
-            })
-            .collect()
+        read::count_by_state(&self.pool).await
+    }
+
+    async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
+        read::add_funnel_counts(&self.pool, counts).await
+    }
+
+    async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
+        read::funnel_counts(&self.pool, since_day).await
     }
 
     async fn check_writable(&self) -> StorageResult<()> {

@@ -52,7 +52,7 @@ pub(super) async fn claim_due(
             FOR UPDATE SKIP LOCKED)
          UPDATE leads SET state = 'delivering', claimed_by = $1, lease_until = $2, updated_at = $3
          FROM due WHERE leads.id = due.id
-         RETURNING leads.id, leads.workspace, leads.member, leads.attempts",
+         RETURNING leads.id, leads.form, leads.workspace, leads.member, leads.attempts",
     )
     .bind(worker)
     .bind(lease_until)
@@ -66,6 +66,7 @@ pub(super) async fn claim_due(
         .map(|row| {
             Ok(ClaimedLead {
                 id: parse_id(row.try_get("id")?)?,
+                form: row.try_get("form")?,
                 workspace: row.try_get("workspace")?,
                 member: parse_json(row.try_get("member")?)?,
                 attempts: u32::try_from(row.try_get::<i32, _>("attempts")?).unwrap_or(0),

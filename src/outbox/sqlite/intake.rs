@@ -203,8 +203,9 @@ impl StoredMatches {
 /// Appends one multi-row `INSERT` of these leads to `query`.
 fn push_insert<'q>(query: &mut QueryBuilder<'q, Sqlite>, rows: &[&'q NewLead], now: i64) {
     query.push(
-        "INSERT INTO leads (id, form, workspace, state, email, member, submission, idempotency_key,
-            dedupe_hash, last_error, attempts, next_attempt_at, created_at, updated_at) ",
+        "INSERT INTO leads (id, form, workspace, state, email, name, member, submission,
+            idempotency_key, dedupe_hash, last_error, attempts, next_attempt_at, created_at,
+            updated_at) ",
     );
     query.push_values(rows, |mut row, lead| {
         row.push_bind(lead.id.to_string())
@@ -212,6 +213,7 @@ fn push_insert<'q>(query: &mut QueryBuilder<'q, Sqlite>, rows: &[&'q NewLead], n
             .push_bind(lead.workspace.as_str())
             .push_bind(lead.state.as_str())
             .push_bind(lead.email.as_str())
+            .push_bind(lead.name.as_str())
             .push_bind(lead.member.get())
             .push_bind(lead.submission.get())
             .push_bind(lead.idempotency_key.as_deref())
@@ -255,6 +257,7 @@ mod tests {
             workspace: "default".into(),
             state: LeadState::Pending,
             email: format!("p{n}@example.com"),
+            name: String::new(),
             member: json(format!(r#"{{"email":"p{n}@example.com"}}"#)),
             submission: json("{}".into()),
             idempotency_key: key.map(str::to_owned),

@@ -6,28 +6,26 @@ mod checkpoint;
 mod dedupe;
 mod intake;
 mod queue;
+mod read;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use async_trait::async_trait;
 use sqlx::{
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
-    Row, SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
 };
 
 use self::{checkpoint::Checkpointer, dedupe::DedupeWindow};
 use super::decode::{parse_id, parse_json, parse_state};
 use super::{
-    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, LeadDetail,
-    LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
+    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, FunnelCount,
+    LeadDetail, LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
 };
 use crate::{
     config::StorageSettings,
     domain::{LeadId, LeadState},
-    outbox::AttemptRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -40,9 +38,6 @@ pub struct SqliteOutbox {
     checkpointer: Checkpointer,
     window: Arc<DedupeWindow>,
 }
-
-const SUMMARY_COLUMNS: &str =
-    "id, form, workspace, state, email, attempts, last_error, member_id, created_at, next_attempt_at";
 
 impl SqliteOutbox {
     /// Opens (creating when absent) and migrates the database.
@@ -105,21 +100,6 @@ impl SqliteOutbox {
     }
 }
 
-fn summary_from_row(row: &SqliteRow) -> StorageResult<LeadSummary> {
-    Ok(LeadSummary {
-        id: parse_id(row.try_get("id")?)?,
-        form: row.try_get("form")?,
-        workspace: row.try_get("workspace")?,
-        state: parse_state(row.try_get("state")?)?,
-        email: row.try_get("email")?,
-        attempts: row.try_get::<i64, _>("attempts")? as u32,
-        last_error: row.try_get("last_error")?,
-        member_id: row.try_get("member_id")?,
-        created_at_ms: row.try_get("created_at")?,
-        next_attempt_at_ms: row.try_get("next_attempt_at")?,
-    })
-}
-
 #[async_trait]
 impl Outbox for SqliteOutbox {
     async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
@@ -166,53 +146,11 @@ impl Outbox for SqliteOutbox {
     }
 
     async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
-        let id = id.to_string();
-        let Some(row) = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS}, member, submission FROM leads WHERE id = ?1"
-        ))
-        .bind(&id)
-        .fetch_optional(&self.reader)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let attempts = sqlx::query(
-            "SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = ?1 ORDER BY id",
-        )
-        .bind(&id)
-        .fetch_all(&self.reader)
-        .await?;
-        let submission: Option<String> = row.try_get("submission")?;
-        Ok(Some(LeadDetail {
-            summary: summary_from_row(&row)?,
-            member: parse_json(row.try_get("member")?)?,
-            submission: submission.as_deref().map(parse_json).transpose()?,
-            attempt_log: attempts
-                .iter()
-                .map(|row| {
-                    Ok(AttemptRecord {
-                        at_ms: row.try_get("at")?,
-                        status: row.try_get::<Option<i64>, _>("status")?.map(|s| s as u16),
-                        excerpt: row.try_get("excerpt")?,
-                        duration_ms: row.try_get::<i64, _>("duration_ms")? as u64,
-                    })
-                })
-                .collect::<StorageResult<_>>()?,
-        }))
+        read::get(&self.reader, id).await
     }
 
     async fn list(&self, filter: &LeadFilter) -> StorageResult<Vec<LeadSummary>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM leads
-             WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR form = ?2)
-             ORDER BY created_at DESC, id DESC LIMIT ?3"
-        ))
-        .bind(filter.state.map(LeadState::as_str))
-        .bind(&filter.form)
-        .bind(i64::from(filter.limit.unwrap_or(50)))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(summary_from_row).collect()
+        read::list(&self.reader, filter).await
     }
 
     async fn retry(&self, id: LeadId) -> StorageResult<bool> {
@@ -266,10 +204,11 @@ impl Outbox for SqliteOutbox {
         &self,
         id: LeadId,
         email: &str,
+        name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
         let done = sqlx::query(
-            "UPDATE leads SET member = ?1, email = ?2,
+            "UPDATE leads SET member = ?1, email = ?2, name = ?5,
                 state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
                 attempts = 0, next_attempt_at = ?3, updated_at = ?3
              WHERE id = ?4 AND state IN ('pending', 'retrying', 'dead', 'spam')",
@@ -278,6 +217,7 @@ impl Outbox for SqliteOutbox {
         .bind(email)
         .bind(now_ms())
         .bind(id.to_string())
+        .bind(name)
         .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
@@ -312,17 +252,15 @@ impl Outbox for SqliteOutbox {
     }
 
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM leads GROUP BY state")
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    parse_state(row.try_get("state")?)?,
-                    row.try_get::<i64, _>("n")? as u64,
-                ))
-            })
-            .collect()
+        read::count_by_state(&self.reader).await
+    }
+
+    async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
+        read::add_funnel_counts(&self.writer, counts).await
+    }
+
+    async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
+        read::funnel_counts(&self.reader, since_day).await
     }
 
     async fn check_writable(&self) -> StorageResult<()> {

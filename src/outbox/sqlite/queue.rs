@@ -40,7 +40,7 @@ pub(super) async fn claim_due(
                     WHERE state = 'delivering' AND lease_until < ?3
                     ORDER BY next_attempt_at LIMIT ?4))
             ORDER BY next_attempt_at LIMIT ?4)
-         RETURNING id, workspace, member, attempts",
+         RETURNING id, form, workspace, member, attempts",
     )
     .bind(worker)
     .bind(now + lease.as_millis() as i64)
@@ -53,6 +53,7 @@ pub(super) async fn claim_due(
         .map(|row| {
             Ok(ClaimedLead {
                 id: parse_id(row.try_get("id")?)?,
+                form: row.try_get("form")?,
                 workspace: row.try_get("workspace")?,
                 member: parse_json(row.try_get("member")?)?,
                 attempts: row.try_get::<i64, _>("attempts")? as u32,

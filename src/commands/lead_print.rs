@@ -1,0 +1,110 @@
+//! How `leads list` and `leads show` print leads for a person: a table that
+//! fits the terminal, and one lead's whole record.
+
+use chrono::{TimeZone, Utc};
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table};
+
+use crate::{
+    domain::LeadState,
+    outbox::{LeadDetail, LeadSummary},
+};
+
+/// Longest last error shown in a listing, in characters (`leads show` has it whole).
+const LISTED_ERROR_CHARS: usize = 160;
+
+fn when(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// The listing as a table: columns line up, and on a terminal the long ones
+/// (name, e-mail, why) wrap to fit its width. Then `N lead(s)`.
+pub fn print_table(leads: &[LeadSummary]) {
+    let mut table = Table::new();
+    table
+        .load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header([
+            "ID", "RECEIVED", "STATE", "FORM", "NAME", "EMAIL", "TRY", "WHY",
+        ]);
+    for lead in leads {
+        table.add_row([
+            lead.id.to_string(),
+            when(lead.created_at_ms),
+            lead.state.to_string(),
+            lead.form.clone(),
+            lead.name.clone(),
+            lead.email.clone(),
+            lead.attempts.to_string(),
+            why(lead),
+        ]);
+    }
+    // What identifies a lead is never wrapped: an ID is copied whole into `leads show`.
+    for index in [0, 1, 2, 6] {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    if !leads.is_empty() {
+        println!("{table}");
+    }
+    println!("{} lead(s)", leads.len());
+}
+
+/// Why a lead waits or died (its last error, shortened), for a listing.
+fn why(lead: &LeadSummary) -> String {
+    if matches!(lead.state, LeadState::Delivered) {
+        return String::new();
+    }
+    let error = lead.last_error.as_deref().unwrap_or_default();
+    match error.char_indices().nth(LISTED_ERROR_CHARS) {
+        Some((cut, _)) => format!("{}…", &error[..cut]),
+        None => error.to_owned(),
+    }
+}
+
+/// One lead: its summary, member, original submission (with, for a test lead,
+/// the request it would have gone out as) and every attempt.
+pub fn print_detail(lead: &LeadDetail) {
+    let s = &lead.summary;
+    println!("lead       {}", s.id);
+    println!("state      {}", s.state);
+    println!("form       {} (workspace {})", s.form, s.workspace);
+    if !s.name.is_empty() {
+        println!("name       {}", s.name);
+    }
+    println!("email      {}", s.email);
+    println!("received   {}", when(s.created_at_ms));
+    if let Some(member_id) = &s.member_id {
+        println!("member id  {member_id}");
+    }
+    if matches!(s.state, LeadState::Pending | LeadState::Retrying) {
+        println!("next try   {}", when(s.next_attempt_at_ms));
+    }
+    if let Some(error) = &s.last_error {
+        println!("last error {error}");
+    }
+    println!("member     {}", lead.member);
+    match &lead.submission {
+        Some(submission) => println!("submission {submission}"),
+        None => println!("submission (purged)"),
+    }
+    if let Some(request) = lead.submission.as_ref().and_then(|s| s.get("would_send")) {
+        println!("would send {request}");
+    }
+    println!("attempts   {}", lead.attempt_log.len());
+    for (n, attempt) in lead.attempt_log.iter().enumerate() {
+        println!(
+            "  #{:<3} {}  {:>4}  {:>6} ms  {}",
+            n + 1,
+            when(attempt.at_ms),
+            attempt
+                .status
+                .map_or_else(|| "-".to_owned(), |s| s.to_string()),
+            attempt.duration_ms,
+            attempt.excerpt
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! One submission through intake: guards (shutdown, origin, rate, auth), the
+//! body, test mode, spam, mapping, then the lead committed to storage.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Body,
+    http::{header, HeaderMap},
+};
+use serde::Serialize;
+use serde_json::value::to_raw_value;
+
+use super::{
+    cors,
+    forms::Door,
+    request::{dedupe_hash, idempotency_key, read_body, request_meta},
+};
+use crate::{
+    config::FormSettings,
+    domain::{LeadId, LeadState},
+    error::ApiError,
+    intake::{self, auth, spam, test_mode, Limits, Submission, SubmissionMeta},
+    mapping,
+    outbox::{now_ms, NewLead},
+    startup::AppState,
+};
+
+/// What is kept of a request beside its lead (`leads show`, `leads remap`,
+/// the admin page), serialized straight to the stored text.
+#[derive(Serialize)]
+struct StoredSubmission<'a> {
+    content_type: Option<&'a str>,
+    submission: &'a Submission,
+    meta: &'a SubmissionMeta,
+    spam: Option<String>,
+    /// Test leads: the create call the lead would have gone out as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    would_send: Option<serde_json::Value>,
+}
+
+/// A stored submission, as its reply needs it.
+pub struct Accepted {
+    /// The lead's ID (the first one's, for a replay).
+    pub id: LeadId,
+    /// The received count's outcome label (`accepted`, `spam`, `replayed`, `test`).
+    pub outcome: &'static str,
+    /// The `_next` field, when sent.
+    pub next: Option<String>,
+    /// Whether it was a test submission.
+    pub test: bool,
+}
+
+pub(super) async fn accept(
+    app: &AppState,
+    door: Door,
+    form_name: &str,
+    form: &FormSettings,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Accepted, ApiError> {
+    if !app.is_accepting() {
+        return Err(ApiError::Unavailable("shutting down; retry shortly".into()));
+    }
+    let meta = request_meta(app, peer, headers);
+    if door == Door::Form {
+        cors::check_origin(form, headers)?;
+    }
+    // Only a `/hooks` sender that proves itself is exempt from the per-IP limit;
+    // its proof is judged on the body, so a failed one is counted afterwards.
+    let exempt_if_authenticated = door == Door::Hook && auth::is_required(form);
+    if !exempt_if_authenticated {
+        limit_by_ip(app, &meta)?;
+    }
+    let body = read_body(headers, body, app.settings.server.max_body_bytes).await?;
+    // A form with a token or secret is a door for senders that prove themselves,
+    // whichever route they post to.
+    if door == Door::Hook || auth::is_required(form) {
+        if let Err(refused) = auth::authenticate(form, headers, &body, now_ms() / 1000) {
+            if exempt_if_authenticated {
+                limit_by_ip(app, &meta)?;
+            }
+            return Err(ApiError::Unauthorized(refused.to_string()));
+        }
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let limits = Limits {
+        max_fields: app.settings.server.max_fields,
+        max_field_bytes: app.settings.server.max_field_bytes,
+    };
+    let mut submission = intake::parse_body(content_type, body, limits).await?;
+    let test_header = headers
+        .get(test_mode::TEST_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let test = test_mode::take_test_token(form, test_header, &mut submission)
+        .map_err(|refused| ApiError::Unauthorized(refused.to_string()))?;
+    let next = submission.get("_next").map(str::to_owned);
+
+    let verdict = spam::judge(
+        form_name,
+        form,
+        &submission,
+        meta.ip.as_deref(),
+        now_ms(),
+        test,
+    )
+    .await;
+    let member = match mapping::map_submission(&submission, &meta, form) {
+        Ok(member) => Some(member),
+        Err(_) if verdict.is_some() => None,
+        Err(error) => return Err(error.into()),
+    };
+    let would_send = match (&member, test) {
+        (Some(member), true) => {
+            let client = app.clients.get(&form.workspace).map(AsRef::as_ref);
+            Some(test_mode::would_send(client, member).await)
+        }
+        _ => None,
+    };
+    let email = member
+        .as_ref()
+        .map(|m| m.email.normalized())
+        .unwrap_or_default();
+    // A test never answers for a real submission, nor a real one for a test.
+    let scope = if test {
+        format!("test:{form_name}")
+    } else {
+        form_name.to_owned()
+    };
+    let state = match (test, &verdict) {
+        (true, _) => LeadState::Test,
+        (false, Some(_)) => LeadState::Spam,
+        (false, None) => LeadState::Pending,
+    };
+    let lead = NewLead {
+        id: LeadId::new(),
+        form: form_name.to_owned(),
+        workspace: form.workspace.clone(),
+        state,
+        name: member
+            .as_ref()
+            .map(mapping::Member::full_name)
+            .unwrap_or_default(),
+        email: email.clone(),
+        member: to_raw_value(&member).map_err(anyhow::Error::from)?,
+        submission: to_raw_value(&StoredSubmission {
+            content_type,
+            submission: &submission,
+            meta: &meta,
+            spam: verdict.as_ref().map(spam::SpamVerdict::reason),
+            would_send,
+        })
+        .map_err(anyhow::Error::from)?,
+        idempotency_key: idempotency_key(headers).map(|key| {
+            if test {
+                format!("test:{key}")
+            } else {
+                key
+            }
+        }),
+        dedupe_hash: dedupe_hash(&scope, &email, &submission),
+        reason: lead_reason(test, verdict.as_ref()),
+        dedupe_since_ms: now_ms() - (app.settings.storage.dedupe_window_secs * 1000) as i64,
+    };
+    let enqueued = app.outbox.enqueue(lead).await?;
+    if enqueued.created {
+        app.funnel.record_new_lead(form_name, state);
+    }
+    let outcome = match (enqueued.created, state) {
+        (false, _) => "replayed",
+        (true, LeadState::Test) => {
+            tracing::info!(lead_id = %enqueued.id, form = form_name, "stored as a test");
+            "test"
+        }
+        (true, LeadState::Spam) => {
+            tracing::info!(lead_id = %enqueued.id, form = form_name, "stored as spam");
+            "spam"
+        }
+        (true, _) => {
+            app.wake.notify_one();
+            tracing::info!(lead_id = %enqueued.id, form = form_name, "lead accepted");
+            "accepted"
+        }
+    };
+    Ok(Accepted {
+        id: enqueued.id,
+        outcome,
+        next,
+        test,
+    })
+}
+
+/// Why a lead is held back, kept as its last error: a spam verdict
+/// (`CODE: reason`), or what a test lead would have become.
+fn lead_reason(test: bool, verdict: Option<&spam::SpamVerdict>) -> Option<String> {
+    match (test, verdict) {
+        (false, verdict) => verdict.map(spam::SpamVerdict::note),
+        (true, Some(verdict)) => Some(format!(
+            "test: would be kept as spam ({}); never sent",
+            verdict.note()
+        )),
+        (true, None) => Some("test: would be sent to Agencyhandy as shown; never sent".to_owned()),
+    }
+}
+
+/// The per-client-IP limit (`server.rate_limit_per_minute`).
+fn limit_by_ip(app: &AppState, meta: &SubmissionMeta) -> Result<(), ApiError> {
+    match meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
+        Some(ip) => app.rate_limiter.check(ip).map_err(ApiError::RateLimited),
+        None => Ok(()),
+    }
+}
