@@ -7,10 +7,17 @@
 //! the page URL (then of the `Referer`), so one visit's parameters are never
 //! mixed with another's.
 //!
-//! Both go into the member as `pageUrl` and `utm`, where leadrelay's stored
-//! lead keeps them; Agencyhandy drops fields it does not know, so they are also
-//! written as the last lines of `notes` (`Page: …`, `UTM: source=…, medium=…`),
-//! the one place an agency sees them in the CRM. IP address and user agent stay
+//! The first touch, as `embed.js` sends it: the landing page of the visitor's
+//! first visit (`landing_page`) and the site that sent them there
+//! (`referrer`), each taken only when it is a web URL (a "Referrer" question
+//! answered with a name stays an ordinary input). When no tracking parameter
+//! came as an input, the landing page's query is read for them too.
+//!
+//! They go into the member as `pageUrl`, `landingPage`, `referrer` and `utm`,
+//! where leadrelay's stored lead keeps them; Agencyhandy drops fields it does
+//! not know, so they are also written as the last lines of `notes` (`Page: …`,
+//! `Landing page: …`, `Referrer: …`, `UTM: source=…, medium=…`), the one place
+//! an agency sees them in the CRM. IP address and user agent stay
 //! in the stored request meta: they are evidence, not CRM data.
 
 use std::collections::BTreeMap;
@@ -27,6 +34,12 @@ const PAGE_FIELDS: &[&str] = &[
     "meta[page_url][value]",
 ];
 
+/// Input names read as the first visit's landing page, in order.
+const LANDING_FIELDS: &[&str] = &["landing_page", "landingPage", "_landing"];
+
+/// Input names read as the site that sent the visitor, in order.
+const REFERRER_FIELDS: &[&str] = &["referrer", "_referrer"];
+
 /// Longest page URL kept, in characters.
 const MAX_PAGE_URL: usize = 500;
 
@@ -37,6 +50,10 @@ pub struct Attribution {
     pub page_url: Option<String>,
     /// Where the page URL was found (`input "page_url"`, `Referer header`).
     pub page_from: Option<String>,
+    /// The first visit's landing page.
+    pub landing_page: Option<String>,
+    /// The site that sent the visitor on their first visit.
+    pub referrer: Option<String>,
     /// Tracking parameters without their `utm_` prefix (`source`, `medium`, `gclid` …).
     pub utm: BTreeMap<String, String>,
     /// Where the tracking parameters were found.
@@ -67,13 +84,20 @@ impl Attribution {
                 attribution.page_from = Some("Referer header".to_owned());
             }
         }
+        attribution.landing_page = first_url_input(resolver, LANDING_FIELDS);
+        attribution.referrer = first_url_input(resolver, REFERRER_FIELDS);
         attribution.utm = resolver.tracking();
         if !attribution.utm.is_empty() {
             attribution.utm_from = Some("inputs");
             return attribution;
         }
         let from_input = attribution.page_url.as_deref().filter(|_| page_is_input);
-        let candidates = [(from_input, "page URL query"), (referer, "Referer query")];
+        let landing = attribution.landing_page.clone();
+        let candidates = [
+            (from_input, "page URL query"),
+            (landing.as_deref(), "landing page query"),
+            (referer, "Referer query"),
+        ];
         for (url, from) in candidates {
             let utm = url.map(query_tracking).unwrap_or_default();
             if !utm.is_empty() {
@@ -93,11 +117,18 @@ impl Attribution {
             .map(String::as_str)
     }
 
-    /// The `notes` lines: `("Page", url)` and `("UTM", "source=google, medium=cpc")`.
+    /// The `notes` lines: `("Page", url)`, `("Landing page", url)`,
+    /// `("Referrer", url)` and `("UTM", "source=google, medium=cpc")`.
     pub fn note_lines(&self) -> Vec<(&'static str, String)> {
         let mut lines = Vec::new();
-        if let Some(page) = &self.page_url {
-            lines.push(("Page", page.clone()));
+        for (label, value) in [
+            ("Page", &self.page_url),
+            ("Landing page", &self.landing_page),
+            ("Referrer", &self.referrer),
+        ] {
+            if let Some(value) = value {
+                lines.push((label, value.clone()));
+            }
         }
         if !self.utm.is_empty() {
             let pairs: Vec<String> = self.utm.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -106,33 +137,57 @@ impl Attribution {
         lines
     }
 
-    /// Explanation lines for `pageUrl` and `utm`.
-    pub fn traces(&self) -> [FieldTrace; 2] {
+    /// Explanation lines for `pageUrl`, `landingPage`, `referrer` and `utm`.
+    pub fn traces(&self) -> [FieldTrace; 4] {
         let utm = (!self.utm.is_empty()).then(|| {
             let pairs: Vec<String> = self.utm.iter().map(|(k, v)| format!("{k}={v}")).collect();
             pairs.join(", ")
         });
+        let names = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let input_trace = |field, value: &Option<String>, tried: &[&str]| FieldTrace {
+            field,
+            value: value.clone(),
+            from: value.as_ref().map(|_| "input (a web URL)".to_owned()),
+            tried: names(tried),
+        };
         [
             FieldTrace {
                 field: "pageUrl",
                 value: self.page_url.clone(),
                 from: self.page_from.clone(),
-                tried: PAGE_FIELDS
-                    .iter()
-                    .map(|n| (*n).to_owned())
+                tried: names(PAGE_FIELDS)
+                    .into_iter()
                     .chain(["Referer header".to_owned()])
                     .collect(),
             },
+            input_trace("landingPage", &self.landing_page, LANDING_FIELDS),
+            input_trace("referrer", &self.referrer, REFERRER_FIELDS),
             FieldTrace {
                 field: "utm",
                 value: utm,
                 from: self.utm_from.map(str::to_owned),
-                tried: ["utm_* inputs", "page URL query", "Referer query"]
-                    .map(str::to_owned)
-                    .to_vec(),
+                tried: names(&[
+                    "utm_* inputs",
+                    "page URL query",
+                    "landing page query",
+                    "Referer query",
+                ]),
             },
         ]
     }
+}
+
+/// The first of `names` sent as a web URL (taken, and cut at [`MAX_PAGE_URL`]).
+fn first_url_input(resolver: &mut Resolver<'_>, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|name| {
+        let value = resolver.peek(name)?;
+        let value = value.trim();
+        is_web_url(value).then(|| {
+            let kept = truncate(value, MAX_PAGE_URL);
+            resolver.consume(name);
+            kept
+        })
+    })
 }
 
 fn is_web_url(text: &str) -> bool {

@@ -139,3 +139,57 @@ fn the_explanation_says_where_attribution_came_from() {
         "{printed}"
     );
 }
+
+#[test]
+fn the_first_touch_goes_into_the_member_and_the_notes() {
+    let member = map(
+        &[
+            ("email", "a@example.com"),
+            ("page_url", "https://example.com/contact"),
+            (
+                "landing_page",
+                "https://example.com/offer?utm_source=news&gclid=g1",
+            ),
+            ("referrer", "https://search.example/"),
+        ],
+        &SubmissionMeta::default(),
+        &FormSettings::default(),
+    );
+
+    assert_eq!(
+        member.extra["landingPage"],
+        "https://example.com/offer?utm_source=news&gclid=g1"
+    );
+    assert_eq!(member.extra["referrer"], "https://search.example/");
+    assert_eq!(
+        member.extra["utm"],
+        json!({"source": "news", "gclid": "g1"}),
+        "read from the landing page when no input carries them"
+    );
+    let notes = member.extra["notes"].as_str().unwrap();
+    assert!(
+        notes.contains("Landing page: https://example.com/offer")
+            && notes.contains("Referrer: https://search.example/")
+            && !notes.contains("landing_page:"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn a_referrer_that_is_no_url_stays_an_ordinary_input() {
+    let member = map(
+        &[("email", "a@example.com"), ("referrer", "my colleague Ann")],
+        &SubmissionMeta::default(),
+        &FormSettings::default(),
+    );
+
+    assert!(!member.extra.contains_key("referrer"));
+    assert!(
+        member.extra["notes"]
+            .as_str()
+            .unwrap()
+            .contains("referrer: my colleague Ann"),
+        "{:?}",
+        member.extra["notes"]
+    );
+}

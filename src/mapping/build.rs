@@ -170,8 +170,14 @@ fn build(
     if let Some(notes) = notes {
         extra.insert("notes".into(), Value::String(notes));
     }
-    if let Some(page_url) = attribution.page_url {
-        extra.insert("pageUrl".into(), Value::String(page_url));
+    for (key, value) in [
+        ("pageUrl", attribution.page_url),
+        ("landingPage", attribution.landing_page),
+        ("referrer", attribution.referrer),
+    ] {
+        if let Some(value) = value {
+            extra.insert(key.into(), Value::String(value));
+        }
     }
     if !attribution.utm.is_empty() {
         let utm = attribution

@@ -69,12 +69,54 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only leads in this state (`pending`, `delivering`, `delivered`, `duplicate`,
-    /// `retrying`, `dead`, `spam`).
+    /// `retrying`, `dead`, `spam`, `test`).
     state: Option<String>,
     /// Only leads of this form.
     form: Option<String>,
+    /// Only leads whose e-mail or name contains this text.
+    q: Option<String>,
+    /// Only leads received on this UTC day (`YYYY-MM-DD`) or later.
+    from: Option<String>,
+    /// Only leads received on this UTC day (`YYYY-MM-DD`) or earlier.
+    to: Option<String>,
     /// At most this many, newest first (default 50, at most 1000).
     limit: Option<u32>,
+}
+
+impl ListQuery {
+    fn filter(self) -> Result<LeadFilter, ApiError> {
+        let state = non_empty(self.state)
+            .as_deref()
+            .map(str::parse::<LeadState>)
+            .transpose()
+            .map_err(|e| ApiError::Malformed(e.to_string()))?;
+        Ok(LeadFilter {
+            state,
+            form: non_empty(self.form),
+            search: non_empty(self.q),
+            received_from_ms: non_empty(self.from)
+                .map(|day| day_start_ms("from", &day, 0))
+                .transpose()?,
+            received_before_ms: non_empty(self.to)
+                .map(|day| day_start_ms("to", &day, 1))
+                .transpose()?,
+            limit: Some(self.limit.unwrap_or(50).clamp(1, 1000)),
+        })
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+/// The start (unix ms) of the UTC day `later` days after `day` (`YYYY-MM-DD`).
+fn day_start_ms(key: &str, day: &str, later: u64) -> Result<i64, ApiError> {
+    chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.checked_add_days(chrono::Days::new(later)))
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|start| start.and_utc().timestamp_millis())
+        .ok_or_else(|| ApiError::Malformed(format!("{key} must be a day such as 2026-01-31")))
 }
 
 /// `{"id": "...", "status": "queued"}`: a lead was put back in the delivery queue.
@@ -95,7 +137,7 @@ pub struct QueuedReply {
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Leads, newest first", body = [LeadSummary]),
-        (status = 400, description = "Bad query (unknown state)", body = crate::error::ErrorBody),
+        (status = 400, description = "Bad query (unknown state, a day that is not YYYY-MM-DD)", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
         (status = 404, description = "The admin API is off (no admin_token)", body = crate::error::ErrorBody),
     )
@@ -106,23 +148,10 @@ pub async fn list_leads(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<LeadSummary>>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::Malformed(e.body_text()))?;
-    let state = query
-        .state
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(str::parse::<LeadState>)
-        .transpose()
-        .map_err(|e| ApiError::Malformed(e.to_string()))?;
-    let filter = LeadFilter {
-        state,
-        form: query.form.filter(|f| !f.is_empty()),
-        limit: Some(query.limit.unwrap_or(50).clamp(1, 1000)),
-        ..LeadFilter::default()
-    };
-    Ok(Json(app.outbox.list(&filter).await?))
+    Ok(Json(app.outbox.list(&query.filter()?).await?))
 }
 
-fn parse_id(id: &str) -> Result<LeadId, ApiError> {
+pub(super) fn parse_id(id: &str) -> Result<LeadId, ApiError> {
     id.parse()
         .map_err(|_| ApiError::NotFound(format!("no lead {id:?}")))
 }

@@ -9,7 +9,7 @@ use axum::{
     Json,
 };
 
-use crate::{domain::LeadState, startup::AppState};
+use crate::{domain::LeadState, funnel::Step, outbox::FunnelCount, startup::AppState};
 
 /// How long the readiness write may take (within `leadrelay healthcheck`'s 3 s).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -99,6 +99,9 @@ pub async fn metrics(State(app): State<Arc<AppState>>) -> impl IntoResponse {
             metrics::gauge!("leadrelay_leads_stored", "state" => state.as_str()).set(n as f64);
         }
     }
+    if let Ok(today) = app.funnel.today().await {
+        set_funnel_today(&app, &today);
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -106,4 +109,19 @@ pub async fn metrics(State(app): State<Arc<AppState>>) -> impl IntoResponse {
         )],
         app.metrics.render(),
     )
+}
+
+/// `leadrelay_funnel_today{form,step}`: every configured form's counts of the
+/// UTC day so far (0 included, so a new day reads as a reset).
+fn set_funnel_today(app: &AppState, today: &[FunnelCount]) {
+    for form in app.settings.forms.keys() {
+        for step in Step::ALL {
+            let count = today
+                .iter()
+                .find(|c| c.form == *form && c.step == step.as_str())
+                .map_or(0, |c| c.count);
+            metrics::gauge!("leadrelay_funnel_today", "form" => form.clone(), "step" => step.as_str())
+                .set(count as f64);
+        }
+    }
 }

@@ -2,8 +2,11 @@
 
 mod admin;
 mod admin_page;
+mod admin_summary;
 mod cors;
+mod embed;
 mod forms;
+mod funnel;
 mod guard;
 mod health;
 pub mod openapi;
@@ -40,11 +43,14 @@ pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
             post(forms::submit_form).options(cors::preflight),
         )
         .route("/hooks/{form}", post(forms::submit_hook))
+        .route("/embed.js", get(embed::embed_js))
+        .route("/funnel/{form}", post(funnel::report_step))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(openapi::openapi_json))
         .merge(admin::routes())
+        .merge(admin_summary::routes())
         .merge(admin_page::routes())
         .fallback(not_found)
         // Bodies are read with our own limit, so that 413 comes in our JSON shape.

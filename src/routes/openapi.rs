@@ -9,7 +9,7 @@ use utoipa::{
     Modify, OpenApi, ToSchema,
 };
 
-use super::{admin, admin_page, cors, forms, health};
+use super::{admin, admin_page, admin_summary, cors, embed, forms, funnel, health};
 
 /// The whole API description.
 #[derive(OpenApi)]
@@ -22,6 +22,8 @@ use super::{admin, admin_page, cors, forms, health};
         forms::submit_form,
         cors::preflight,
         forms::submit_hook,
+        embed::embed_js,
+        funnel::report_step,
         health::healthz,
         health::readyz,
         health::metrics,
@@ -30,6 +32,8 @@ use super::{admin, admin_page, cors, forms, health};
         admin::show_lead,
         admin::retry_lead,
         admin::release_lead,
+        admin_summary::summary,
+        admin_summary::bulk,
         admin_page::admin_page,
     ),
     components(schemas(FormFields)),

@@ -1,7 +1,7 @@
 //! What a submission request carries besides its fields: the body (within its
 //! limit), the sender's metadata, the idempotency key and the dedupe hash.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     body::Body,
@@ -45,6 +45,23 @@ fn too_large(limit: usize) -> ApiError {
     ))
 }
 
+/// The client's IP: the peer's, or with `trust_forwarded_for` the first
+/// address of `X-Forwarded-For` when it is one.
+pub(super) fn client_ip(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    app.settings
+        .server
+        .trust_forwarded_for
+        .then(|| {
+            headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
+        })
+        .flatten()
+        .unwrap_or_else(|| peer.ip())
+}
+
 /// What the request says about its sender (the client IP honours `trust_forwarded_for`).
 pub(super) fn request_meta(
     app: &AppState,
@@ -57,22 +74,8 @@ pub(super) fn request_meta(
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(512).collect::<String>())
     };
-    let forwarded = app
-        .settings
-        .server
-        .trust_forwarded_for
-        .then(|| {
-            headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(str::trim)
-                .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-                .map(str::to_owned)
-        })
-        .flatten();
     SubmissionMeta {
-        ip: Some(forwarded.unwrap_or_else(|| peer.ip().to_string())),
+        ip: Some(client_ip(app, peer, headers).to_string()),
         user_agent: text(header::USER_AGENT),
         referer: text(header::REFERER),
         origin: text(header::ORIGIN),

@@ -115,6 +115,14 @@ fn describe_metrics() {
         "leadrelay_workspace_paused",
         "1 while a workspace's delivery is paused (its fault: key, route, IDs, config; or the breaker open)"
     );
+    metrics::describe_gauge!(
+        "leadrelay_funnel_today",
+        "Each form's funnel counts of the UTC day so far, by step (read from storage at each scrape)"
+    );
+    metrics::describe_counter!(
+        "leadrelay_funnel_events_total",
+        "Funnel steps counted by this process, by form and step"
+    );
     metrics::describe_counter!(
         crate::intake::captcha::UNAVAILABLE_TOTAL,
         "Submissions kept as spam because their CAPTCHA provider did not answer, by form and provider"
