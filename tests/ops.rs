@@ -47,6 +47,7 @@ async fn count_in_state(app: &TestApp, form: &str, state: LeadState) -> usize {
         state: Some(state),
         form: Some(form.into()),
         limit: Some(1000),
+        ..LeadFilter::default()
     };
     app.state.outbox.list(&filter).await.unwrap().len()
 }
@@ -178,6 +179,10 @@ async fn openapi_describes_every_route_of_the_contract() {
         ("/admin/leads/{id}", "get"),
         ("/admin/leads/{id}/retry", "post"),
         ("/admin/leads/{id}/release", "post"),
+        ("/admin/leads/bulk", "post"),
+        ("/admin/summary", "get"),
+        ("/embed.js", "get"),
+        ("/funnel/{form}", "post"),
     ];
     for (path, method) in routes {
         assert!(
@@ -334,10 +339,11 @@ async fn admin_page_is_served_with_a_strict_policy_only_when_enabled() {
     let get = |app: &TestApp, path: &str| app.http.get(format!("{}{path}", app.address)).send();
 
     let hidden = get(&off, "/admin").await.unwrap();
+    let hidden_script = get(&off, "/admin/ui/admin.js").await.unwrap();
     let page = get(&on, "/admin").await.unwrap();
-    let script = get(&on, "/admin/admin.js").await.unwrap();
 
     assert_eq!(hidden.status(), 404);
+    assert_eq!(hidden_script.status(), 404);
     assert_eq!(page.status(), 200);
     assert!(page.headers()["content-type"]
         .to_str()
@@ -345,9 +351,30 @@ async fn admin_page_is_served_with_a_strict_policy_only_when_enabled() {
         .starts_with("text/html"));
     let policy = page.headers()["content-security-policy"].to_str().unwrap();
     assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(policy.contains("style-src 'self'"), "{policy}");
+    assert!(!policy.contains("unsafe"), "{policy}");
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
-    assert!(page.text().await.unwrap().contains("/admin/admin.js"));
-    assert_eq!(script.status(), 200);
-    let script = script.text().await.unwrap();
-    assert!(script.contains("sessionStorage") && !script.contains("innerHTML"));
+    assert!(page.text().await.unwrap().contains("/admin/ui/admin.js"));
+    let mut scripts = String::new();
+    for file in ["admin.js", "api.js", "lead.js", "list.js", "overview.js"] {
+        let script = get(&on, &format!("/admin/ui/{file}")).await.unwrap();
+        assert_eq!(script.status(), 200, "{file}");
+        assert!(script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript"));
+        assert!(script.headers().contains_key("content-security-policy"));
+        scripts.push_str(&script.text().await.unwrap());
+    }
+    assert!(scripts.contains("sessionStorage"));
+    for unsafe_sink in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "eval(",
+        "document.cookie",
+    ] {
+        assert!(!scripts.contains(unsafe_sink), "{unsafe_sink}");
+    }
+    assert_eq!(get(&on, "/admin/ui/nope.js").await.unwrap().status(), 404);
 }

@@ -5,7 +5,7 @@
 mod storage_cases;
 mod storage_support;
 
-use storage_cases::{intake::*, operate::*, queue::*};
+use storage_cases::{admin::*, intake::*, operate::*, queue::*};
 use storage_support::TestStore;
 
 /// Generates `sqlite::NAME` and `postgres::NAME` tests for each shared test function.
@@ -62,4 +62,7 @@ on_both_backends!(
     a_failed_batch_stores_nothing_and_storage_goes_on,
     claims_take_the_earliest_due_across_states,
     a_late_outcome_never_overwrites_the_new_claimant,
+    list_searches_names_and_emails_and_filters_by_date,
+    test_leads_are_never_claimed_retried_or_released,
+    funnel_counts_add_up_per_form_day_and_step,
 );

@@ -112,9 +112,10 @@ impl Outbox for Faulty {
         &self,
         id: LeadId,
         email: &str,
+        name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
-        self.inner.replace_member(id, email, member).await
+        self.inner.replace_member(id, email, name, member).await
     }
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
         self.inner.erase_email(email).await
@@ -124,6 +125,15 @@ impl Outbox for Faulty {
     }
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
         self.inner.count_by_state().await
+    }
+    async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
+        if self.mode.load(Ordering::SeqCst) == FULL {
+            return Err(StorageError(anyhow::anyhow!("database or disk is full")));
+        }
+        self.inner.add_funnel_counts(counts).await
+    }
+    async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
+        self.inner.funnel_counts(since_day).await
     }
     async fn check_writable(&self) -> StorageResult<()> {
         if self.mode.load(Ordering::SeqCst) == FULL {

@@ -1,12 +1,13 @@
-//! `GET /admin`: the admin page for a browser. A static page and script: the
-//! token is typed into a login form, kept in `sessionStorage` (gone when the tab
-//! closes) and sent as `Authorization: Bearer` to the JSON API. No cookie is
-//! ever set, so no other site can make the browser act with it (no CSRF).
+//! `GET /admin`: the admin page for a browser. A static page, its stylesheet
+//! and its script modules (`admin_page/`): the token is typed into a login
+//! form, kept in `sessionStorage` (gone when the tab closes) and sent as
+//! `Authorization: Bearer` to the JSON API. No cookie is ever set, so no other
+//! site can make the browser act with it (no CSRF).
 
 use std::sync::Arc;
 
 use axum::{
-    extract::State,
+    extract::{Path, State},
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
     routing::get,
@@ -15,22 +16,38 @@ use axum::{
 
 use crate::{error::ApiError, startup::AppState};
 
-const PAGE: &str = include_str!("admin.html");
-const SCRIPT: &str = include_str!("admin.js");
+const PAGE: &str = include_str!("admin_page/index.html");
 
-/// Lead data is rendered as text by a script from this origin only.
+/// The page's files under `/admin/ui/`: name, content type, text.
+const ASSETS: [(&str, &str, &str); 6] = [
+    (
+        "admin.css",
+        "text/css; charset=utf-8",
+        include_str!("admin_page/admin.css"),
+    ),
+    ("admin.js", JS, include_str!("admin_page/admin.js")),
+    ("api.js", JS, include_str!("admin_page/api.js")),
+    ("lead.js", JS, include_str!("admin_page/lead.js")),
+    ("list.js", JS, include_str!("admin_page/list.js")),
+    ("overview.js", JS, include_str!("admin_page/overview.js")),
+];
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// Lead data is rendered as text by scripts from this origin only; styles
+/// come from this origin only too (charts are drawn with SVG attributes).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; \
+     style-src 'self'; connect-src 'self'; form-action 'none'; \
      frame-ancestors 'none'; base-uri 'none'";
 
-/// The page and its script.
+/// The page and its files.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/admin", get(admin_page))
-        .route("/admin/admin.js", get(admin_script))
+        .route("/admin/ui/{file}", get(admin_asset))
 }
 
-/// `GET /admin`: the admin page (a login form, then the recent leads).
+/// `GET /admin`: the admin page (a login form, then counts, funnel, leads).
 #[utoipa::path(
     get,
     path = "/admin",
@@ -44,8 +61,11 @@ pub async fn admin_page(State(app): State<Arc<AppState>>) -> Response {
     serve(&app, "text/html; charset=utf-8", PAGE)
 }
 
-async fn admin_script(State(app): State<Arc<AppState>>) -> Response {
-    serve(&app, "text/javascript; charset=utf-8", SCRIPT)
+async fn admin_asset(State(app): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, text)) => serve(&app, content_type, text),
+        None => ApiError::NotFound(format!("no admin file {file:?}")).into_response(),
+    }
 }
 
 fn serve(app: &AppState, content_type: &'static str, body: &'static str) -> Response {

@@ -1,5 +1,6 @@
 //! The shared storage test functions, each taking a fresh store of either backend.
 
+pub mod admin;
 pub mod intake;
 pub mod operate;
 pub mod queue;

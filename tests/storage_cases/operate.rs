@@ -155,12 +155,12 @@ pub async fn replace_member_requeues_with_the_new_member(store: &TestStore) {
 
     let replaced = store
         .outbox
-        .replace_member(ids[0], "fixed@example.com", &member)
+        .replace_member(ids[0], "fixed@example.com", "Fixed", &member)
         .await
         .unwrap();
     let delivered = store
         .outbox
-        .replace_member(ids[1], "x@example.com", &member)
+        .replace_member(ids[1], "x@example.com", "X", &member)
         .await
         .unwrap();
 
@@ -169,6 +169,7 @@ pub async fn replace_member_requeues_with_the_new_member(store: &TestStore) {
     let detail = store.outbox.get(ids[0]).await.unwrap().unwrap();
     assert_eq!(detail.member, member);
     assert_eq!(detail.summary.email, "fixed@example.com");
+    assert_eq!(detail.summary.name, "Fixed");
     assert_eq!(detail.summary.state, LeadState::Pending);
     assert_eq!(detail.summary.attempts, 0);
     let claimed = store.outbox.claim_due("w", 10, LEASE).await.unwrap();

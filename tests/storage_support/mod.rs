@@ -168,6 +168,7 @@ pub fn lead(email: &str) -> NewLead {
         workspace: "default".into(),
         state: LeadState::Pending,
         email: email.to_lowercase(),
+        name: "Jane Doe".into(),
         member: raw(serde_json::json!({ "email": email, "firstName": "Jane", "lastName": "Doe" })),
         submission: raw(serde_json::json!({ "fields": [["email", email]], "ip": "203.0.113.7" })),
         idempotency_key: None,
@@ -207,6 +208,7 @@ pub async fn enqueue_all(outbox: &dyn Outbox, leads: Vec<NewLead>) -> Vec<LeadId
 pub fn outcome(id: LeadId, state: LeadState, status: Option<u16>) -> DeliveryOutcome {
     DeliveryOutcome {
         id,
+        form: "contact".into(),
         state,
         member_id: None,
         next_attempt_at_ms: None,
