@@ -1,265 +1,263 @@
-//! Real headless Chromium, driven over WebDriver (chromedriver), through the
-//! example pages served from another origin and through the admin page.
-//!
-//! Needs Debian's `chromium` and `chromium-driver`. Without them the test says
-//! so and does not run, except under CI (`CI` set), where it fails.
+//! Real headless Chromium through the example pages, served from another
+//! origin than leadrelay's under a strict Content-Security-Policy: the plain
+//! form, the same form enhanced by `embed.js` (attribution, spam guards,
+//! inline errors, funnel reports), the page with JavaScript off, and a
+//! visitor asking not to be tracked.
 
+mod browser_support;
 mod common;
 
 use std::{
+    collections::HashMap,
     path::PathBuf,
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    sync::{Arc, Mutex},
 };
 
-use axum::{extract::State, response::Html, routing::get, Router};
-use common::{eventually, process::free_port, spawn_app_with, TestApp};
-use fantoccini::{Client, ClientBuilder, Locator};
-use leadrelay::{domain::LeadState, outbox::LeadFilter, sandbox::Sandbox};
+use axum::{
+    extract::{Path, Query, State},
+    http::{header, StatusCode},
+    response::{Html, IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use browser_support::{
+    chromium, click, fill, find, open_browser, start_driver, wait_for_count, wait_for_text, WAIT,
+};
+use common::{eventually, spawn_app_with, TestApp};
+use fantoccini::Client;
+use leadrelay::{outbox::LeadFilter, sandbox::Sandbox};
 use serde_json::{json, Value};
 
 const ADMIN_TOKEN: &str = "browser-admin-token";
-const WAIT: Duration = Duration::from_secs(10);
 
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
-        .find(|candidate| candidate.is_file())
+/// The site: the example pages, with leadrelay's address filled in, each
+/// under a policy that lets scripts come from leadrelay only.
+#[derive(Clone)]
+struct Site {
+    leads: String,
+    /// The CSP violation reports the browser sent.
+    violations: Arc<Mutex<Vec<String>>>,
 }
 
-/// chromedriver on a free port; killed on drop.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_driver(chromedriver: &PathBuf) -> Driver {
-    let port = free_port();
-    let child = Command::new(chromedriver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
+async fn site_page(State(site): State<Site>, Path(name): Path<String>) -> Response {
+    let (file, form) = match name.as_str() {
+        "inline-embed.html" => ("contact-embed.html", Some("inline")),
+        other => (other, None),
     };
-    let status = format!("{}/status", driver.url);
-    eventually("chromedriver answers", WAIT, || {
-        let status = status.clone();
-        async move {
-            reqwest::get(status)
-                .await
-                .ok()
-                .filter(|r| r.status() == 200)
-        }
-    })
-    .await;
-    driver
-}
-
-async fn open_browser(driver: &Driver, chromium: &PathBuf, profile: &tempfile::TempDir) -> Client {
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-quic", "--no-first-run",
-                "--disable-component-update", "--disable-sync",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        },
-    });
-    let Value::Object(capabilities) = capabilities else {
-        unreachable!()
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(file);
+    let Ok(mut text) = std::fs::read_to_string(path) else {
+        return StatusCode::NOT_FOUND.into_response();
     };
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session starts")
+    text = text.replace("https://leads.example.com", &site.leads);
+    if let Some(form) = form {
+        text = text
+            .replace("/forms/contact", &format!("/forms/{form}"))
+            .replace("data-form=\"contact\"", &format!("data-form=\"{form}\""));
+    }
+    let policy = format!(
+        "default-src 'self'; script-src {leads}; connect-src {leads}; \
+         form-action {leads} 'self'; style-src 'self' 'unsafe-inline'; report-uri /csp-report",
+        leads = site.leads
+    );
+    ([(header::CONTENT_SECURITY_POLICY, policy)], Html(text)).into_response()
 }
 
-/// The example pages, from their own origin, posting to `leads`.
-async fn serve_examples(listener: tokio::net::TcpListener, leads: String) {
-    async fn page(name: &str, leads: &str) -> Html<String> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(name);
-        let text = std::fs::read_to_string(path).expect("example page");
-        Html(text.replace("https://leads.example.com", leads))
-    }
-    let router =
-        Router::new()
-            .route(
-                "/contact.html",
-                get(
-                    |State(leads): State<String>| async move { page("contact.html", &leads).await },
-                ),
-            )
-            .route(
-                "/contact-ajax.html",
-                get(|State(leads): State<String>| async move {
-                    page("contact-ajax.html", &leads).await
-                }),
-            )
-            .route(
-                "/thanks.html",
-                get(|State(leads): State<String>| async move { page("thanks.html", &leads).await }),
-            )
-            .with_state(leads);
+/// A page on another site linking to `to`, the landing page with campaign parameters.
+async fn search_page(Query(link): Query<HashMap<String, String>>) -> Html<String> {
+    Html(format!(
+        "<!doctype html><title>Search</title><a id=\"result\" href=\"{}\">Result</a>",
+        link["to"].replace('&', "&amp;")
+    ))
+}
+
+async fn serve_site(listener: tokio::net::TcpListener, site: Site) {
+    let router = Router::new()
+        .route("/search", get(search_page))
+        .route(
+            "/csp-report",
+            post(|State(site): State<Site>, body: String| async move {
+                site.violations.lock().unwrap().push(body);
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route("/{page}", get(site_page))
+        .with_state(site);
     axum::serve(listener, router).await.unwrap();
 }
 
-/// Polls the text of the first element matching `css` until `done` accepts it.
-async fn wait_for_text(browser: &Client, css: &str, done: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + WAIT;
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(element) = browser.find(Locator::Css(css)).await {
-            last = element.text().await.unwrap_or_default();
-            if done(&last) {
-                return last;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting on {css}; its text was {last:?}");
+async fn lead_of(app: &TestApp, email: &str) -> Value {
+    let leads = eventually(&format!("{email} stored"), WAIT, || async {
+        let leads = app.state.outbox.list(&LeadFilter::default()).await.ok()?;
+        leads.into_iter().find(|l| l.email == email)
+    })
+    .await;
+    let detail = app.state.outbox.get(leads.id).await.unwrap().unwrap();
+    serde_json::to_value(detail).unwrap()
 }
 
-async fn fill(browser: &Client, css: &str, text: &str) {
-    let field = browser.find(Locator::Css(css)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn click(browser: &Client, css: &str) {
-    browser
-        .find(Locator::Css(css))
+async fn funnel_totals(app: &TestApp, form: &str) -> Value {
+    let summary: Value = app
+        .http
+        .get(format!("{}/admin/summary", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
         .await
         .unwrap()
-        .click()
+        .json()
         .await
         .unwrap();
+    summary["funnel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["form"] == form)
+        .unwrap()["totals"]
+        .clone()
 }
 
-async fn wait_for_state(app: &TestApp, email: &str, state: LeadState) -> String {
-    eventually(&format!("{email} is {state}"), WAIT, || async {
-        let filter = LeadFilter {
-            state: Some(state),
-            ..LeadFilter::default()
-        };
-        let leads = app.state.outbox.list(&filter).await.unwrap();
-        leads
-            .into_iter()
-            .find(|l| l.email == email)
-            .map(|l| l.id.to_string())
+fn submitted_field<'a>(lead: &'a Value, name: &str) -> Option<&'a str> {
+    lead["submission"]["submission"]["fields"]
+        .as_array()?
+        .iter()
+        .find(|pair| pair[0] == name)?[1]
+        .as_str()
+}
+
+async fn plain_form_lands_on_the_thank_you_page(browser: &Client, site: &str) {
+    browser.goto(&format!("{site}/contact.html")).await.unwrap();
+    fill(browser, "#name", "Plain Person").await;
+    fill(browser, "#email", "plain@example.com").await;
+    fill(browser, "#message", "Sent from a plain form").await;
+    click(browser, "#send").await;
+    let thanks = url::Url::parse(&format!("{site}/thanks.html")).unwrap();
+    browser.wait().at_most(WAIT).for_url(&thanks).await.unwrap();
+    wait_for_text(browser, "#thanks", |t| t.contains("Thank you")).await;
+}
+
+/// Arrives from another site with campaign parameters, comes back later
+/// without them, gets an inline error, fixes it, lands on the thank-you page.
+async fn embed_form_sends_the_first_touch_and_shows_errors_inline(
+    browser: &Client,
+    site: &str,
+    other_site: &str,
+) {
+    let landing = format!(
+        "{site}/contact-embed.html?utm_source=newsletter&utm_medium=email&utm_campaign=spring&gclid=g-123"
+    );
+    let to: String = url::form_urlencoded::byte_serialize(landing.as_bytes()).collect();
+    browser
+        .goto(&format!("{other_site}/search?to={to}"))
+        .await
+        .unwrap();
+    click(browser, "#result").await;
+    find(browser, "form[data-leadrelay=contact]").await;
+
+    browser
+        .goto(&format!("{site}/contact-embed.html"))
+        .await
+        .unwrap();
+    find(browser, "form[data-leadrelay=contact]").await;
+    wait_for_count(browser, "form input[name=_gotcha]", 1).await;
+    fill(browser, "#name", "Embed Person").await;
+    fill(browser, "#email", "someone@localhost").await;
+    click(browser, "#send").await;
+    let error = wait_for_text(browser, "#email + .leadrelay-error", |t| !t.is_empty()).await;
+    assert!(error.contains("someone@localhost"), "{error}");
+    let email = find(browser, "#email").await;
+    assert_eq!(
+        email.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    wait_for_text(browser, ".leadrelay-status.leadrelay-failed", |t| {
+        !t.is_empty()
     })
-    .await
+    .await;
+
+    fill(browser, "#email", "embed@example.com").await;
+    click(browser, "#send").await;
+    let thanks = url::Url::parse(&format!("{site}/thanks.html")).unwrap();
+    browser.wait().at_most(WAIT).for_url(&thanks).await.unwrap();
 }
 
 #[tokio::test]
-async fn example_pages_and_admin_page_work_in_headless_chromium() {
-    let started = Instant::now();
-    let (Some(chromium), Some(chromedriver)) = (
-        find_program(&["chromium", "chromium-browser"]),
-        find_program(&["chromedriver"]),
-    ) else {
-        if std::env::var_os("CI").is_some() {
-            panic!("chromium and chromedriver are required under CI (apt-get install chromium chromium-driver)");
-        }
-        eprintln!("note: chromium not installed: browser test not run");
-        return;
-    };
-
-    // Arrange: the site on one origin, leadrelay on another.
-    let site = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site_url = format!("http://{}", site.local_addr().unwrap());
+async fn example_pages_work_from_another_origin_under_a_strict_policy() {
+    let Some(tools) = chromium() else { return };
+    let site_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = site_listener.local_addr().unwrap().port();
+    let site_url = format!("http://127.0.0.1:{port}");
+    // The same server under another name: another site, for the referrer.
+    let other_site = format!("http://localhost:{port}");
     let toml = format!(
         r#"
 [server]
 admin_token = "{ADMIN_TOKEN}"
 
-[delivery]
-pause_secs = 1
-
 [forms.contact]
 redirect = "{site_url}/thanks.html"
 allowed_origins = ["{site_url}"]
 honeypot = "_gotcha"
+
+[forms.inline]
+allowed_origins = ["{site_url}"]
+honeypot = "_gotcha"
 "#
     );
-    let sandbox = Sandbox::start().await.unwrap();
-    sandbox.reject_email("refused@example.com");
-    let app = spawn_app_with(&toml, sandbox).await;
-    tokio::spawn(serve_examples(site, app.address.clone()));
-    let spam: Value = app
-        .post_json(
-            "contact",
-            &json!({"email": "bot@example.com", "_gotcha": "http://spam.example"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let spam_id = spam["id"].as_str().unwrap().to_owned();
-    app.post_json("contact", &json!({"email": "refused@example.com"}))
-        .await;
-    // Refused while another lead goes through: the lead's own fault, so dead.
-    app.post_json("contact", &json!({"email": "accepted@example.com"}))
-        .await;
-    let dead_id = wait_for_state(&app, "refused@example.com", LeadState::Dead).await;
-    let driver = start_driver(&chromedriver).await;
+    let app = spawn_app_with(&toml, Sandbox::start().await.unwrap()).await;
+    let site = Site {
+        leads: app.address.clone(),
+        violations: Arc::default(),
+    };
+    tokio::spawn(serve_site(site_listener, site.clone()));
+    let driver = start_driver(tools).await;
     let profile = tempfile::tempdir().unwrap();
-    let browser = open_browser(&driver, &chromium, &profile).await;
+    let browser = open_browser(&driver, &profile, &[], json!({})).await;
 
-    // Act + Assert 1: the plain form lands on the thank-you page.
+    plain_form_lands_on_the_thank_you_page(&browser, &site_url).await;
+    embed_form_sends_the_first_touch_and_shows_errors_inline(&browser, &site_url, &other_site)
+        .await;
     browser
-        .goto(&format!("{site_url}/contact.html"))
+        .goto(&format!("{site_url}/inline-embed.html"))
         .await
         .unwrap();
-    fill(&browser, "#name", "Plain Person").await;
-    fill(&browser, "#email", "plain@example.com").await;
-    fill(&browser, "#phone", "+1 555 0100").await;
-    fill(&browser, "#message", "Sent from a plain form").await;
+    fill(&browser, "#email", "inline@example.com").await;
     click(&browser, "#send").await;
-    let thanks = url::Url::parse(&format!("{site_url}/thanks.html")).unwrap();
-    browser.wait().at_most(WAIT).for_url(&thanks).await.unwrap();
-    wait_for_text(&browser, "#thanks", |t| t.contains("Thank you")).await;
+    wait_for_text(&browser, ".leadrelay-status.leadrelay-ok", |t| {
+        t.contains("Thank you")
+    })
+    .await;
+    let emptied = find(&browser, "#email").await.prop("value").await.unwrap();
+    assert_eq!(emptied.as_deref(), Some(""), "the form is reset");
 
-    // 2: the fetch form shows the server's field error, then the success message.
-    browser
-        .goto(&format!("{site_url}/contact-ajax.html"))
-        .await
-        .unwrap();
-    fill(&browser, "#name", "Ajax Person").await;
-    fill(&browser, "#email", "not-an-email").await;
-    click(&browser, "#send").await;
-    wait_for_text(&browser, "[data-error-for=email]", |t| !t.is_empty()).await;
-    let status = browser.find(Locator::Css("#form-status")).await.unwrap();
+    // The lead carries the first touch, the honeypot (empty) and the fill time.
+    let lead = lead_of(&app, "embed@example.com").await;
+    let member = &lead["member"];
     assert_eq!(
-        status.attr("class").await.unwrap().as_deref(),
-        Some("failed")
+        member["utm"],
+        json!({"source": "newsletter", "medium": "email", "campaign": "spring", "gclid": "g-123"})
     );
-    fill(&browser, "#email", "ajax@example.com").await;
-    click(&browser, "#send").await;
-    wait_for_text(&browser, "#form-status", |t| t.contains("Thank you")).await;
-    let field_error = browser.find(Locator::Css("[data-error-for=email]")).await;
-    assert_eq!(field_error.unwrap().text().await.unwrap(), "");
-
-    // 3: both leads reach Agencyhandy.
-    for email in ["plain@example.com", "ajax@example.com"] {
-        eventually(&format!("{email} in the sandbox"), WAIT, || async {
+    assert!(member["landingPage"]
+        .as_str()
+        .unwrap()
+        .contains("utm_source=newsletter"));
+    assert!(
+        member["referrer"]
+            .as_str()
+            .unwrap()
+            .starts_with(&other_site),
+        "{member}"
+    );
+    assert_eq!(member["pageUrl"], format!("{site_url}/contact-embed.html"));
+    assert_eq!(submitted_field(&lead, "_gotcha"), Some(""));
+    let fill_ms: u64 = submitted_field(&lead, "_ts").unwrap().parse().unwrap();
+    assert!(fill_ms > 0, "{fill_ms}");
+    for email in [
+        "plain@example.com",
+        "embed@example.com",
+        "inline@example.com",
+    ] {
+        eventually(&format!("{email} delivered"), WAIT, || async {
             app.sandbox
                 .lead_emails()
                 .contains(&email.to_owned())
@@ -268,55 +266,116 @@ honeypot = "_gotcha"
         .await;
     }
 
-    // 4: the admin page: sign in, see the leads, release the spam, retry the dead one.
-    browser
-        .goto(&format!("{}/admin", app.address))
-        .await
-        .unwrap();
-    fill(&browser, "#token", ADMIN_TOKEN).await;
-    click(&browser, "#sign-in").await;
-    let spam_row = format!("tr[data-lead-id='{spam_id}']");
-    let dead_row = format!("tr[data-lead-id='{dead_id}']");
-    wait_for_text(&browser, &format!("{spam_row} .state"), |t| t == "spam").await;
-    wait_for_text(&browser, &format!("{dead_row} .state"), |t| t == "dead").await;
-    wait_for_text(&browser, &format!("{dead_row} .error"), |t| {
-        t.contains("rejected")
+    // The funnel: two page views of the contact form, one start, and both
+    // submissions (the plain one too); the refused one is not a submission.
+    let totals = eventually("the funnel reports", WAIT, || async {
+        let totals = funnel_totals(&app, "contact").await;
+        (totals["views"] == 2 && totals["starts"] == 1).then_some(totals)
     })
     .await;
+    assert_eq!(totals["submissions"], 2, "{totals}");
     assert!(
         browser.get_all_cookies().await.unwrap().is_empty(),
         "no cookies"
     );
-    click(&browser, &format!("{spam_row} button.release")).await;
-    wait_for_text(&browser, &format!("{spam_row} .state"), |t| t != "spam").await;
-    eventually("bot@example.com in the sandbox", WAIT, || async {
-        let delivered = app.sandbox.lead_emails();
-        delivered
-            .contains(&"bot@example.com".to_owned())
-            .then_some(())
-    })
-    .await;
-    click(&browser, "#reload").await;
-    wait_for_text(&browser, &format!("{spam_row} .state"), |t| {
-        t == "delivered"
-    })
-    .await;
-    app.sandbox.accept_email("refused@example.com");
-    click(&browser, &format!("{dead_row} button.retry")).await;
-    wait_for_text(&browser, "#status", |t| t.contains("Re-queued")).await;
-    eventually("refused@example.com in the sandbox", WAIT, || async {
-        let delivered = app.sandbox.lead_emails();
-        delivered
-            .contains(&"refused@example.com".to_owned())
-            .then_some(())
-    })
-    .await;
-    click(&browser, "#reload").await;
-    wait_for_text(&browser, &format!("{dead_row} .state"), |t| {
-        t == "delivered"
-    })
-    .await;
-
     browser.close().await.unwrap();
-    eprintln!("browser test took {:?}", started.elapsed());
+    let violations = site.violations.lock().unwrap().clone();
+    assert!(violations.is_empty(), "CSP violations: {violations:?}");
+}
+
+#[tokio::test]
+async fn without_javascript_the_form_still_posts_and_do_not_track_is_honoured() {
+    let Some(tools) = chromium() else { return };
+    let site_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site_url = format!("http://{}", site_listener.local_addr().unwrap());
+    let toml = format!(
+        r#"
+[server]
+admin_token = "{ADMIN_TOKEN}"
+
+[forms.contact]
+redirect = "{site_url}/thanks.html"
+allowed_origins = ["{site_url}"]
+honeypot = "_gotcha"
+
+[forms.inline]
+allowed_origins = ["{site_url}"]
+"#
+    );
+    let app = spawn_app_with(&toml, Sandbox::start().await.unwrap()).await;
+    let site = Site {
+        leads: app.address.clone(),
+        violations: Arc::default(),
+    };
+    tokio::spawn(serve_site(site_listener, site.clone()));
+    let driver = start_driver(tools).await;
+
+    // JavaScript off: the embed page is a plain form, and posts as one.
+    let profile = tempfile::tempdir().unwrap();
+    let no_js = open_browser(
+        &driver,
+        &profile,
+        &["--blink-settings=scriptEnabled=false"],
+        json!({}),
+    )
+    .await;
+    no_js
+        .goto(&format!("{site_url}/contact-embed.html"))
+        .await
+        .unwrap();
+    fill(&no_js, "#email", "nojs@example.com").await;
+    click(&no_js, "#send").await;
+    let thanks = url::Url::parse(&format!("{site_url}/thanks.html")).unwrap();
+    no_js.wait().at_most(WAIT).for_url(&thanks).await.unwrap();
+    let lead = lead_of(&app, "nojs@example.com").await;
+    assert_eq!(submitted_field(&lead, "_ts"), None, "no script ran");
+    no_js.close().await.unwrap();
+
+    // Do Not Track: the lead is sent, but no view or start is reported, and
+    // the first touch is kept for this visit only.
+    let profile = tempfile::tempdir().unwrap();
+    let private = open_browser(&driver, &profile, &[], json!({"enable_do_not_track": true})).await;
+    private
+        .goto(&format!("{site_url}/inline-embed.html?utm_source=private"))
+        .await
+        .unwrap();
+    find(&private, "form[data-leadrelay=inline]").await;
+    let signals = private
+        .execute(
+            "return [navigator.doNotTrack, localStorage.getItem('leadrelay-first-touch'), \
+             sessionStorage.getItem('leadrelay-first-touch')]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(signals[0], "1", "the browser sends Do Not Track");
+    assert!(
+        signals[1].is_null(),
+        "nothing kept beyond the visit: {signals}"
+    );
+    assert!(
+        signals[2].as_str().unwrap().contains("private"),
+        "{signals}"
+    );
+    fill(&private, "#email", "private@example.com").await;
+    click(&private, "#send").await;
+    wait_for_text(&private, ".leadrelay-status.leadrelay-ok", |t| {
+        t.contains("Thank you")
+    })
+    .await;
+    let lead = lead_of(&app, "private@example.com").await;
+    assert_eq!(lead["member"]["utm"], json!({"source": "private"}));
+    private.close().await.unwrap();
+    let totals = funnel_totals(&app, "inline").await;
+    assert_eq!(
+        (
+            totals["views"].as_u64(),
+            totals["starts"].as_u64(),
+            totals["submissions"].as_u64()
+        ),
+        (Some(0), Some(0), Some(1)),
+        "{totals}"
+    );
+    let violations = site.violations.lock().unwrap().clone();
+    assert!(violations.is_empty(), "CSP violations: {violations:?}");
 }

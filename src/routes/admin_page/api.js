@@ -41,7 +41,9 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-export const when = (ms) => new Date(ms).toLocaleString();
+/** A time, short (lists) or to the second (a lead's page). */
+export const when = (ms) => new Date(ms).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+export const whenExactly = (ms) => new Date(ms).toLocaleString();
 
 /** A state as a badge. */
 export const stateBadge = (state) => el("span", { class: "state state-" + state }, state);

@@ -1,7 +1,7 @@
 // One lead's page: who, where it stands and why, the original submission,
 // the mapped member, the request a test lead would have sent, every attempt.
 
-import { api, canRelease, canRetry, el, stateBadge, when } from "./api.js";
+import { api, canRelease, canRetry, el, stateBadge, whenExactly as when } from "./api.js";
 
 /** How the reason kept on a lead reads, by state. */
 const REASONS = {
@@ -48,9 +48,10 @@ function wouldSendSection(wouldSend) {
     json(wouldSend.body));
 }
 
-function attemptsSection(attempts) {
+function attemptsSection(attempts, state) {
   const title = el("h3", {}, `Delivery attempts (${attempts.length})`);
-  if (!attempts.length) return el("section", {}, title, el("p", {}, "None yet."));
+  const none = state === "test" ? "None: a test lead is never sent." : "None yet.";
+  if (!attempts.length) return el("section", { class: "attempts" }, title, el("p", {}, none));
   return el("section", { class: "attempts" }, title, el("table", {},
     el("thead", {}, el("tr", {}, ["#", "When", "HTTP status", "Took", "Answer"].map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, attempts.map((attempt, index) => el("tr", {},
@@ -65,7 +66,7 @@ export async function showLead(section, id, backHash, act) {
   const stored = lead.submission;
   const heading = el("h2", { tabindex: "-1" }, lead.name || lead.email || "(no e-mail)");
   const waiting = ["pending", "retrying"].includes(lead.state);
-  section.replaceChildren(
+  section.replaceChildren(...[
     el("nav", {}, el("a", { href: backHash, class: "back" }, "← Back to leads")),
     el("div", { class: "lead-head" }, heading, stateBadge(lead.state)),
     facts([["E-mail", lead.email], ["Form", `${lead.form} (workspace ${lead.workspace})`],
@@ -81,6 +82,6 @@ export async function showLead(section, id, backHash, act) {
     submissionSection(stored),
     el("section", { class: "member" }, el("h3", {}, "Mapped member"),
       lead.member ? json(lead.member) : el("p", {}, "None: no lead could be made from the submission.")),
-    attemptsSection(lead.attempt_log));
+    attemptsSection(lead.attempt_log, lead.state)].filter(Boolean));
   heading.focus();
 }

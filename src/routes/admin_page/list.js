@@ -47,21 +47,21 @@ function updateBulk() {
 function row(lead, act) {
   const who = lead.name || lead.email;
   const label = (action) => `${action} ${who}`;
-  const actions = el("td", { class: "actions", "data-label": "Actions" },
+  const actions = el("td", { class: "actions" },
     el("a", { href: "#/lead/" + encodeURIComponent(lead.id), class: "view" }, "View"),
     canRetry(lead.state) && el("button", { type: "button", class: "retry", "aria-label": label("Retry"), onclick: () => act("retry", [lead.id]) }, "Retry"),
     canRelease(lead.state) && el("button", { type: "button", class: "release", "aria-label": label("Release"), onclick: () => act("release", [lead.id]) }, "Release"));
   return el("tr", { "data-lead-id": lead.id },
     el("td", { class: "select" },
       el("input", { type: "checkbox", value: lead.id, "data-state": lead.state, "aria-label": "Select " + who, onchange: updateBulk })),
-    el("td", { "data-label": "Received" }, when(lead.created_at_ms)),
-    el("td", { class: "who", "data-label": "Lead" },
+    el("td", { class: "received", "data-label": "Received" }, when(lead.created_at_ms)),
+    el("td", { class: "who" },
       lead.name && el("div", { class: "name" }, lead.name),
       el("div", { class: "email" }, lead.email || "(no e-mail)")),
-    el("td", { "data-label": "Form" }, lead.form),
-    el("td", { "data-label": "State" }, stateBadge(lead.state)),
-    el("td", { class: "attempts", "data-label": "Tries" }, String(lead.attempts)),
-    el("td", { class: "why", "data-label": lead.last_error ? "Why" : false },
+    el("td", { class: "inline", "data-label": "Form" }, lead.form),
+    el("td", { class: "inline", "data-label": "State" }, stateBadge(lead.state)),
+    el("td", { class: "inline attempts", "data-label": "Tries" }, String(lead.attempts)),
+    el("td", { class: "why why-" + lead.state, "data-label": lead.last_error ? "Why" : false },
       lead.state === "delivered" ? "" : lead.last_error || ""),
     actions);
 }
