@@ -2,7 +2,7 @@
 //! fits the terminal, and one lead's whole record.
 
 use chrono::{TimeZone, Utc};
-use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table};
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
 
 use crate::{
     domain::LeadState,
@@ -19,20 +19,24 @@ fn when(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Narrowest terminal the table is fitted to: below it (or when a terminal
+/// reports no width at all) the table keeps its natural width.
+const MIN_FITTED_WIDTH: u16 = 80;
+
 /// The listing as a table: columns line up, and on a terminal the long ones
 /// (name, e-mail, why) wrap to fit its width. Then `N lead(s)`.
 pub fn print_table(leads: &[LeadSummary]) {
     let mut table = Table::new();
-    table
-        .load_style(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header([
-            "ID", "RECEIVED", "STATE", "FORM", "NAME", "EMAIL", "TRY", "WHY",
-        ]);
+    table.load_style(presets::NOTHING).set_header([
+        "ID", "RECEIVED", "STATE", "FORM", "NAME", "EMAIL", "TRY", "WHY",
+    ]);
+    if table.width().is_some_and(|width| width >= MIN_FITTED_WIDTH) {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    }
     for lead in leads {
         table.add_row([
             lead.id.to_string(),
-            when(lead.created_at_ms),
+            when_to_the_minute(lead.created_at_ms),
             lead.state.to_string(),
             lead.form.clone(),
             lead.name.clone(),
@@ -41,16 +45,29 @@ pub fn print_table(leads: &[LeadSummary]) {
             why(lead),
         ]);
     }
-    // What identifies a lead is never wrapped: an ID is copied whole into `leads show`.
-    for index in [0, 1, 2, 6] {
-        if let Some(column) = table.column_mut(index) {
-            column.set_constraint(ColumnConstraint::ContentWidth);
-        }
-    }
+    // What identifies a lead is never wrapped (an ID is copied whole into
+    // `leads show`); the reason keeps room to be read.
+    let constraints = [
+        ColumnConstraint::ContentWidth,
+        ColumnConstraint::ContentWidth,
+        ColumnConstraint::ContentWidth,
+        ColumnConstraint::UpperBoundary(Width::Fixed(16)),
+        ColumnConstraint::UpperBoundary(Width::Fixed(24)),
+        ColumnConstraint::UpperBoundary(Width::Fixed(32)),
+        ColumnConstraint::ContentWidth,
+    ];
+    table.set_constraints(constraints);
     if !leads.is_empty() {
         println!("{table}");
     }
     println!("{} lead(s)", leads.len());
+}
+
+fn when_to_the_minute(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
 }
 
 /// Why a lead waits or died (its last error, shortened), for a listing.
