@@ -55,7 +55,10 @@ async fn names_are_filled_in(url: String) {
         step: "views".into(),
         count: 2,
     };
-    store.add_funnel_counts(&[count.clone()]).await.unwrap();
+    store
+        .add_funnel_counts(std::slice::from_ref(&count))
+        .await
+        .unwrap();
     assert_eq!(store.funnel_counts("2026-01-01").await.unwrap(), [count]);
     store.close().await;
 }
