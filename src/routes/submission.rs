@@ -35,7 +35,7 @@ struct StoredSubmission<'a> {
     spam: Option<String>,
     /// Test leads: the create call the lead would have gone out as.
     #[serde(skip_serializing_if = "Option::is_none")]
-    would_send: Option<serde_json::Value>,
+    would_send: Option<&'a serde_json::Value>,
 }
 
 /// A stored submission, as its reply needs it.
@@ -59,6 +59,68 @@ pub(super) async fn accept(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Accepted, ApiError> {
+    let (meta, body) = admit(app, door, form, peer, headers, body).await?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let limits = Limits {
+        max_fields: app.settings.server.max_fields,
+        max_field_bytes: app.settings.server.max_field_bytes,
+    };
+    let mut submission = intake::parse_body(content_type, body, limits).await?;
+    let test_header = headers
+        .get(test_mode::TEST_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let test = test_mode::take_test_token(form, test_header, &mut submission)
+        .map_err(|refused| ApiError::Unauthorized(refused.to_string()))?;
+    let next = submission.get("_next").map(str::to_owned);
+    let ip = meta.ip.as_deref();
+    let verdict = spam::judge(form_name, form, &submission, ip, now_ms(), test).await;
+    let member = match mapping::map_submission(&submission, &meta, form) {
+        Ok(member) => Some(member),
+        Err(_) if verdict.is_some() => None,
+        Err(error) => return Err(error.into()),
+    };
+    let would_send = match (&member, test) {
+        (Some(member), true) => {
+            let client = app.clients.get(&form.workspace).map(AsRef::as_ref);
+            Some(test_mode::would_send(client, member).await)
+        }
+        _ => None,
+    };
+    let judged = Judged {
+        test,
+        verdict,
+        member,
+        would_send,
+    };
+    let stored = StoredSubmission {
+        content_type,
+        submission: &submission,
+        meta: &meta,
+        spam: judged.verdict.as_ref().map(spam::SpamVerdict::reason),
+        would_send: judged.would_send.as_ref(),
+    };
+    let lead = new_lead(app, form_name, form, headers, &submission, &stored, &judged)?;
+    let (id, outcome) = store(app, form_name, lead).await?;
+    Ok(Accepted {
+        id,
+        outcome,
+        next,
+        test,
+    })
+}
+
+/// The checks before the body is read, and the body: not shutting down, an
+/// allowed origin, the rate limit, the size limit, the sender's proof.
+async fn admit(
+    app: &AppState,
+    door: Door,
+    form: &FormSettings,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(SubmissionMeta, bytes::Bytes), ApiError> {
     if !app.is_accepting() {
         return Err(ApiError::Unavailable("shutting down; retry shortly".into()));
     }
@@ -83,87 +145,71 @@ pub(super) async fn accept(
             return Err(ApiError::Unauthorized(refused.to_string()));
         }
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let limits = Limits {
-        max_fields: app.settings.server.max_fields,
-        max_field_bytes: app.settings.server.max_field_bytes,
-    };
-    let mut submission = intake::parse_body(content_type, body, limits).await?;
-    let test_header = headers
-        .get(test_mode::TEST_HEADER)
-        .and_then(|v| v.to_str().ok());
-    let test = test_mode::take_test_token(form, test_header, &mut submission)
-        .map_err(|refused| ApiError::Unauthorized(refused.to_string()))?;
-    let next = submission.get("_next").map(str::to_owned);
+    Ok((meta, body))
+}
 
-    let verdict = spam::judge(
-        form_name,
-        form,
-        &submission,
-        meta.ip.as_deref(),
-        now_ms(),
-        test,
-    )
-    .await;
-    let member = match mapping::map_submission(&submission, &meta, form) {
-        Ok(member) => Some(member),
-        Err(_) if verdict.is_some() => None,
-        Err(error) => return Err(error.into()),
-    };
-    let would_send = match (&member, test) {
-        (Some(member), true) => {
-            let client = app.clients.get(&form.workspace).map(AsRef::as_ref);
-            Some(test_mode::would_send(client, member).await)
+/// What the pipeline made of a submission.
+struct Judged {
+    test: bool,
+    verdict: Option<spam::SpamVerdict>,
+    member: Option<mapping::Member>,
+    would_send: Option<serde_json::Value>,
+}
+
+impl Judged {
+    fn state(&self) -> LeadState {
+        match (self.test, &self.verdict) {
+            (true, _) => LeadState::Test,
+            (false, Some(_)) => LeadState::Spam,
+            (false, None) => LeadState::Pending,
         }
-        _ => None,
+    }
+}
+
+/// The lead to store. A test never answers for a real submission, nor a real
+/// one for a test: their idempotency keys and dedupe hashes are kept apart.
+fn new_lead(
+    app: &AppState,
+    form_name: &str,
+    form: &FormSettings,
+    headers: &HeaderMap,
+    submission: &Submission,
+    stored: &StoredSubmission<'_>,
+    judged: &Judged,
+) -> Result<NewLead, ApiError> {
+    let member = judged.member.as_ref();
+    let email = member.map(|m| m.email.normalized()).unwrap_or_default();
+    let scope = |text: &str| {
+        if judged.test {
+            format!("test:{text}")
+        } else {
+            text.to_owned()
+        }
     };
-    let email = member
-        .as_ref()
-        .map(|m| m.email.normalized())
-        .unwrap_or_default();
-    // A test never answers for a real submission, nor a real one for a test.
-    let scope = if test {
-        format!("test:{form_name}")
-    } else {
-        form_name.to_owned()
-    };
-    let state = match (test, &verdict) {
-        (true, _) => LeadState::Test,
-        (false, Some(_)) => LeadState::Spam,
-        (false, None) => LeadState::Pending,
-    };
-    let lead = NewLead {
+    Ok(NewLead {
         id: LeadId::new(),
         form: form_name.to_owned(),
         workspace: form.workspace.clone(),
-        state,
-        name: member
-            .as_ref()
-            .map(mapping::Member::full_name)
-            .unwrap_or_default(),
-        email: email.clone(),
+        state: judged.state(),
+        name: member.map(mapping::Member::full_name).unwrap_or_default(),
         member: to_raw_value(&member).map_err(anyhow::Error::from)?,
-        submission: to_raw_value(&StoredSubmission {
-            content_type,
-            submission: &submission,
-            meta: &meta,
-            spam: verdict.as_ref().map(spam::SpamVerdict::reason),
-            would_send,
-        })
-        .map_err(anyhow::Error::from)?,
-        idempotency_key: idempotency_key(headers).map(|key| {
-            if test {
-                format!("test:{key}")
-            } else {
-                key
-            }
-        }),
-        dedupe_hash: dedupe_hash(&scope, &email, &submission),
-        reason: lead_reason(test, verdict.as_ref()),
+        submission: to_raw_value(stored).map_err(anyhow::Error::from)?,
+        idempotency_key: idempotency_key(headers).map(|key| scope(&key)),
+        dedupe_hash: dedupe_hash(&scope(form_name), &email, submission),
+        email,
+        reason: lead_reason(judged.test, judged.verdict.as_ref()),
         dedupe_since_ms: now_ms() - (app.settings.storage.dedupe_window_secs * 1000) as i64,
-    };
+    })
+}
+
+/// Commits the lead, counts it in the funnel, wakes the worker for a lead to
+/// send; returns its ID (the first one's, for a replay) and the outcome label.
+async fn store(
+    app: &AppState,
+    form_name: &str,
+    lead: NewLead,
+) -> Result<(LeadId, &'static str), ApiError> {
+    let state = lead.state;
     let enqueued = app.outbox.enqueue(lead).await?;
     if enqueued.created {
         app.funnel.record_new_lead(form_name, state);
@@ -184,12 +230,7 @@ pub(super) async fn accept(
             "accepted"
         }
     };
-    Ok(Accepted {
-        id: enqueued.id,
-        outcome,
-        next,
-        test,
-    })
+    Ok((enqueued.id, outcome))
 }
 
 /// Why a lead is held back, kept as its last error: a spam verdict
