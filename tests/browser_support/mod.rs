@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 use std::{
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -44,7 +45,9 @@ pub fn chromium() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
-/// chromedriver on a free port; killed on drop.
+/// chromedriver on a free port, in a process group of its own with the
+/// browsers it starts; the whole group is killed on drop, so a test that
+/// fails before closing its browser leaves no Chromium behind.
 pub struct Driver {
     child: Child,
     url: String,
@@ -53,6 +56,11 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -63,6 +71,7 @@ pub async fn start_driver((chromium, chromedriver): (PathBuf, PathBuf)) -> Drive
     let port = free_port();
     let child = Command::new(chromedriver)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
