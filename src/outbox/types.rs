@@ -12,7 +12,7 @@ pub struct NewLead {
     pub form: String,
     /// The workspace it goes to.
     pub workspace: String,
-    /// `pending`, or `spam`.
+    /// `pending`, `spam` or `test`.
     pub state: LeadState,
     /// Lower-cased e-mail, for dedupe and erasure.
     pub email: String,
