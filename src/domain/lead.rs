@@ -65,11 +65,15 @@ pub enum LeadState {
     Dead,
     /// Judged spam: kept, never forwarded, releasable.
     Spam,
+    /// No lead could be made from it (no e-mail input, only IDs): kept with the
+    /// reason and the original body, never forwarded; `leads remap` sends it
+    /// once the config maps it.
+    Held,
 }
 
 impl LeadState {
     /// Every state, in lifecycle order.
-    pub const ALL: [LeadState; 7] = [
+    pub const ALL: [LeadState; 8] = [
         Self::Pending,
         Self::Delivering,
         Self::Delivered,
@@ -77,6 +81,18 @@ impl LeadState {
         Self::Retrying,
         Self::Dead,
         Self::Spam,
+        Self::Held,
+    ];
+
+    /// The states `leads remap` maps again from the stored submission: a lead
+    /// not yet delivered nor being sent. A remapped lead is queued, except a
+    /// spam lead, which stays spam until released.
+    pub const REMAPPABLE: [LeadState; 5] = [
+        Self::Pending,
+        Self::Retrying,
+        Self::Dead,
+        Self::Spam,
+        Self::Held,
     ];
 
     /// The stored and displayed name.
@@ -89,6 +105,7 @@ impl LeadState {
             Self::Retrying => "retrying",
             Self::Dead => "dead",
             Self::Spam => "spam",
+            Self::Held => "held",
         }
     }
 }
@@ -101,7 +118,7 @@ impl fmt::Display for LeadState {
 
 /// An unknown lead state name.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown lead state {0:?} (expected one of pending, delivering, delivered, duplicate, retrying, dead, spam)")]
+#[error("unknown lead state {0:?} (expected one of pending, delivering, delivered, duplicate, retrying, dead, spam, held)")]
 pub struct UnknownState(String);
 
 impl FromStr for LeadState {

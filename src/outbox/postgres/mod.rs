@@ -252,18 +252,13 @@ impl Outbox for PostgresOutbox {
         email: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
-        let done = sqlx::query(
-            "UPDATE leads SET member = $1, email = $2,
-                state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
-                attempts = 0, next_attempt_at = $3, updated_at = $3
-             WHERE id = $4 AND state IN ('pending', 'retrying', 'dead', 'spam')",
-        )
-        .bind(member.to_string())
-        .bind(email)
-        .bind(now_ms())
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await?;
+        let done = sqlx::query(super::REPLACE_MEMBER.as_str())
+            .bind(member.to_string())
+            .bind(email)
+            .bind(now_ms())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
