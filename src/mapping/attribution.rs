@@ -122,6 +122,7 @@ impl Attribution {
                     .map(|n| (*n).to_owned())
                     .chain(["Referer header".to_owned()])
                     .collect(),
+                guessed_from: None,
             },
             FieldTrace {
                 field: "utm",
@@ -130,6 +131,7 @@ impl Attribution {
                 tried: ["utm_* inputs", "page URL query", "Referer query"]
                     .map(str::to_owned)
                     .to_vec(),
+                guessed_from: None,
             },
         ]
     }
