@@ -136,7 +136,12 @@ pub async fn remap(settings: &Settings, outbox: &dyn Outbox, id: LeadId) -> anyh
     {
         bail!("lead {id} is {} and was left as it is", lead.summary.state);
     }
-    println!("lead {id} remapped ({email}) and re-queued");
+    let was = lead.summary.state;
+    if was == LeadState::Spam {
+        println!("lead {id} remapped ({email}); still spam until released");
+    } else {
+        println!("lead {id} remapped ({email}) and queued (was {was})");
+    }
     Ok(())
 }
 
@@ -200,8 +205,16 @@ fn print_detail(lead: &outbox::LeadDetail) {
     if matches!(s.state, LeadState::Pending | LeadState::Retrying) {
         println!("next try   {}", when(s.next_attempt_at_ms));
     }
-    if let Some(error) = &s.last_error {
-        println!("last error {error}");
+    match (&s.last_error, s.state) {
+        (Some(reason), LeadState::Held) => {
+            println!("held       {reason}");
+            println!(
+                "           fix the form's config, then: leadrelay leads remap {}",
+                s.id
+            );
+        }
+        (Some(error), _) => println!("last error {error}"),
+        (None, _) => {}
     }
     println!("member     {}", lead.member);
     match &lead.submission {

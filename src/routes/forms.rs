@@ -53,7 +53,7 @@ pub enum Door {
         )
     ),
     responses(
-        (status = 200, description = "Stored (a honeypot hit too). JSON unless a browser form post without a redirect, which gets a thank-you page.", content(
+        (status = 200, description = "Stored (a honeypot hit too): `accepted`, or `held` when no lead can be made and only the config can fix it (no e-mail input at all); delivered by `leads remap` once it can. JSON unless a browser form post without a redirect, which gets a thank-you page.", content(
             (crate::routes::reply::AcceptedReply = "application/json"),
             (String = "text/html"),
         )),
@@ -63,7 +63,7 @@ pub enum Door {
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
         (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
         (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
-        (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
+        (status = 422, description = "The e-mail address (or a required consent) is empty or invalid: the visitor can fix it; `fields` says which input", body = crate::error::ErrorBody),
         (status = 429, description = "Rate limited", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
         (status = 500, description = "Our fault (a bug, logged): nothing is known to be stored; retry later", body = crate::error::ErrorBody),
         (status = 503, description = "Storage unavailable, shutting down, or over `server.request_timeout_secs`: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
@@ -102,13 +102,12 @@ pub async fn submit_form(
     ),
     security((), ("hook_token" = [])),
     responses(
-        (status = 200, description = "Stored (a spam verdict too)", body = crate::routes::reply::AcceptedReply),
+        (status = 200, description = "Stored (a spam verdict too): `accepted`, or `held` when no lead can be made from it (no e-mail found, a payload of IDs); a held lead keeps its body and reason and is delivered by `leads remap` once the config maps it", body = crate::routes::reply::AcceptedReply),
         (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong token or signature", body = crate::error::ErrorBody),
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
         (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
         (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
-        (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
         (status = 429, description = "Rate limited: a sender that does not authenticate (the form has no token or signature, or the proof failed) is limited per client IP", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
         (status = 500, description = "Our fault (a bug, logged): nothing is known to be stored; retry later", body = crate::error::ErrorBody),
         (status = 503, description = "Storage unavailable, shutting down, or over `server.request_timeout_secs`: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
@@ -140,7 +139,13 @@ async fn submit(
     match accept(&app, door, &form_name, form, peer, &headers, body).await {
         Ok(accepted) => {
             count_received(&form_name, accepted.outcome);
-            let response = reply::accepted(form, accepted.id, accepted.next.as_deref(), browser);
+            let status = if accepted.held {
+                reply::Status::Held
+            } else {
+                reply::Status::Accepted
+            };
+            let response =
+                reply::accepted(form, accepted.id, status, accepted.next.as_deref(), browser);
             cors::decorate(form, door, &headers, response)
         }
         Err(error) => refused(&app, door, &form_name, &headers, error),
@@ -197,6 +202,8 @@ struct StoredSubmission<'a> {
 struct Accepted {
     id: LeadId,
     outcome: &'static str,
+    /// Stored as held: answered `"status": "held"`.
+    held: bool,
     next: Option<String>,
 }
 
@@ -244,15 +251,16 @@ async fn accept(
     let next = submission.get("_next").map(str::to_owned);
 
     let verdict = spam::judge(form_name, form, &submission, meta.ip.as_deref(), now_ms()).await;
-    let member = match mapping::map_submission(&submission, &meta, form) {
-        Ok(member) => Some(member),
-        Err(_) if verdict.is_some() => None,
-        Err(error) => return Err(error.into()),
+    let (member, held) = match mapping::map_submission(&submission, &meta, form) {
+        Ok(member) => (Some(member), None),
+        Err(_) if verdict.is_some() => (None, None),
+        Err(error) if door == Door::Form && error.visitor_can_fix => return Err(error.into()),
+        Err(error) => (None, Some(error.reason())),
     };
-    let email = member
-        .as_ref()
-        .map(|m| m.email.normalized())
-        .unwrap_or_default();
+    let email = match &member {
+        Some(member) => member.email.normalized(),
+        None => mapping::email_hint(&submission),
+    };
     let idempotency_key = idempotency_key(headers);
     let dedupe_hash = dedupe_hash(form_name, &email, &submission);
     let stored_submission = StoredSubmission {
@@ -265,17 +273,20 @@ async fn accept(
         id: LeadId::new(),
         form: form_name.to_owned(),
         workspace: form.workspace.clone(),
-        state: if verdict.is_some() {
-            LeadState::Spam
-        } else {
-            LeadState::Pending
+        state: match (&verdict, &held) {
+            (Some(_), _) => LeadState::Spam,
+            (None, Some(_)) => LeadState::Held,
+            (None, None) => LeadState::Pending,
         },
         email,
         member: to_raw_value(&member).map_err(anyhow::Error::from)?,
         submission: to_raw_value(&stored_submission).map_err(anyhow::Error::from)?,
         idempotency_key,
         dedupe_hash,
-        reason: verdict.as_ref().map(spam::SpamVerdict::note),
+        reason: verdict
+            .as_ref()
+            .map(spam::SpamVerdict::note)
+            .or(held.clone()),
         dedupe_since_ms: now_ms() - (app.settings.storage.dedupe_window_secs * 1000) as i64,
     };
     let is_spam = verdict.is_some();
@@ -285,6 +296,13 @@ async fn accept(
     } else if is_spam {
         tracing::info!(lead_id = %enqueued.id, form = form_name, "stored as spam");
         "spam"
+    } else if held.is_some() {
+        tracing::warn!(
+            lead_id = %enqueued.id,
+            form = form_name,
+            "stored as held: no lead can be made with this form's config (see `leadrelay leads show`)"
+        );
+        "held"
     } else {
         app.wake.notify_one();
         tracing::info!(lead_id = %enqueued.id, form = form_name, "lead accepted");
@@ -293,6 +311,7 @@ async fn accept(
     Ok(Accepted {
         id: enqueued.id,
         outcome,
+        held: held.is_some() && !is_spam,
         next,
     })
 }

@@ -28,24 +28,37 @@ pub fn is_browser_post(headers: &HeaderMap) -> bool {
     form_encoded && !wants_json
 }
 
-/// `{"id": "<lead id>", "status": "accepted"}`: the JSON reply to a stored submission.
+/// `{"id": "<lead id>", "status": "accepted" | "held"}`: the JSON reply to a stored submission.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"id": "01890f5e-3c1a-7cc2-8a51-5b1b2f3e4d5c", "status": "accepted"}))]
 pub struct AcceptedReply {
     /// The stored lead's ID (the first one's, when this was a replay).
     pub id: LeadId,
-    /// Always `accepted`.
-    pub status: &'static str,
+    /// How it was stored.
+    pub status: Status,
 }
 
-/// The reply to a stored submission (spam included: bots learn nothing).
-pub fn accepted(form: &FormSettings, id: LeadId, next: Option<&str>, browser: bool) -> Response {
+/// How a submission was stored, as its reply says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Queued for delivery (a spam verdict is answered so too: bots learn nothing).
+    Accepted,
+    /// Kept with its reason: no lead can be made from it with today's config.
+    Held,
+}
+
+/// The reply to a stored submission (spam included: bots learn nothing). A
+/// browser gets the form's usual success whatever the status.
+pub fn accepted(
+    form: &FormSettings,
+    id: LeadId,
+    status: Status,
+    next: Option<&str>,
+    browser: bool,
+) -> Response {
     if !browser {
-        return Json(AcceptedReply {
-            id,
-            status: "accepted",
-        })
-        .into_response();
+        return Json(AcceptedReply { id, status }).into_response();
     }
     let target = next
         .filter(|next| is_allowed_target(form, next))
