@@ -58,6 +58,17 @@ fn decorated_names_map() {
 }
 
 #[test]
+fn an_empty_guessed_input_leaves_the_field_to_the_next() {
+    let member = map(&[
+        ("Your first name (optional)", ""),
+        ("Prénom", "Jean"),
+        ("Adresse e-mail", "jean@example.fr"),
+    ])
+    .unwrap();
+    assert_eq!(member.first_name, "Jean");
+}
+
+#[test]
 fn question_labels_map() {
     let member = map(&[
         ("What is your first name?", "Jane"),

@@ -38,6 +38,9 @@ impl<'a> Resolver<'a> {
     pub(super) fn pick_guess(&mut self, field: LeadField) -> Option<Pick<'a>> {
         let mut best: Option<(usize, (bool, Fit))> = None;
         for index in 0..self.prepared.inputs.len() {
+            if self.prepared.inputs[index].value.trim().is_empty() {
+                continue;
+            }
             let Some(guess) = self.meaning(index).and_then(|m| m.guess.as_ref()) else {
                 continue;
             };
