@@ -93,7 +93,15 @@ pub struct Meaning {
 /// Reads an input's name (then its alternative name) and value.
 pub fn read(name: &str, alt: Option<&str>, value: &str) -> Meaning {
     let label = Label::parse(name);
-    let mut meaning = read_label(&label, value);
+    let mut meaning = if is_indexed_path(name) {
+        Meaning {
+            guess: None,
+            silent: label.is_silent(),
+            names_email: false,
+        }
+    } else {
+        read_label(&label, value)
+    };
     if meaning.guess.is_none() {
         if let Some(alt) = alt {
             let alt_meaning = read_label(&Label::parse(alt), value);
@@ -103,6 +111,23 @@ pub fn read(name: &str, alt: Option<&str>, value: &str) -> Meaning {
         }
     }
     meaning
+}
+
+/// A path into a list (`fields.0.name`, `items[2][label]`; a label has
+/// spaces, a path none): its words are the list's own keys, not a label (as in the alias table, which skips such
+/// paths too).
+fn is_indexed_path(name: &str) -> bool {
+    if name.contains(char::is_whitespace) {
+        return false;
+    }
+    let mut segments = name.split(['.', '[', ']']).filter(|s| !s.is_empty());
+    let first = segments.next();
+    let mut rest = segments.peekable();
+    rest.peek().is_some()
+        && first
+            .into_iter()
+            .chain(rest)
+            .any(|s| s.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn read_label(label: &Label, value: &str) -> Meaning {

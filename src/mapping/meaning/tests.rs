@@ -171,6 +171,18 @@ fn silent_keys_guess_nothing_by_name() {
 }
 
 #[test]
+fn paths_into_lists_are_no_labels() {
+    assert_eq!(guessed("fields.0.name", "Budget"), None);
+    assert_eq!(guessed("items[2][email]", "jane@example.com"), None);
+    assert_eq!(
+        guessed("contact.email_address", "jane@example.com"),
+        Some(Email)
+    );
+    assert!(read("1.3", None, "Jane").silent);
+    assert_eq!(guessed("1. Your e-mail", "jane@example.com"), Some(Email));
+}
+
+#[test]
 fn an_alternative_name_speaks_when_the_label_does_not() {
     let meaning = read("Untitled question", Some("your-email"), "jane@example.com");
     assert_eq!(meaning.guess.map(|g| g.field), Some(Email));
