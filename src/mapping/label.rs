@@ -4,6 +4,8 @@
 //! question number, a trailing input number as in `Email 2`). Also whether
 //! the name says nothing at all (an ID such as `3`, `field_7`, `x7r2m`).
 
+use std::borrow::Cow;
+
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 /// A label as words (`"\n  Owner E-mail* "` → `owner email`).
@@ -17,18 +19,21 @@ impl Label {
     /// Reads a name or label into its words.
     pub fn parse(name: &str) -> Self {
         let folded = fold(name);
-        let tokens: Vec<&str> = folded
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .collect();
-        let silent = is_silent(&tokens);
         let mut words: Vec<String> = Vec::new();
-        for token in tokens {
+        for token in tokens(&folded) {
             split_camel_and_digits(token, &mut words);
         }
         join_e_mail(&mut words);
         strip_decorations(&mut words);
-        Self { words, silent }
+        Self {
+            words,
+            silent: is_silent(tokens(&folded)),
+        }
+    }
+
+    /// [`Label::is_silent`] of a name, without reading its words.
+    pub fn is_silent_name(name: &str) -> bool {
+        is_silent(tokens(&fold(name)))
     }
 
     /// The words, in order.
@@ -65,13 +70,27 @@ const GENERIC_KEY_WORDS: &[&str] = &[
     "entry", "value", "data", "wpforms",
 ];
 
-/// Whether a name's tokens (split at punctuation only) are codes and generic
-/// words, with at least one code.
-fn is_silent(tokens: &[&str]) -> bool {
-    tokens.iter().any(|t| is_code(t))
-        && tokens
+/// A name's tokens: split at punctuation and spaces only.
+fn tokens(folded: &str) -> impl Iterator<Item = &str> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether a name's tokens are codes and generic words, with at least one code.
+fn is_silent<'t>(tokens: impl Iterator<Item = &'t str>) -> bool {
+    let mut any_code = false;
+    for token in tokens {
+        if is_code(token) {
+            any_code = true;
+        } else if !GENERIC_KEY_WORDS
             .iter()
-            .all(|t| is_code(t) || GENERIC_KEY_WORDS.iter().any(|g| g.eq_ignore_ascii_case(t)))
+            .any(|g| g.eq_ignore_ascii_case(token))
+        {
+            return false;
+        }
+    }
+    any_code
 }
 
 /// A number, or a short code with digits in it (`3`, `x7r2m`, `ocfup1`).
@@ -80,10 +99,11 @@ fn is_code(token: &str) -> bool {
     digits > 0 && (digits == token.len() || token.len() <= 24)
 }
 
-/// Lower-cases and drops accents (`Prénom` → `prenom`, `Straße` → `strasse`).
-fn fold(name: &str) -> String {
+/// Drops accents (`Prénom` → `Prenom`, `Straße` → `Strasse`); case is kept
+/// for splitting camelCase.
+fn fold(name: &str) -> Cow<'_, str> {
     if name.is_ascii() {
-        return name.to_owned();
+        return Cow::Borrowed(name);
     }
     let mut folded = String::with_capacity(name.len());
     for c in name.nfd().filter(|c| !is_combining_mark(*c)) {
@@ -97,7 +117,7 @@ fn fold(name: &str) -> String {
             other => folded.push(other),
         }
     }
-    folded
+    Cow::Owned(folded)
 }
 
 /// `ownerEmail` → `owner`, `email`; `Email2` → `email`, `2`; `EMAIL` → `email`.
@@ -109,29 +129,29 @@ fn split_camel_and_digits(token: &str, words: &mut Vec<String>) {
         words.push(token.to_lowercase());
         return;
     }
-    let chars: Vec<char> = head.chars().collect();
     let mut start = 0;
-    for at in 1..chars.len() {
-        let (before, here) = (chars[at - 1], chars[at]);
-        let after = chars.get(at + 1).copied();
-        let camel = before.is_lowercase() && here.is_uppercase();
-        let acronym_end =
-            before.is_uppercase() && here.is_uppercase() && after.is_some_and(char::is_lowercase);
-        if camel || acronym_end {
-            words.push(lower(&chars[start..at]));
-            start = at;
+    let mut chars = head.char_indices().peekable();
+    let mut before: Option<char> = None;
+    while let Some((at, here)) = chars.next() {
+        let after = chars.peek().map(|(_, c)| *c);
+        if let Some(before) = before {
+            let camel = before.is_lowercase() && here.is_uppercase();
+            let acronym_end = before.is_uppercase()
+                && here.is_uppercase()
+                && after.is_some_and(char::is_lowercase);
+            if camel || acronym_end {
+                words.push(head[start..at].to_lowercase());
+                start = at;
+            }
         }
+        before = Some(here);
     }
-    if start < chars.len() {
-        words.push(lower(&chars[start..]));
+    if start < head.len() {
+        words.push(head[start..].to_lowercase());
     }
     if !number.is_empty() {
         words.push(number.to_owned());
     }
-}
-
-fn lower(chars: &[char]) -> String {
-    chars.iter().flat_map(|c| c.to_lowercase()).collect()
 }
 
 /// `e`, `mail…` → `email…` (`E-Mail`, `e-mailadres`).

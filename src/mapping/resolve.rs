@@ -51,8 +51,14 @@ pub struct Resolver<'a> {
     /// Each input's meaning, read when first needed (inputs with an exact
     /// alias, used ones and form machinery are never read).
     meanings: Vec<Option<Meaning>>,
-    /// The fields found so far.
-    found: Vec<LeadField>,
+    /// Which inputs could ever be guessed (no exact alias, not form
+    /// machinery), read when first needed.
+    guessable: Vec<bool>,
+    /// Set once no input is left that could be guessed: the common case of a
+    /// form whose names are all aliases skips guessing from then on.
+    nothing_to_guess: bool,
+    /// The fields found so far, one bit each.
+    found: u32,
 }
 
 impl<'a> Resolver<'a> {
@@ -63,10 +69,12 @@ impl<'a> Resolver<'a> {
             form,
             used_inputs: vec![false; prepared.inputs.len()],
             used_direct: vec![false; prepared.direct.len()],
-            meanings: vec![None; prepared.inputs.len()],
+            meanings: Vec::new(),
+            guessable: Vec::new(),
+            nothing_to_guess: false,
             prepared,
             tried: BTreeMap::new(),
-            found: Vec::new(),
+            found: 0,
         }
     }
 
@@ -74,7 +82,7 @@ impl<'a> Resolver<'a> {
     pub fn pick(&mut self, field: LeadField) -> Option<Pick<'a>> {
         let pick = self.pick_any(field);
         if pick.is_some() {
-            self.found.push(field);
+            self.found |= 1 << field as u32;
         }
         pick
     }
@@ -114,8 +122,7 @@ impl<'a> Resolver<'a> {
         }
         self.pick_alias(field, MatchQuality::Whole)
             .or_else(|| self.pick_alias(field, MatchQuality::Segment))
-            .or_else(|| self.pick_guess(field))
-            .or_else(|| self.pick_shape(field))
+            .or_else(|| self.pick_guessed(field))
     }
 
     fn pick_direct(&mut self, field: LeadField) -> Option<Pick<'a>> {

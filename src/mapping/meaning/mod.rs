@@ -18,7 +18,7 @@ mod shapes;
 mod tests;
 mod words;
 
-use std::{collections::HashMap, fmt, sync::LazyLock};
+use std::{fmt, sync::LazyLock};
 
 pub use shapes::{
     fit, looks_like_email, looks_like_person_name, looks_like_phone, looks_like_phone_by_itself,
@@ -92,19 +92,10 @@ pub struct Meaning {
 
 /// Reads an input's name (then its alternative name) and value.
 pub fn read(name: &str, alt: Option<&str>, value: &str) -> Meaning {
-    let label = Label::parse(name);
-    let mut meaning = if is_indexed_path(name) {
-        Meaning {
-            guess: None,
-            silent: label.is_silent(),
-            names_email: false,
-        }
-    } else {
-        read_label(&label, value)
-    };
+    let mut meaning = read_name(name, value);
     if meaning.guess.is_none() {
         if let Some(alt) = alt {
-            let alt_meaning = read_label(&Label::parse(alt), value);
+            let alt_meaning = read_name(alt, value);
             meaning.guess = alt_meaning.guess;
             meaning.names_email |= alt_meaning.names_email;
             meaning.silent &= alt_meaning.silent;
@@ -128,6 +119,17 @@ fn is_indexed_path(name: &str) -> bool {
             .into_iter()
             .chain(rest)
             .any(|s| s.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn read_name(name: &str, value: &str) -> Meaning {
+    if is_indexed_path(name) {
+        return Meaning {
+            guess: None,
+            silent: Label::is_silent_name(name),
+            names_email: false,
+        };
+    }
+    read_label(&Label::parse(name), value)
 }
 
 fn read_label(label: &Label, value: &str) -> Meaning {
@@ -169,41 +171,68 @@ struct PhraseMatch {
     at: usize,
 }
 
-/// Phrases indexed by their first word; prefix phrases (`telefo*`) apart.
+/// A phrase of [`PHRASES`], split into its words once.
+struct CompiledPhrase {
+    field: LeadField,
+    text: &'static str,
+    strength: Strength,
+    /// Its words; one ending in `*` is a stem.
+    words: Vec<&'static str>,
+}
+
+/// The phrases, and where to find them by a label's word: exact first words
+/// sorted for a binary search, stems (`telefo*`) apart.
 struct PhraseIndex {
-    by_first_word: HashMap<&'static str, Vec<usize>>,
-    prefixed: Vec<usize>,
+    phrases: Vec<CompiledPhrase>,
+    by_first_word: Vec<(&'static str, usize)>,
+    by_stem: Vec<(&'static str, usize)>,
 }
 
 static INDEX: LazyLock<PhraseIndex> = LazyLock::new(|| {
     let mut index = PhraseIndex {
-        by_first_word: HashMap::new(),
-        prefixed: Vec::new(),
+        phrases: Vec::with_capacity(PHRASES.len()),
+        by_first_word: Vec::new(),
+        by_stem: Vec::new(),
     };
-    for (at, (_, phrase, _)) in PHRASES.iter().enumerate() {
-        let first = phrase.split(' ').next().unwrap_or_default();
-        if first.ends_with('*') {
-            index.prefixed.push(at);
-        } else {
-            index.by_first_word.entry(first).or_default().push(at);
+    for (at, &(field, text, strength)) in PHRASES.iter().enumerate() {
+        let words: Vec<&'static str> = text.split(' ').collect();
+        match words[0].strip_suffix('*') {
+            Some(stem) => index.by_stem.push((stem, at)),
+            None => index.by_first_word.push((words[0], at)),
         }
+        index.phrases.push(CompiledPhrase {
+            field,
+            text,
+            strength,
+            words,
+        });
     }
+    index.by_first_word.sort_unstable();
     index
 });
 
 /// Every phrase the words contain, skipping fields a blocker word rules out.
 fn phrase_matches(words: &[String]) -> Vec<PhraseMatch> {
+    let index = &*INDEX;
     let mut found = Vec::new();
     for (at, word) in words.iter().enumerate() {
-        let exact = INDEX.by_first_word.get(word.as_str()).into_iter().flatten();
-        for &index in exact.chain(INDEX.prefixed.iter()) {
-            let (field, phrase, strength) = PHRASES[index];
-            if let Some(length) = phrase_at(phrase, &words[at..]) {
+        let word = word.as_str();
+        let first = index.by_first_word.partition_point(|(w, _)| *w < word);
+        let exact = index.by_first_word[first..]
+            .iter()
+            .take_while(|(w, _)| *w == word);
+        let stems = index
+            .by_stem
+            .iter()
+            .filter(|(stem, _)| word.starts_with(stem));
+        for &(_, phrase) in exact.chain(stems) {
+            let phrase = &index.phrases[phrase];
+            if phrase_at(&phrase.words, &words[at..]) {
                 found.push(PhraseMatch {
-                    field,
-                    phrase,
-                    strength,
-                    words: length,
+                    field: phrase.field,
+                    phrase: phrase.text,
+                    strength: phrase.strength,
+                    words: phrase.words.len(),
                     at,
                 });
             }
@@ -213,25 +242,16 @@ fn phrase_matches(words: &[String]) -> Vec<PhraseMatch> {
     found
 }
 
-/// The number of words `phrase` spans at the start of `words`, if it is there.
-fn phrase_at(phrase: &str, words: &[String]) -> Option<usize> {
-    let mut length = 0;
-    for (wanted, word) in phrase.split(' ').zip(
-        words
+/// Whether `phrase` is at the start of `words`.
+fn phrase_at(phrase: &[&str], words: &[String]) -> bool {
+    phrase.len() <= words.len()
+        && phrase
             .iter()
-            .map(String::as_str)
-            .chain(std::iter::repeat("")),
-    ) {
-        let matched = match wanted.strip_suffix('*') {
-            Some(stem) => word.starts_with(stem),
-            None => word == wanted,
-        };
-        if !matched {
-            return None;
-        }
-        length += 1;
-    }
-    Some(length)
+            .zip(words)
+            .all(|(wanted, word)| match wanted.strip_suffix('*') {
+                Some(stem) => word.starts_with(stem),
+                None => word == wanted,
+            })
 }
 
 fn is_blocked(field: LeadField, words: &[String]) -> bool {

@@ -18,13 +18,49 @@ pub struct EmailInput<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    /// The meaning of an input that may still be guessed (unused, no exact
-    /// alias, not form machinery), read once.
-    fn meaning(&mut self, index: usize) -> Option<&Meaning> {
-        let input = &self.prepared.inputs[index];
-        if self.used_inputs[index] || input.alias.is_some() || input.is_machinery() {
+    /// A field's value read by meaning, then by shape, when any input is
+    /// left that could be guessed.
+    pub(super) fn pick_guessed(&mut self, field: LeadField) -> Option<Pick<'a>> {
+        if self.nothing_to_guess {
             return None;
         }
+        self.read_guessable();
+        if !(0..self.prepared.inputs.len()).any(|index| self.may_guess(index)) {
+            self.nothing_to_guess = true;
+            return None;
+        }
+        self.pick_guess(field).or_else(|| self.pick_shape(field))
+    }
+
+    /// Whether an input may still be guessed: unused, without an exact alias,
+    /// not form machinery.
+    /// Reads once which inputs could ever be guessed.
+    fn read_guessable(&mut self) {
+        if self.guessable.is_empty() {
+            self.guessable = (self.prepared.inputs.iter())
+                .map(|input| input.alias.is_none() && !input.is_machinery())
+                .collect();
+        }
+    }
+
+    fn may_guess(&self, index: usize) -> bool {
+        !self.used_inputs[index] && self.guessable.get(index).copied().unwrap_or(false)
+    }
+
+    fn was_found(&self, field: LeadField) -> bool {
+        self.found & (1 << field as u32) != 0
+    }
+
+    /// The meaning of an input that may still be guessed, read once.
+    fn meaning(&mut self, index: usize) -> Option<&Meaning> {
+        self.read_guessable();
+        if !self.may_guess(index) {
+            return None;
+        }
+        if self.meanings.is_empty() {
+            self.meanings = vec![None; self.prepared.inputs.len()];
+        }
+        let input = &self.prepared.inputs[index];
         if self.meanings[index].is_none() {
             let meaning = meaning::read(&input.name, input.alt.as_deref(), &input.value);
             self.meanings[index] = Some(meaning);
@@ -35,20 +71,19 @@ impl<'a> Resolver<'a> {
     /// The input whose name means `field`: a decorated alias before words,
     /// a value of the field's shape before a merely plausible one, then the
     /// first in order.
-    pub(super) fn pick_guess(&mut self, field: LeadField) -> Option<Pick<'a>> {
+    fn pick_guess(&mut self, field: LeadField) -> Option<Pick<'a>> {
         let mut best: Option<(usize, (bool, Fit))> = None;
         for index in 0..self.prepared.inputs.len() {
-            if self.prepared.inputs[index].value.trim().is_empty() {
-                continue;
-            }
             let Some(guess) = self.meaning(index).and_then(|m| m.guess.as_ref()) else {
                 continue;
             };
             if guess.field != field {
                 continue;
             }
-            let decorated_alias = matches!(guess.rule, Rule::Cleaned(_));
-            let rank = (decorated_alias, guess.fit);
+            let rank = (matches!(guess.rule, Rule::Cleaned(_)), guess.fit);
+            if self.prepared.inputs[index].value.trim().is_empty() {
+                continue;
+            }
             if best.is_none_or(|(_, best_rank)| rank > best_rank) {
                 best = Some((index, rank));
             }
@@ -61,7 +96,7 @@ impl<'a> Resolver<'a> {
     /// A value whose shape says which field it is, under a key that says
     /// nothing: the one e-mail address of the submission; a phone number; a
     /// person's name (when no name was found by any other means).
-    pub(super) fn pick_shape(&mut self, field: LeadField) -> Option<Pick<'a>> {
+    fn pick_shape(&mut self, field: LeadField) -> Option<Pick<'a>> {
         match field {
             LeadField::Email => {
                 let emails = self.unclaimed_emails();
@@ -74,8 +109,8 @@ impl<'a> Resolver<'a> {
                 self.first_silent(Shape::Phone, meaning::looks_like_phone_by_itself)
             }
             LeadField::FullName
-                if !self.found.contains(&LeadField::FirstName)
-                    && !self.found.contains(&LeadField::LastName) =>
+                if !self.was_found(LeadField::FirstName)
+                    && !self.was_found(LeadField::LastName) =>
             {
                 self.first_silent(Shape::PersonName, meaning::looks_like_person_name)
             }
