@@ -23,6 +23,10 @@ const JSON_BODY: &str = r#"{"name":"Ada Lovelace","email":"ada+1-1-1@example.com
 /// The same contact form as a browser posts it.
 const URLENCODED_BODY: &str = "name=Ada+Lovelace&email=ada%2B1-1-1%40example.com&phone=%2B44+20+7946+0958&company=Analytical+Engines+Ltd&message=Hello%2C+I+would+like+a+quote+for+a+new+website.&utm_source=newsletter&_gotcha=";
 
+/// A form whose labels are in no alias table: decorated, question-style and
+/// French, matched by meaning.
+const LABELLED_JSON_BODY: &str = r#"{"What is your first name?":"Ada","Nom de famille":"Lovelace","Adresse e-mail*":"ada@example.com","Téléphone (portable)":"+44 20 7946 0958","Name of your company":"Analytical Engines Ltd","Votre message":"Hello, I would like a quote.","utm_source":"newsletter"}"#;
+
 /// A nested webhook payload (Zapier-style), flattened to dotted paths.
 const NESTED_JSON_BODY: &str = r#"{"contact":{"first_name":"Ada","last_name":"Lovelace","email":"ada@example.com","phone":"+44 20 7946 0958"},"company":{"name":"Analytical Engines Ltd","website":"https://example.com"},"fields":[{"name":"Budget","value":"5000"},{"name":"Message","value":"Hello"}],"utm":{"source":"newsletter","campaign":"launch"}}"#;
 
@@ -97,6 +101,11 @@ companyName = "company.name"
             "nested_json_configured_paths",
             parse("application/json", NESTED_JSON_BODY),
             zap,
+        ),
+        (
+            "json_labels_by_meaning",
+            parse("application/json", LABELLED_JSON_BODY),
+            &plain,
         ),
     ] {
         group.bench_function(name, |b| {

@@ -115,12 +115,13 @@ pub enum LeadsCommand {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Re-run the mapping from the stored original submission with today's config.
+    /// Re-run the mapping from the stored original submission with today's config
+    /// (a held lead is then queued for delivery).
     Remap {
         /// Lead ID.
         #[arg(required_unless_present = "state", conflicts_with = "state")]
         id: Option<String>,
-        /// Every lead in this state.
+        /// Every lead in this state (`held`, `dead` …).
         #[arg(long)]
         state: Option<String>,
     },

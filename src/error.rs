@@ -121,9 +121,9 @@ impl From<IntakeError> for ApiError {
         match error {
             IntakeError::UnsupportedMediaType(_) => Self::UnsupportedMediaType(error.to_string()),
             IntakeError::Malformed(_) => Self::Malformed(error.to_string()),
-            IntakeError::TooManyFields { .. } | IntakeError::FieldTooLong { .. } => {
-                Self::TooLarge(error.to_string())
-            }
+            IntakeError::TooManyFields { .. }
+            | IntakeError::FieldTooLong { .. }
+            | IntakeError::Sprawling { .. } => Self::TooLarge(error.to_string()),
         }
     }
 }

@@ -78,6 +78,7 @@ impl Step {
     pub fn of_new_lead(state: LeadState) -> &'static [Step] {
         match state {
             LeadState::Spam => &[Self::Submissions, Self::Spam],
+            LeadState::Held => &[Self::Submissions, Self::Held],
             // A test never counts: it is not a visitor.
             LeadState::Test => &[],
             LeadState::Pending

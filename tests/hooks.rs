@@ -182,7 +182,7 @@ async fn cors_preflight_and_headers_follow_allowed_origins() {
         .http
         .post(format!("{}/forms/ajax", app.address))
         .header("origin", "https://example.com")
-        .json(&json!({"name": "no email"}))
+        .json(&json!({"name": "typo", "email": "typo@"}))
         .send()
         .await
         .unwrap();

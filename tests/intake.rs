@@ -239,14 +239,16 @@ async fn unsupported_content_type_is_415() {
 }
 
 #[tokio::test]
-async fn missing_or_invalid_email_is_422_naming_the_field() {
+async fn an_empty_or_invalid_email_is_422_naming_the_field() {
     let app = spawn_app("").await;
 
-    let missing = app.post_json("ajax", &json!({"name": "No Mail"})).await;
+    let empty = app
+        .post_json("ajax", &json!({"name": "No Mail", "email": " "}))
+        .await;
     let invalid = app.post_json("ajax", &json!({"email": "bob@"})).await;
 
-    assert_eq!(missing.status(), 422);
-    let body: Value = missing.json().await.unwrap();
+    assert_eq!(empty.status(), 422);
+    let body: Value = empty.json().await.unwrap();
     assert_eq!(body["error"]["code"], "invalid_lead");
     assert!(body["error"]["fields"]["email"].is_string(), "{body}");
     assert_eq!(invalid.status(), 422);
@@ -264,7 +266,9 @@ async fn missing_or_invalid_email_is_422_naming_the_field() {
 async fn browser_error_goes_to_error_redirect() {
     let app = spawn_app("").await;
 
-    let response = app.post_form("contact", &[("name", "No Mail")]).await;
+    let response = app
+        .post_form("contact", &[("name", "Typo"), ("email", "bob@example")])
+        .await;
 
     assert_eq!(response.status(), 303);
     assert_eq!(

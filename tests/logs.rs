@@ -82,7 +82,7 @@ async fn json_lines_carry_the_request_id_and_rust_log_wins_over_log_level() {
     let refused = reqwest::Client::new()
         .post(format!("{address}/forms/contact"))
         .header("x-request-id", "refused-1")
-        .json(&json!({"name": "No Mail"}))
+        .json(&json!({"name": "Typo", "email": "typo@"}))
         .send()
         .await
         .unwrap();

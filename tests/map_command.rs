@@ -28,6 +28,9 @@ workspace = "eu"
 consent_field = "consent"
 consent_required = true
 
+[forms.tally]
+preset = "tally"
+
 [workspaces.eu]
 api_key = "not-used-either"
 endpoint = "bulk-lead"
@@ -173,6 +176,72 @@ fn a_payload_without_an_email_exits_2_saying_what_was_tried() {
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr
+            .contains("a post to /forms/contact or /hooks/contact is stored as held"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn guesses_are_explained_with_their_rule_and_how_to_pin_them() {
+    let body = r#"{"What is your first name?": "Jane", "Familienname": "Doe", "3": "jane@example.com", "Téléphone*": "06 12 34 56 78"}"#;
+
+    let run = map("contact", &[], body);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let member = &run.json()["members"][0];
+    assert_eq!(member["firstName"], "Jane");
+    assert_eq!(member["lastName"], "Doe");
+    assert_eq!(member["email"], "jane@example.com");
+    assert_eq!(member["contactNo"], "06 12 34 56 78");
+    for line in [
+        r#"<- input "What is your first name?" (guessed: its name contains "first name")"#,
+        r#"<- input "Familienname" (guessed: its name contains "familienname")"#,
+        r#"<- input "3" (guessed: the only e-mail address among the values)"#,
+        r#"<- input "Téléphone*" (guessed: its name reads "telephone" without decorations)"#,
+        r#"guessed fields can be pinned in [forms.NAME.fields]: email = ["3"], firstName"#,
+    ] {
+        assert!(run.stderr.contains(line), "{line}\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_payload_of_ids_exits_2_saying_it_would_be_held_and_why() {
+    let body = r#"{"object": "page", "entry": [{"id": "1", "time": 1714650000, "changes": [{"field": "leadgen", "value": {"leadgen_id": "42", "form_id": "7"}}]}]}"#;
+
+    let run = map("contact", &[], body);
+
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Facebook Lead Ads sends only the lead's ID"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("is stored as held"), "{}", run.stderr);
+}
+
+#[test]
+fn a_tally_form_of_150_questions_with_options_is_mapped() {
+    let mut fields = vec![
+        serde_json::json!({"key": "q_email", "label": "Email", "type": "INPUT_EMAIL", "value": "jane@example.com"}),
+    ];
+    for n in 0..149 {
+        fields.push(serde_json::json!({"key": format!("q{n}"), "label": format!("Question {n}"),
+            "type": "CHECKBOXES", "value": [format!("a{n}")],
+            "options": [{"id": format!("a{n}"), "text": "A"}, {"id": format!("b{n}"), "text": "B"}]}));
+    }
+    let body = serde_json::json!({"eventId": "e", "eventType": "FORM_RESPONSE", "data": {"fields": fields}});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tally-150.json");
+    std::fs::write(&path, body.to_string()).unwrap();
+
+    let run = map("tally", &[path.to_str().unwrap()], "");
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["members"][0]["email"], "jane@example.com");
 }
 
 #[test]
@@ -219,7 +288,7 @@ fn an_unknown_form_is_a_usage_error_listing_the_known_forms() {
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains(
-            "no form named \"nope\" in the config (known forms: contact, elementor, gdpr, jotform)"
+            "no form named \"nope\" in the config (known forms: contact, elementor, gdpr, jotform, tally)"
         ),
         "{}",
         run.stderr

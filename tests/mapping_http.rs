@@ -29,6 +29,15 @@ preset = "elementor"
 
 [forms.jotform]
 preset = "jotform"
+
+[forms.calendly]
+preset = "calendly"
+
+[forms.ninja]
+preset = "ninja-forms"
+
+[forms.tally]
+preset = "tally"
 "#;
 
 /// A fixture's content type (its first line) and body (after a blank line).
@@ -213,4 +222,71 @@ async fn a_jotform_multipart_post_is_read_from_its_raw_request() {
         lead["notes"],
         "Do you build online shops?\n\nhowDid: Google"
     );
+}
+
+#[tokio::test]
+async fn a_calendly_booking_becomes_the_invitee_never_the_host() {
+    let app = spawn_app(FORMS).await;
+    let body = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/calendly.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+
+    let response = app
+        .post_raw("/hooks/calendly", "application/json", body)
+        .await;
+
+    assert_eq!(response.status(), 200);
+    let lead = &sandbox_leads(&app.sandbox, 1).await[0];
+    assert_eq!(lead["email"], "jane.doe@example.com");
+    assert_eq!(lead["firstName"], "Jane");
+    assert_eq!(lead["contactNo"], "+1 555 010 0123");
+    assert_eq!(lead["companyName"], "Acme Bakery");
+    assert!(!lead.to_string().contains("host@agency.example"), "{lead}");
+}
+
+#[tokio::test]
+async fn a_ninja_forms_post_with_json_encoded_args_is_read() {
+    let app = spawn_app(FORMS).await;
+    let (content_type, body) = fixture("ninja-forms.txt");
+
+    let response = app.post_raw("/hooks/ninja", &content_type, body).await;
+
+    assert_eq!(response.status(), 200);
+    let lead = &sandbox_leads(&app.sandbox, 1).await[0];
+    assert_eq!(lead["email"], "jane.doe@example.com");
+    assert_eq!(lead["lastName"], "Doe");
+}
+
+#[tokio::test]
+async fn a_tally_form_of_150_questions_with_options_is_accepted() {
+    let app = spawn_app(FORMS).await;
+    let mut fields = vec![
+        json!({"key": "q_mail", "label": "Email", "type": "INPUT_EMAIL",
+                                 "value": "big@example.com"}),
+    ];
+    for n in 0..149 {
+        fields.push(json!({"key": format!("q{n}"), "label": format!("Question {n}"),
+            "type": "MULTIPLE_CHOICE", "value": [format!("a{n}")],
+            "options": [{"id": format!("a{n}"), "text": "Yes"}, {"id": format!("b{n}"), "text": "No"},
+                        {"id": format!("c{n}"), "text": "Maybe"}]}));
+    }
+    let body = json!({"eventId": "e", "eventType": "FORM_RESPONSE", "data": {"fields": fields}});
+
+    let response = app
+        .http
+        .post(format!("{}/hooks/tally", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let lead = &sandbox_leads(&app.sandbox, 1).await[0];
+    assert_eq!(lead["email"], "big@example.com");
+    assert!(lead["notes"]
+        .as_str()
+        .unwrap()
+        .starts_with("Question 0: Yes"));
 }

@@ -72,7 +72,7 @@ async fn metrics_count_submissions_deliveries_and_upstream_calls() {
     };
 
     // Act: 1 lead Agencyhandy refuses while the next 3 go through (so it is
-    // the lead's fault: dead), 2 without an e-mail, 1 spam.
+    // the lead's fault: dead), 2 with a mistyped e-mail, 1 without any (held), 1 spam.
     let refused = json!({"name": "Refused Person", "email": "refused@example.com"});
     assert_eq!(app.post_json("metrics_probe", &refused).await.status(), 200);
     for i in 0..3 {
@@ -80,9 +80,14 @@ async fn metrics_count_submissions_deliveries_and_upstream_calls() {
         assert_eq!(app.post_json("metrics_probe", &body).await.status(), 200);
     }
     for _ in 0..2 {
-        let body = json!({"name": "No Mail", "message": "call me"});
+        let body = json!({"name": "Typo", "email": "typo@", "message": "call me"});
         assert_eq!(app.post_json("metrics_probe", &body).await.status(), 422);
     }
+    let no_email = json!({"name": "No Mail", "message": "call me"});
+    assert_eq!(
+        app.post_json("metrics_probe", &no_email).await.status(),
+        200
+    );
     let spam = json!({"name": "Bot", "email": "bot@example.com", "_gotcha": "http://spam"});
     assert_eq!(app.post_json("metrics_probe", &spam).await.status(), 200);
     sandbox_leads(&app.sandbox, 3).await;
@@ -100,6 +105,7 @@ async fn metrics_count_submissions_deliveries_and_upstream_calls() {
     assert_eq!(received(&after, "accepted"), 4.0, "{after}");
     assert_eq!(received(&after, "invalid"), 2.0, "{after}");
     assert_eq!(received(&after, "spam"), 1.0, "{after}");
+    assert_eq!(received(&after, "held"), 1.0, "{after}");
     let delta = |name: &str, labels: &[(&str, &str)]| {
         sample(&after, name, labels) - sample(&before, name, labels)
     };

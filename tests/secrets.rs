@@ -168,7 +168,7 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
         (
             "422",
             "application/json",
-            "{\"name\": \"no email\"}".to_owned(),
+            "{\"email\": \"no-email@\"}".to_owned(),
         ),
         ("415", "application/xml", "<lead/>".to_owned()),
         ("400", "application/json", "{\"email\": ".to_owned()),

@@ -100,8 +100,16 @@ pub fn print_detail(lead: &LeadDetail) {
     if matches!(s.state, LeadState::Pending | LeadState::Retrying) {
         println!("next try   {}", when(s.next_attempt_at_ms));
     }
-    if let Some(error) = &s.last_error {
-        println!("last error {error}");
+    match (&s.last_error, s.state) {
+        (Some(reason), LeadState::Held) => {
+            println!("held       {reason}");
+            println!(
+                "           fix the form's config, then: leadrelay leads remap {}",
+                s.id
+            );
+        }
+        (Some(error), _) => println!("last error {error}"),
+        (None, _) => {}
     }
     println!("member     {}", lead.member);
     match &lead.submission {

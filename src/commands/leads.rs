@@ -151,7 +151,12 @@ pub async fn remap(settings: &Settings, outbox: &dyn Outbox, id: LeadId) -> anyh
     {
         bail!("lead {id} is {} and was left as it is", lead.summary.state);
     }
-    println!("lead {id} remapped ({email}) and re-queued");
+    let was = lead.summary.state;
+    if was == LeadState::Spam {
+        println!("lead {id} remapped ({email}); still spam until released");
+    } else {
+        println!("lead {id} remapped ({email}) and queued (was {was})");
+    }
     Ok(())
 }
 

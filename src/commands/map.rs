@@ -4,7 +4,8 @@
 //! the notes, or exactly why no lead can be made) goes to stderr; the request
 //! body Agencyhandy would receive for the form's workspace endpoint goes to
 //! stdout, so `leadrelay map … | jq` works. Exit codes: 0 a lead would be sent,
-//! 2 none can be made (or it would be held as spam), 1 usage errors.
+//! 2 none can be made (it would be held, or refused, or kept as spam), 1
+//! usage errors.
 
 use std::{io::Read, path::Path, process::ExitCode};
 
@@ -59,8 +60,12 @@ pub async fn run(
     let explanation = mapping::explain(&submission, &meta, form);
     eprintln!("form: {form_name}");
     eprint!("{explanation}");
-    let Ok(member) = explanation.result else {
-        return Ok(ExitCode::from(NO_LEAD));
+    let member = match explanation.result {
+        Ok(member) => member,
+        Err(error) => {
+            eprintln!("{}", held_note(form_name, &error));
+            return Ok(ExitCode::from(NO_LEAD));
+        }
     };
     // Offline: the checks without I/O (a CAPTCHA token is not spent here).
     let now_ms = chrono::Utc::now().timestamp_millis();
@@ -74,6 +79,21 @@ pub async fn run(
     }
     println!("{}", request_body(settings, form, member)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the service would do with a submission no lead can be made of.
+fn held_note(form_name: &str, error: &mapping::MappingError) -> String {
+    let held = "stored as held (answered 200 {\"id\", \"status\": \"held\"}), with its \
+                body and this reason, and sent by `leadrelay leads remap` once the form's \
+                fields map it";
+    if error.visitor_can_fix {
+        format!(
+            "a post to /forms/{form_name} is answered 422 (the visitor can fix it); \
+             one to /hooks/{form_name} is {held}"
+        )
+    } else {
+        format!("a post to /forms/{form_name} or /hooks/{form_name} is {held}")
+    }
 }
 
 fn find_form<'a>(settings: &'a Settings, name: &str) -> anyhow::Result<&'a FormSettings> {

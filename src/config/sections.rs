@@ -21,7 +21,13 @@ pub struct ServerSettings {
     pub funnel_rate_limit_per_minute: u32,
     /// Bearer token for `/admin` (a secret; empty is refused); absent = admin API off.
     pub admin_token: Option<SecretString>,
-    /// Largest number of fields one submission may carry.
+    /// Largest number of inputs (answers) one submission may carry. What the
+    /// sender sent is counted, not what reading it spells out: sub-keys of one
+    /// input (`fields[email][value]`, `fields[email][type]`) and repeated names
+    /// count once; in JSON, each entry of its longest list of objects (Tally's
+    /// `data.fields`, Typeform's `answers`) is one answer, options and all, and
+    /// each value outside such lists one more. Memory stays bounded by
+    /// `max_body_bytes`: a body is read into at most 16 times its size of fields.
     pub max_fields: usize,
     /// Longest accepted field value, in bytes.
     pub max_field_bytes: usize,

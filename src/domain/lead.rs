@@ -65,6 +65,10 @@ pub enum LeadState {
     Dead,
     /// Judged spam: kept, never forwarded, releasable.
     Spam,
+    /// No lead could be made from it (no e-mail input, only IDs): kept with the
+    /// reason and the original body, never forwarded; `leads remap` sends it
+    /// once the config maps it.
+    Held,
     /// Sent in test mode (the form's `test_token`): the whole pipeline ran,
     /// the request body it would send is kept, and it is never forwarded.
     Test,
@@ -72,7 +76,7 @@ pub enum LeadState {
 
 impl LeadState {
     /// Every state, in lifecycle order.
-    pub const ALL: [LeadState; 8] = [
+    pub const ALL: [LeadState; 9] = [
         Self::Pending,
         Self::Delivering,
         Self::Delivered,
@@ -80,7 +84,19 @@ impl LeadState {
         Self::Retrying,
         Self::Dead,
         Self::Spam,
+        Self::Held,
         Self::Test,
+    ];
+
+    /// The states `leads remap` maps again from the stored submission: a lead
+    /// not yet delivered nor being sent. A remapped lead is queued, except a
+    /// spam lead, which stays spam until released.
+    pub const REMAPPABLE: [LeadState; 5] = [
+        Self::Pending,
+        Self::Retrying,
+        Self::Dead,
+        Self::Spam,
+        Self::Held,
     ];
 
     /// The stored and displayed name.
@@ -93,6 +109,7 @@ impl LeadState {
             Self::Retrying => "retrying",
             Self::Dead => "dead",
             Self::Spam => "spam",
+            Self::Held => "held",
             Self::Test => "test",
         }
     }

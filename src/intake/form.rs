@@ -4,7 +4,7 @@ use super::{fields::FieldSink, json::parse_json, IntakeError, Limits, Submission
 
 /// Decodes `a=1&b=2&a=3`, keeping repeated keys in order (invalid UTF-8 is replaced).
 pub(crate) fn parse_urlencoded(body: &[u8], limits: Limits) -> Result<Submission, IntakeError> {
-    let mut sink = FieldSink::new(limits);
+    let mut sink = FieldSink::new(limits, body.len());
     for (name, value) in url::form_urlencoded::parse(trim_ascii(body)) {
         if name.is_empty() {
             continue;
@@ -12,7 +12,7 @@ pub(crate) fn parse_urlencoded(body: &[u8], limits: Limits) -> Result<Submission
         sink.push(name.into_owned(), value.into_owned())?;
     }
     Ok(Submission {
-        fields: sink.into_fields(),
+        fields: sink.into_form_fields()?,
         json: None,
     })
 }
@@ -40,7 +40,7 @@ pub(crate) fn parse_text_plain(body: &[u8], limits: Limits) -> Result<Submission
 
 /// The browsers' `text/plain` form encoding: `name=value` lines, not escaped.
 fn parse_lines(text: &str, limits: Limits) -> Result<Submission, IntakeError> {
-    let mut sink = FieldSink::new(limits);
+    let mut sink = FieldSink::new(limits, text.len());
     for line in text.lines() {
         let Some((name, value)) = line.split_once('=') else {
             continue;
@@ -53,7 +53,7 @@ fn parse_lines(text: &str, limits: Limits) -> Result<Submission, IntakeError> {
         }
     }
     Ok(Submission {
-        fields: sink.into_fields(),
+        fields: sink.into_form_fields()?,
         json: None,
     })
 }

@@ -16,7 +16,7 @@ pub(crate) fn parse_json(body: &[u8], limits: Limits) -> Result<Submission, Inta
     }
     let json: Value = serde_json::from_slice(body)
         .map_err(|e| IntakeError::Malformed(format!("invalid JSON: {e}")))?;
-    let mut sink = FieldSink::new(limits);
+    let mut sink = FieldSink::new(limits, body.len());
     match &json {
         Value::Object(_) => flatten(&json, "", &mut sink)?,
         Value::Array(items) if items.iter().all(Value::is_object) => {
@@ -33,7 +33,7 @@ pub(crate) fn parse_json(body: &[u8], limits: Limits) -> Result<Submission, Inta
         }
     }
     Ok(Submission {
-        fields: sink.into_fields(),
+        fields: sink.into_json_fields(&json)?,
         json: Some(json),
     })
 }

@@ -10,9 +10,9 @@ pub(crate) async fn parse_multipart(
     boundary: String,
     limits: Limits,
 ) -> Result<Submission, IntakeError> {
+    let mut sink = FieldSink::new(limits, body.len());
     let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut sink = FieldSink::new(limits);
     while let Some(field) = multipart.next_field().await.map_err(malformed)? {
         if field.file_name().is_some() {
             continue;
@@ -24,7 +24,7 @@ pub(crate) async fn parse_multipart(
         sink.push(name, String::from_utf8_lossy(&bytes).into_owned())?;
     }
     Ok(Submission {
-        fields: sink.into_fields(),
+        fields: sink.into_form_fields()?,
         json: None,
     })
 }

@@ -53,7 +53,7 @@ impl BodyFormat {
 /// Limits applied while parsing.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Most fields.
+    /// Most inputs (answers) a sender may send; sub-keys of one input count once.
     pub max_fields: usize,
     /// Longest value, in bytes.
     pub max_field_bytes: usize,
@@ -68,10 +68,17 @@ pub enum IntakeError {
     /// The body does not parse as its declared format: 400.
     #[error("malformed body: {0}")]
     Malformed(String),
-    /// More fields than `server.max_fields`: 413.
-    #[error("too many fields: at most {max} are accepted")]
+    /// More inputs than `server.max_fields`: 413.
+    #[error("too many inputs: at most {max} are accepted")]
     TooManyFields {
         /// The configured limit.
+        max: usize,
+    },
+    /// Fields that, read out of a body, would take far more room than the
+    /// body itself (deeply nested JSON repeats its keys in every path): 413.
+    #[error("reading the body's nested keys would take over {max} bytes: send flatter JSON")]
+    Sprawling {
+        /// The room the body was allowed, in bytes.
         max: usize,
     },
     /// A field name or value longer than `server.max_field_bytes`: 413.

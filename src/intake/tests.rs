@@ -193,6 +193,58 @@ fn limits_are_enforced() {
     assert!(matches!(err, IntakeError::TooManyFields { max: 2 }));
     let err = parse_with(None, br#"{"message": "far too long"}"#.to_vec(), limits).unwrap_err();
     assert!(matches!(err, IntakeError::FieldTooLong { ref name, max: 8 } if name == "message"));
+    let err = parse_with(None, br#"{"a": "1", "b": "2", "c": "3"}"#.to_vec(), limits).unwrap_err();
+    assert!(matches!(err, IntakeError::TooManyFields { max: 2 }));
+}
+
+#[test]
+fn inputs_are_counted_not_their_sub_keys() {
+    let limits = Limits {
+        max_fields: 2,
+        max_field_bytes: 100,
+    };
+    let elementor = b"fields[a][id]=a&fields[a][type]=text&fields[a][value]=1\
+        &fields[b][id]=b&fields[b][type]=email&fields[b][value]=x&services[]=1&services[]=2";
+    let err = parse_with(
+        Some("application/x-www-form-urlencoded"),
+        elementor.to_vec(),
+        limits,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, IntakeError::TooManyFields { max: 2 }),
+        "3 inputs"
+    );
+    let two_inputs = &elementor[..elementor.len() - "&services[]=1&services[]=2".len()];
+    let sub = parse_with(
+        Some("application/x-www-form-urlencoded"),
+        two_inputs.to_vec(),
+        limits,
+    )
+    .unwrap();
+    assert_eq!(sub.fields.len(), 6);
+    let answers = br#"{"data": {"fields": [
+        {"key": "q1", "label": "A", "value": ["o1"], "options": [{"id": "o1", "text": "x"}, {"id": "o2", "text": "y"}]},
+        {"key": "q2", "label": "B", "value": "b"}]}}"#;
+    let sub = parse_with(Some("application/json"), answers.to_vec(), limits).unwrap();
+    assert!(sub.fields.len() > 2, "every sub-key is still read");
+}
+
+#[test]
+fn memory_stays_bounded_by_the_body_size() {
+    // A 1000-character key above 3000 leaves: each leaf's path repeats it.
+    let key = "k".repeat(1000);
+    let leaves: Vec<String> = (0..3000).map(|n| format!("\"{n}\":1")).collect();
+    let body = format!("{{\"{key}\": {{{}}}}}", leaves.join(","));
+    let limits = Limits {
+        max_fields: 100_000,
+        max_field_bytes: 16_384,
+    };
+    assert!(body.len() < 64 * 1024);
+
+    let err = parse_with(Some("application/json"), body.into_bytes(), limits).unwrap_err();
+
+    assert!(matches!(err, IntakeError::Sprawling { .. }), "{err}");
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub(super) fn match_normalized(name: &str, normalized: &str) -> Option<(LeadFiel
 }
 
 /// Looks a normalized name up, also without a leading `your`/`the`.
-fn lookup(normalized: &str) -> Option<LeadField> {
+pub(super) fn lookup(normalized: &str) -> Option<LeadField> {
     table(normalized).or_else(|| {
         let rest = normalized
             .strip_prefix("your")

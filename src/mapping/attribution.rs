@@ -85,7 +85,10 @@ impl Attribution {
             }
         }
         attribution.landing_page = first_url_input(resolver, LANDING_FIELDS);
-        attribution.referrer = first_url_input(resolver, REFERRER_FIELDS);
+        // Some senders (Netlify) call the form's own page the referrer: that is
+        // not where the visitor came from.
+        attribution.referrer = first_url_input(resolver, REFERRER_FIELDS)
+            .filter(|referrer| attribution.page_url.as_ref() != Some(referrer));
         attribution.utm = resolver.tracking();
         if !attribution.utm.is_empty() {
             attribution.utm_from = Some("inputs");
@@ -149,6 +152,7 @@ impl Attribution {
             value: value.clone(),
             from: value.as_ref().map(|_| "input (a web URL)".to_owned()),
             tried: names(tried),
+            guessed_from: None,
         };
         [
             FieldTrace {
@@ -159,6 +163,7 @@ impl Attribution {
                     .into_iter()
                     .chain(["Referer header".to_owned()])
                     .collect(),
+                guessed_from: None,
             },
             input_trace("landingPage", &self.landing_page, LANDING_FIELDS),
             input_trace("referrer", &self.referrer, REFERRER_FIELDS),
@@ -172,6 +177,7 @@ impl Attribution {
                     "landing page query",
                     "Referer query",
                 ]),
+                guessed_from: None,
             },
         ]
     }

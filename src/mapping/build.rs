@@ -9,7 +9,8 @@ use super::{
     explain::{FieldTrace, MappingExplanation},
     extras,
     field::LeadField,
-    names::{split_full_name, truncate},
+    gaps,
+    names::{complete_names, truncate},
     presets,
     resolve::{Origin, Pick, Resolver},
     template, MappingError, Member,
@@ -98,10 +99,12 @@ fn build(
     // Before the lead fields, so the alias table never reads a page URL as `website`.
     let attribution = Attribution::capture(&mut resolver, meta);
 
+    let mut gap = None;
     let email = match traced(&mut resolver, &mut traces, LeadField::Email) {
         None => {
-            let tried = resolver.tried(LeadField::Email).join(", ");
-            problems.insert("email".to_owned(), format!("missing: tried {tried}, …"));
+            let missing = gaps::missing_email(&mut resolver, form);
+            problems.insert("email".to_owned(), missing.problem.clone());
+            gap = Some(missing);
             None
         }
         Some(pick) => match Email::parse(&pick.value) {
@@ -118,17 +121,8 @@ fn build(
         traced(&mut resolver, &mut traces, LeadField::LastName).map(|p| p.value.into_owned());
     // Always taken, so a whole name next to its parts does not land in the notes.
     let full_name = traced(&mut resolver, &mut traces, LeadField::FullName);
-    if first.is_none() || last.is_none() {
-        if let Some(full) = full_name {
-            let (split_first, split_last) = split_full_name(&full.value);
-            if first.is_none() && last.is_none() {
-                (first, last) = (Some(split_first), Some(split_last));
-            } else if first.is_none() {
-                first = Some(split_first).filter(|f| !f.is_empty());
-            } else {
-                last = Some(split_last).filter(|l| !l.is_empty());
-            }
-        }
+    if let Some(full) = full_name {
+        (first, last) = complete_names(first, last, &full.value);
     }
     let mut strings: BTreeMap<LeadField, String> = BTreeMap::new();
     for field in EXTRA_FIELDS.into_iter().chain([LeadField::Notes]) {
@@ -209,7 +203,7 @@ fn build(
                 extra,
             })
         }
-        _ => Err(failure(problems)),
+        _ => Err(failure(problems, gap)),
     };
     MappingExplanation {
         preset: form.preset.clone(),
@@ -233,15 +227,19 @@ fn traced<'a>(
     pick
 }
 
-fn failure(fields: BTreeMap<String, String>) -> MappingError {
-    let message = if fields.contains_key("email") {
-        "no valid e-mail address in the submission"
-    } else {
-        "the submission lacks a required field"
+fn failure(fields: BTreeMap<String, String>, gap: Option<gaps::EmailGap>) -> MappingError {
+    let visitor_can_fix = gap.as_ref().is_none_or(|gap| gap.visitor_can_fix);
+    let message = match gap.and_then(|gap| gap.message) {
+        Some(message) => message,
+        None if fields.contains_key("email") => {
+            "no valid e-mail address in the submission".to_owned()
+        }
+        None => "the submission lacks a required field".to_owned(),
     };
     MappingError {
-        message: message.to_owned(),
+        message,
         fields,
+        visitor_can_fix,
     }
 }
 

@@ -16,6 +16,9 @@ pub struct FieldTrace {
     pub from: Option<String>,
     /// Names and paths tried, in order.
     pub tried: Vec<String>,
+    /// The input the value was guessed from (by meaning or shape), if it was:
+    /// a name to pin in the form's `fields` when the guess is wrong.
+    pub guessed_from: Option<String>,
 }
 
 /// The whole story of one mapping.
@@ -42,6 +45,10 @@ impl FieldTrace {
             value: found.map(|(value, _)| value.to_owned()),
             from: found.map(|(_, origin)| describe(origin)),
             tried: tried.iter().map(|name| (*name).to_owned()).collect(),
+            guessed_from: match found {
+                Some((_, Origin::Guess(name, _))) => Some(name.to_string()),
+                _ => None,
+            },
         }
     }
 }
@@ -52,6 +59,7 @@ fn describe(origin: &Origin<'_>) -> String {
         Origin::Constant(key) => format!("constant {key:?}"),
         Origin::Preset(label) => format!("preset: {label}"),
         Origin::Alias(name) => format!("input {name:?}"),
+        Origin::Guess(name, rule) => format!("input {name:?} (guessed: {rule})"),
         Origin::FormDefault => "form settings".to_owned(),
     }
 }
@@ -79,6 +87,18 @@ impl fmt::Display for MappingExplanation {
         }
         if !self.into_notes.is_empty() {
             writeln!(f, "  into notes: {}", self.into_notes.join(", "))?;
+        }
+        let guessed: Vec<String> = self
+            .fields
+            .iter()
+            .filter_map(|t| Some(format!("{} = [{:?}]", t.field, t.guessed_from.as_ref()?)))
+            .collect();
+        if !guessed.is_empty() {
+            writeln!(
+                f,
+                "guessed fields can be pinned in [forms.NAME.fields]: {}",
+                guessed.join(", ")
+            )?;
         }
         match &self.result {
             Ok(member) => writeln!(f, "a lead can be made for {}", member.email),

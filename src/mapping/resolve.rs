@@ -1,5 +1,8 @@
 //! Picks each lead field's value: per-form overrides, then constants, then the
-//! preset's typed values, then the alias table (whole names before segments).
+//! preset's typed values, then the alias table (whole names before segments),
+//! then the meaning of names and values (see `meaning`).
+
+mod guessing;
 
 use std::{borrow::Cow, collections::BTreeMap};
 
@@ -7,6 +10,7 @@ use super::{
     aliases::{examples, normalize, MatchQuality},
     field::LeadField,
     input::{tracking_key, Prepared},
+    meaning::{Meaning, Rule},
 };
 use crate::{config::FormSettings, intake::Submission};
 
@@ -21,6 +25,8 @@ pub enum Origin<'a> {
     Preset(Cow<'a, str>),
     /// The alias table matched this input name.
     Alias(Cow<'a, str>),
+    /// This input was guessed to hold the field, by this rule.
+    Guess(Cow<'a, str>, Rule),
     /// The form's settings (`status`, `source` template).
     FormDefault,
 }
@@ -42,6 +48,17 @@ pub struct Resolver<'a> {
     used_inputs: Vec<bool>,
     used_direct: Vec<bool>,
     tried: BTreeMap<LeadField, Vec<&'a str>>,
+    /// Each input's meaning, read when first needed (inputs with an exact
+    /// alias, used ones and form machinery are never read).
+    meanings: Vec<Option<Meaning>>,
+    /// Which inputs could ever be guessed (no exact alias, not form
+    /// machinery), read when first needed.
+    guessable: Vec<bool>,
+    /// Set once no input is left that could be guessed: the common case of a
+    /// form whose names are all aliases skips guessing from then on.
+    nothing_to_guess: bool,
+    /// The fields found so far, one bit each.
+    found: u32,
 }
 
 impl<'a> Resolver<'a> {
@@ -52,13 +69,25 @@ impl<'a> Resolver<'a> {
             form,
             used_inputs: vec![false; prepared.inputs.len()],
             used_direct: vec![false; prepared.direct.len()],
+            meanings: Vec::new(),
+            guessable: Vec::new(),
+            nothing_to_guess: false,
             prepared,
             tried: BTreeMap::new(),
+            found: 0,
         }
     }
 
     /// The value of a lead field, taking (marking used) the input it came from.
     pub fn pick(&mut self, field: LeadField) -> Option<Pick<'a>> {
+        let pick = self.pick_any(field);
+        if pick.is_some() {
+            self.found |= 1 << field as u32;
+        }
+        pick
+    }
+
+    fn pick_any(&mut self, field: LeadField) -> Option<Pick<'a>> {
         let form = self.form;
         for (key, sources) in &form.fields {
             if LeadField::from_config_key(key) != Some(field) {
@@ -93,6 +122,7 @@ impl<'a> Resolver<'a> {
         }
         self.pick_alias(field, MatchQuality::Whole)
             .or_else(|| self.pick_alias(field, MatchQuality::Segment))
+            .or_else(|| self.pick_guessed(field))
     }
 
     fn pick_direct(&mut self, field: LeadField) -> Option<Pick<'a>> {

@@ -174,7 +174,8 @@ fn constants_templates_and_custom_fields() {
 fn missing_email_names_what_was_tried() {
     let form = form_with(&[("email", &["contact.mail"])]);
     let error = map(&[("name", "Jane")], &form).unwrap_err();
-    assert_eq!(error.message, "no valid e-mail address in the submission");
+    assert_eq!(error.message, "no e-mail input in the submission");
+    assert!(!error.visitor_can_fix, "only the config can fix it: held");
     let problem = &error.fields["email"];
     assert!(
         problem.starts_with("missing: tried contact.mail, email, e-mail, your-email"),
@@ -249,7 +250,7 @@ fn explain_says_where_each_value_came_from() {
         &sub(&[
             ("Email Address", "a@example.com"),
             ("cell", "555"),
-            ("note2", "x"),
+            ("referral", "x"),
         ]),
         &SubmissionMeta::default(),
         &form,
@@ -266,7 +267,7 @@ fn explain_says_where_each_value_came_from() {
         .find(|t| t.field == "contactNo")
         .unwrap();
     assert_eq!(phone.from.as_deref(), Some("fields override \"cell\""));
-    assert_eq!(explanation.into_notes, ["note2"]);
+    assert_eq!(explanation.into_notes, ["referral"]);
     let printed = explanation.to_string();
     assert!(
         printed.contains("a lead can be made for a@example.com"),

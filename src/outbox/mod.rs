@@ -154,6 +154,25 @@ const FUNNEL_ADD: &str = "INSERT INTO form_funnel (form, day, step, count) VALUE
 const FUNNEL_READ: &str =
     "SELECT form, day, step, count FROM form_funnel WHERE day >= $1 ORDER BY form, day, step";
 
+/// [`Outbox::replace_member`], the same on both backends (`$1` the member,
+/// `$2` the e-mail, `$3` now, `$4` the lead ID, `$5` the name): a lead in one of
+/// [`LeadState::REMAPPABLE`] gets its new member and is queued afresh; a spam
+/// lead stays spam, and a held lead's reason for being held is dropped.
+static REPLACE_MEMBER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let states: Vec<String> = LeadState::REMAPPABLE
+        .iter()
+        .map(|state| format!("'{state}'"))
+        .collect();
+    format!(
+        "UPDATE leads SET member = $1, email = $2, name = $5,
+            state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
+            last_error = CASE WHEN state = 'held' THEN NULL ELSE last_error END,
+            attempts = 0, next_attempt_at = $3, updated_at = $3
+         WHERE id = $4 AND state IN ({})",
+        states.join(", ")
+    )
+});
+
 /// Says that some outcomes came after their leads changed hands.
 pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {
     if stale > 0 {

@@ -69,7 +69,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only leads in this state (`pending`, `delivering`, `delivered`, `duplicate`,
-    /// `retrying`, `dead`, `spam`, `test`).
+    /// `retrying`, `dead`, `spam`, `held`, `test`).
     state: Option<String>,
     /// Only leads of this form.
     form: Option<String>,

@@ -39,7 +39,7 @@ pub enum Door {
         )
     ),
     responses(
-        (status = 200, description = "Stored (a honeypot hit too). JSON unless a browser form post without a redirect, which gets a thank-you page.", content(
+        (status = 200, description = "Stored (a honeypot hit too): `accepted`, or `held` when no lead can be made and only the config can fix it (no e-mail input at all); delivered by `leads remap` once it can. JSON unless a browser form post without a redirect, which gets a thank-you page.", content(
             (crate::routes::reply::AcceptedReply = "application/json"),
             (String = "text/html"),
         )),
@@ -49,7 +49,7 @@ pub enum Door {
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
         (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
         (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
-        (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
+        (status = 422, description = "The e-mail address (or a required consent) is empty or invalid: the visitor can fix it; `fields` says which input", body = crate::error::ErrorBody),
         (status = 429, description = "Rate limited", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
         (status = 500, description = "Our fault (a bug, logged): nothing is known to be stored; retry later", body = crate::error::ErrorBody),
         (status = 503, description = "Storage unavailable, shutting down, or over `server.request_timeout_secs`: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
@@ -88,13 +88,12 @@ pub async fn submit_form(
     ),
     security((), ("hook_token" = [])),
     responses(
-        (status = 200, description = "Stored (a spam verdict too)", body = crate::routes::reply::AcceptedReply),
+        (status = 200, description = "Stored (a spam verdict too): `accepted`, or `held` when no lead can be made from it (no e-mail found, a payload of IDs); a held lead keeps its body and reason and is delivered by `leads remap` once the config maps it", body = crate::routes::reply::AcceptedReply),
         (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong token or signature", body = crate::error::ErrorBody),
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
         (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
         (status = 415, description = "Unsupported content type", body = crate::error::ErrorBody),
-        (status = 422, description = "No lead can be made (no valid e-mail); `fields` says which input", body = crate::error::ErrorBody),
         (status = 429, description = "Rate limited: a sender that does not authenticate (the form has no token or signature, or the proof failed) is limited per client IP", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
         (status = 500, description = "Our fault (a bug, logged): nothing is known to be stored; retry later", body = crate::error::ErrorBody),
         (status = 503, description = "Storage unavailable, shutting down, or over `server.request_timeout_secs`: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),

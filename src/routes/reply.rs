@@ -28,14 +28,14 @@ pub fn is_browser_post(headers: &HeaderMap) -> bool {
     form_encoded && !wants_json
 }
 
-/// `{"id": "<lead id>", "status": "accepted"}`: the JSON reply to a stored submission.
+/// `{"id": "<lead id>", "status": "accepted" | "held"}`: the JSON reply to a stored submission.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"id": "01890f5e-3c1a-7cc2-8a51-5b1b2f3e4d5c", "status": "accepted"}))]
 pub struct AcceptedReply {
     /// The stored lead's ID (the first one's, when this was a replay).
     pub id: LeadId,
-    /// `accepted`; `test` for a test submission (stored, never forwarded).
-    pub status: &'static str,
+    /// How it was stored.
+    pub status: Status,
     /// `/forms` only: where a browser form post would have been redirected
     /// (the form's `redirect`, or an allowed `_next`), for a page that sends
     /// with `fetch` to go to.
@@ -43,7 +43,20 @@ pub struct AcceptedReply {
     pub redirect: Option<String>,
 }
 
-/// The reply to a stored submission (spam included: bots learn nothing).
+/// How a submission was stored, as its reply says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Queued for delivery (a spam verdict is answered so too: bots learn nothing).
+    Accepted,
+    /// Kept with its reason: no lead can be made from it with today's config.
+    Held,
+    /// A test submission (the form's `test_token`): stored, never forwarded.
+    Test,
+}
+
+/// The reply to a stored submission (spam included: bots learn nothing). A
+/// browser gets the form's usual success whatever the status.
 pub fn accepted(form: &FormSettings, door: Door, accepted: &Accepted, browser: bool) -> Response {
     let target = accepted
         .next
@@ -53,7 +66,7 @@ pub fn accepted(form: &FormSettings, door: Door, accepted: &Accepted, browser: b
     if !browser {
         return Json(AcceptedReply {
             id: accepted.id,
-            status: if accepted.test { "test" } else { "accepted" },
+            status: accepted.status,
             redirect: target.filter(|_| door == Door::Form).map(str::to_owned),
         })
         .into_response();

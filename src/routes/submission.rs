@@ -13,6 +13,7 @@ use serde_json::value::to_raw_value;
 use super::{
     cors,
     forms::Door,
+    reply::Status,
     request::{dedupe_hash, idempotency_key, read_body, request_meta},
 };
 use crate::{
@@ -42,12 +43,13 @@ struct StoredSubmission<'a> {
 pub struct Accepted {
     /// The lead's ID (the first one's, for a replay).
     pub id: LeadId,
-    /// The received count's outcome label (`accepted`, `spam`, `replayed`, `test`).
+    /// The received count's outcome label (`accepted`, `spam`, `held`,
+    /// `replayed`, `test`).
     pub outcome: &'static str,
     /// The `_next` field, when sent.
     pub next: Option<String>,
-    /// Whether it was a test submission.
-    pub test: bool,
+    /// How the reply says it was stored.
+    pub status: Status,
 }
 
 pub(super) async fn accept(
@@ -76,10 +78,12 @@ pub(super) async fn accept(
     let next = submission.get("_next").map(str::to_owned);
     let ip = meta.ip.as_deref();
     let verdict = spam::judge(form_name, form, &submission, ip, now_ms(), test).await;
-    let member = match mapping::map_submission(&submission, &meta, form) {
-        Ok(member) => Some(member),
-        Err(_) if verdict.is_some() => None,
-        Err(error) => return Err(error.into()),
+    // A mapping gap the visitor cannot fix is the config's: the lead is held.
+    let (member, held) = match mapping::map_submission(&submission, &meta, form) {
+        Ok(member) => (Some(member), None),
+        Err(_) if verdict.is_some() => (None, None),
+        Err(error) if door == Door::Form && error.visitor_can_fix => return Err(error.into()),
+        Err(error) => (None, Some(error.reason())),
     };
     let would_send = match (&member, test) {
         (Some(member), true) => {
@@ -92,6 +96,7 @@ pub(super) async fn accept(
         test,
         verdict,
         member,
+        held,
         would_send,
     };
     let stored = StoredSubmission {
@@ -107,7 +112,7 @@ pub(super) async fn accept(
         id,
         outcome,
         next,
-        test,
+        status: judged.status(),
     })
 }
 
@@ -153,16 +158,42 @@ struct Judged {
     test: bool,
     verdict: Option<spam::SpamVerdict>,
     member: Option<mapping::Member>,
+    /// Why no lead can be made with today's config, when none can.
+    held: Option<String>,
     would_send: Option<serde_json::Value>,
 }
 
 impl Judged {
     fn state(&self) -> LeadState {
-        match (self.test, &self.verdict) {
-            (true, _) => LeadState::Test,
-            (false, Some(_)) => LeadState::Spam,
-            (false, None) => LeadState::Pending,
+        match (self.test, &self.verdict, &self.held) {
+            (true, _, _) => LeadState::Test,
+            (false, Some(_), _) => LeadState::Spam,
+            (false, None, Some(_)) => LeadState::Held,
+            (false, None, None) => LeadState::Pending,
         }
+    }
+
+    /// What the reply says; spam is answered as accepted (bots learn nothing).
+    fn status(&self) -> Status {
+        match self.state() {
+            LeadState::Test => Status::Test,
+            LeadState::Held => Status::Held,
+            _ => Status::Accepted,
+        }
+    }
+
+    /// Why the lead is kept back, stored as its last error: a spam verdict
+    /// (`CODE: reason`), why it is held, or what a test lead would have become.
+    fn reason(&self) -> Option<String> {
+        let verdict = self.verdict.as_ref().map(spam::SpamVerdict::note);
+        if !self.test {
+            return verdict.or_else(|| self.held.clone());
+        }
+        Some(match (verdict, &self.held) {
+            (Some(verdict), _) => format!("test: would be kept as spam ({verdict}); never sent"),
+            (None, Some(held)) => format!("test: would be held ({held}); never sent"),
+            (None, None) => "test: would be sent to Agencyhandy as shown; never sent".to_owned(),
+        })
     }
 }
 
@@ -178,7 +209,10 @@ fn new_lead(
     judged: &Judged,
 ) -> Result<NewLead, ApiError> {
     let member = judged.member.as_ref();
-    let email = member.map(|m| m.email.normalized()).unwrap_or_default();
+    let email = match member {
+        Some(member) => member.email.normalized(),
+        None => mapping::email_hint(submission),
+    };
     let scope = |text: &str| {
         if judged.test {
             format!("test:{text}")
@@ -197,7 +231,7 @@ fn new_lead(
         idempotency_key: idempotency_key(headers).map(|key| scope(&key)),
         dedupe_hash: dedupe_hash(&scope(form_name), &email, submission),
         email,
-        reason: lead_reason(judged.test, judged.verdict.as_ref()),
+        reason: judged.reason(),
         dedupe_since_ms: now_ms() - (app.settings.storage.dedupe_window_secs * 1000) as i64,
     })
 }
@@ -224,6 +258,14 @@ async fn store(
             tracing::info!(lead_id = %enqueued.id, form = form_name, "stored as spam");
             "spam"
         }
+        (true, LeadState::Held) => {
+            tracing::warn!(
+                lead_id = %enqueued.id,
+                form = form_name,
+                "stored as held: no lead can be made with this form's config (see `leadrelay leads show`)"
+            );
+            "held"
+        }
         (true, _) => {
             app.wake.notify_one();
             tracing::info!(lead_id = %enqueued.id, form = form_name, "lead accepted");
@@ -231,19 +273,6 @@ async fn store(
         }
     };
     Ok((enqueued.id, outcome))
-}
-
-/// Why a lead is held back, kept as its last error: a spam verdict
-/// (`CODE: reason`), or what a test lead would have become.
-fn lead_reason(test: bool, verdict: Option<&spam::SpamVerdict>) -> Option<String> {
-    match (test, verdict) {
-        (false, verdict) => verdict.map(spam::SpamVerdict::note),
-        (true, Some(verdict)) => Some(format!(
-            "test: would be kept as spam ({}); never sent",
-            verdict.note()
-        )),
-        (true, None) => Some("test: would be sent to Agencyhandy as shown; never sent".to_owned()),
-    }
 }
 
 /// The per-client-IP limit (`server.rate_limit_per_minute`).

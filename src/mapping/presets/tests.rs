@@ -186,3 +186,91 @@ fn jotform_without_a_preset_can_use_a_path_into_raw_request() {
     assert_eq!(member.first_name, "Jane");
     assert_eq!(member.email.as_str(), "jane.doe@example.com");
 }
+
+#[test]
+fn netlify() {
+    let member = fixture!("netlify", "netlify.json");
+    let notes = "We need a new website for our bakery.\n\nYour role: Owner\nPage: https://acmebakery.example/contact/";
+    assert_lead(&member, "Jane", "Doe", Some("+1 555 010 0123"), notes);
+    assert_eq!(member.extra["companyName"], "Acme Bakery");
+    assert_eq!(
+        member.extra["pageUrl"],
+        "https://acmebakery.example/contact/"
+    );
+}
+
+#[test]
+fn fluent_forms() {
+    let member = fixture!("fluent-forms", "fluent-forms.json");
+    let notes = "We are opening a second store.\n\ncheckbox: Web design, SEO";
+    assert_lead(&member, "Jane", "Doe", Some("+1 555 010 0123"), notes);
+    assert_eq!(member.extra["address"], "12 Main Street");
+    assert_eq!(member.extra["city"], "Springfield");
+    assert_eq!(member.extra["state"], "Illinois");
+    assert_eq!(member.extra["zipCode"], "62701");
+    assert_eq!(member.extra["country"], "US");
+}
+
+#[test]
+fn ninja_forms_args_encoded_under_one_key() {
+    let member = fixture!("ninja-forms", "ninja-forms.txt");
+    let notes = "Can you call me back?\n\nservice: Web design";
+    assert_lead(&member, "Jane", "Doe", Some("+1 555 010 0123"), notes);
+}
+
+#[test]
+fn ninja_forms_fields_are_read_by_type() {
+    let body = json!({"form_id": "1", "fields": {
+        "1": {"id": 1, "key": "firstname_1", "label": "Prénom", "type": "firstname", "value": "Jane"},
+        "2": {"id": 2, "key": "lastname_2", "label": "Nom", "type": "lastname", "value": "Doe"},
+        "3": {"id": 3, "key": "email_3", "label": "Courriel", "type": "email", "value": "jane.doe@example.com"},
+        "4": {"id": 4, "key": "phone_4", "label": "Téléphone", "type": "phone", "value": "+33 6 12 34 56 78"},
+        "5": {"id": 5, "key": "textarea_5", "label": "Message", "type": "textarea", "value": "Bonjour"},
+        "6": {"id": 6, "key": "submit_6", "label": "Envoyer", "type": "submit", "value": ""}
+    }});
+    let submission = load("ninja.json", &body.to_string());
+    let form = FormSettings {
+        preset: Some("ninja-forms".into()),
+        ..FormSettings::default()
+    };
+    let member = map_submission(&submission, &SubmissionMeta::default(), &form).unwrap();
+    assert_lead(&member, "Jane", "Doe", Some("+33 6 12 34 56 78"), "Bonjour");
+}
+
+#[test]
+fn formidable_keys_say_nothing_so_the_values_speak() {
+    let member = fixture!("formidable", "formidable.json");
+    let notes = "We need a booking page for our bakery.\n\nocfup1: Acme\nuc580i: Web design, SEO";
+    assert_lead(&member, "Jane", "Doe", Some("(555) 010-0123"), notes);
+}
+
+#[test]
+fn wpforms_webhooks_add_on_with_keys_of_your_choosing() {
+    let member = fixture!("wpforms", "wpforms-webhooks.json");
+    let notes = "We would like a quote for a new site.\n\nWhich services?: Web Design\nSEO";
+    assert_lead(&member, "Jane", "Doe", Some("(555) 010-0123"), notes);
+}
+
+#[test]
+fn calendly_takes_the_invitee_never_the_host() {
+    let member = fixture!("calendly", "calendly.json");
+    let notes = "We need a new website before June.\n\nEvent: 30 Minute Discovery Call\nEvent start: 2024-05-06T15:00:00.000000Z\nTime zone: America/Chicago\nUTM: campaign=spring, source=newsletter";
+    assert_lead(&member, "Jane", "Doe", Some("+1 555 010 0123"), notes);
+    assert_eq!(member.extra["companyName"], "Acme Bakery");
+    let text = serde_json::to_string(&member).unwrap();
+    assert!(!text.contains("host@agency.example"), "{text}");
+}
+
+#[test]
+fn every_preset_is_listed_and_has_a_fixture() {
+    let fixtures = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect::<Vec<_>>();
+    for preset in crate::mapping::PRESETS {
+        assert!(
+            fixtures.iter().any(|f| f.starts_with(preset)),
+            "no fixture for {preset}: {fixtures:?}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{looks_like_email, looks_like_phone};
+use super::{looks_like_email, looks_like_phone, message_among};
 use crate::{
     intake::Submission,
     mapping::{field::LeadField, input::Prepared},
@@ -98,11 +98,7 @@ pub fn gravity_forms(submission: &Submission) -> Prepared<'_> {
         }
     }
     let mut claimed = [false; 2];
-    let message = plain
-        .iter()
-        .filter(|(_, v)| !looks_like_email(v) && !looks_like_phone(v) && v.contains(' '))
-        .max_by_key(|(_, v)| v.len())
-        .map(|(name, _)| *name);
+    let message = message_among(plain.iter().map(|(_, v)| *v));
     for (name, value) in plain {
         if !claimed[0] && looks_like_email(value) {
             claimed[0] = true;
@@ -110,7 +106,7 @@ pub fn gravity_forms(submission: &Submission) -> Prepared<'_> {
         } else if !claimed[1] && looks_like_phone(value) {
             claimed[1] = true;
             prepared.direct(LeadField::ContactNo, value, format!("field {name} (phone)"));
-        } else if Some(name) == message {
+        } else if message.is_some_and(|m| std::ptr::eq(m, value)) {
             prepared.direct(LeadField::Notes, value, format!("field {name} (text)"));
         } else {
             prepared.input(format!("Field {name}"), Some(Cow::Borrowed(name)), value);
@@ -128,10 +124,8 @@ fn sub_input<'a>(
     value: &'a str,
 ) {
     let has = |p: &str| {
-        submission
-            .fields
-            .iter()
-            .any(|(k, _)| k == &format!("{id}.{p}"))
+        let key = format!("{id}.{p}");
+        submission.fields.iter().any(|(k, _)| *k == key)
     };
     // Checkbox choices are numbered `.1`, `.2` … too: an address has its six
     // parts and no seventh; a name has no street (`.1`) nor zip (`.5`).

@@ -191,19 +191,14 @@ impl Outbox for PostgresOutbox {
         name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
-        let done = sqlx::query(
-            "UPDATE leads SET member = $1, email = $2, name = $5,
-                state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
-                attempts = 0, next_attempt_at = $3, updated_at = $3
-             WHERE id = $4 AND state IN ('pending', 'retrying', 'dead', 'spam')",
-        )
-        .bind(member.to_string())
-        .bind(email)
-        .bind(now_ms())
-        .bind(id.to_string())
-        .bind(pg_text(name))
-        .execute(&self.pool)
-        .await?;
+        let done = sqlx::query(super::REPLACE_MEMBER.as_str())
+            .bind(member.to_string())
+            .bind(email)
+            .bind(now_ms())
+            .bind(id.to_string())
+            .bind(pg_text(name))
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
