@@ -12,8 +12,9 @@ ensure_docker() {
   if ! command -v dockerd >/dev/null || ! command -v docker-compose >/dev/null \
     || ! command -v debootstrap >/dev/null; then
     step "installing docker.io, docker-compose and debootstrap from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap docker-compose >/dev/null
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq docker.io debootstrap docker-compose; } >"$work/apt.log" 2>&1 \
+      || { tail -n 20 "$work/apt.log" >&2; fail "installing Docker failed"; }
   fi
   if docker info >/dev/null 2>&1; then
     step "Docker engine: already running (left running)"
@@ -52,10 +53,10 @@ choose_base_images() {
     step "base images: the official $RUST_IMAGE and $RUNTIME_IMAGE"
     return
   fi
-  # Tagged with this file's hash (and the host's Rust version): a changed recipe
-  # or toolchain makes new stand-ins, and the older ones are removed.
+  # Tagged with their recipe's hash (and the host's Rust version): a changed
+  # recipe or toolchain makes new stand-ins, and the older ones are removed.
   local recipe
-  recipe=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-8)
+  recipe=$(declare -f build_debian_standin build_rust_standin | sha256sum | cut -c1-8)
   RUNTIME_IMAGE=leadrelay-ci/bookworm:slim-$recipe
   RUST_IMAGE=leadrelay-ci/rust:$(rustc --version | awk '{print $2}')-bookworm-$recipe
   step "base images: the official ones cannot be pulled; local stand-ins $RUST_IMAGE and $RUNTIME_IMAGE"
