@@ -18,11 +18,13 @@ COPY Cargo.toml Cargo.lock ./
 COPY bench/src ./bench/src
 COPY benches ./benches
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && cargo build --release --locked && rm -rf src
+    && echo 'fn main() {}' > build.rs \
+    && cargo build --release --locked && rm -rf src build.rs
+COPY build.rs ./
 COPY src ./src
 COPY migrations ./migrations
 # The stubs' build is newer than the copied files: touch, so cargo rebuilds ours.
-RUN touch src/main.rs src/lib.rs && cargo build --release --locked
+RUN touch build.rs src/main.rs src/lib.rs && cargo build --release --locked
 
 # Run: the binary, the CA bundle and a non-root user; SQLite on the /data volume.
 FROM ${RUNTIME_IMAGE}
