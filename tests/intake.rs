@@ -93,6 +93,29 @@ async fn next_field_is_followed_only_to_an_allowed_origin() {
 }
 
 #[tokio::test]
+async fn a_next_with_line_breaks_redirects_to_the_url_it_parses_to() {
+    let app = spawn_app("").await;
+
+    let response = app
+        .post_form(
+            "contact",
+            &[
+                ("email", "crlf@example.com"),
+                ("_next", "https://example.com/ok\r\nSet-Cookie: a=b"),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), 303, "the lead is stored: a success");
+    assert_eq!(
+        response.headers()["location"],
+        "https://example.com/okSet-Cookie:%20a=b"
+    );
+    assert!(response.headers().get("set-cookie").is_none());
+    app.assert_healthy().await;
+}
+
+#[tokio::test]
 async fn browser_post_asking_for_json_gets_json() {
     let app = spawn_app("").await;
 
