@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{FromRequestParts, Path, Query, State},
+    extract::{FromRequestParts, Query, State},
     http::{header, request::Parts},
     routing::{get, post},
     Json, Router,
@@ -13,6 +13,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use super::name::Name;
 use crate::{
     domain::{LeadId, LeadState},
     error::ApiError,
@@ -172,7 +173,7 @@ pub(super) fn parse_id(id: &str) -> Result<LeadId, ApiError> {
 pub async fn show_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    Name(id): Name,
 ) -> Result<Json<LeadDetail>, ApiError> {
     let id = parse_id(&id)?;
     app.outbox
@@ -199,7 +200,7 @@ pub async fn show_lead(
 pub async fn retry_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    Name(id): Name,
 ) -> Result<Json<QueuedReply>, ApiError> {
     let id = parse_id(&id)?;
     if app.outbox.retry(id).await? {
@@ -235,7 +236,7 @@ pub async fn retry_lead(
 pub async fn release_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    Name(id): Name,
 ) -> Result<Json<QueuedReply>, ApiError> {
     let id = parse_id(&id)?;
     if app.outbox.release(id).await? {

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 
-use super::forms::Door;
+use super::{forms::Door, name::Name};
 use crate::{config::FormSettings, error::ApiError, startup::AppState};
 
 /// `OPTIONS /forms/{form}`: the preflight.
@@ -28,7 +28,7 @@ use crate::{config::FormSettings, error::ApiError, startup::AppState};
 )]
 pub async fn preflight(
     State(app): State<Arc<AppState>>,
-    Path(form_name): Path<String>,
+    Name(form_name): Name,
     headers: HeaderMap,
 ) -> Response {
     let Some(form) = app.settings.forms.get(&form_name) else {

@@ -5,12 +5,12 @@ use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     body::Body,
-    extract::{ConnectInfo, Path, State},
+    extract::{ConnectInfo, State},
     http::HeaderMap,
     response::Response,
 };
 
-use super::{cors, reply, submission::accept};
+use super::{cors, name::Name, reply, submission::accept};
 use crate::{error::ApiError, startup::AppState};
 
 /// Which door a submission came through.
@@ -57,7 +57,7 @@ pub enum Door {
 )]
 pub async fn submit_form(
     State(app): State<Arc<AppState>>,
-    Path(form): Path<String>,
+    Name(form): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
@@ -102,7 +102,7 @@ pub async fn submit_form(
 )]
 pub async fn submit_hook(
     State(app): State<Arc<AppState>>,
-    Path(form): Path<String>,
+    Name(form): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,

@@ -7,13 +7,13 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{ConnectInfo, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
-use super::{cors, forms::Door, request::client_ip};
+use super::{cors, forms::Door, name::Name, request::client_ip};
 use crate::{error::ApiError, funnel::Step, startup::AppState};
 
 /// Query of `POST /funnel/{form}`.
@@ -40,7 +40,7 @@ pub struct StepQuery {
 )]
 pub async fn report_step(
     State(app): State<Arc<AppState>>,
-    Path(form_name): Path<String>,
+    Name(form_name): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<StepQuery>, axum::extract::rejection::QueryRejection>,

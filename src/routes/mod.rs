@@ -9,6 +9,7 @@ mod forms;
 mod funnel;
 mod guard;
 mod health;
+mod name;
 pub mod openapi;
 mod reply;
 mod request;

@@ -1,0 +1,55 @@
+//! Replies the router gives before a handler has its say (a path that does not
+//! decode, a method a route does not take) come in the error shape like every
+//! other error: `{"error": {"code", "message"}}`.
+
+mod common;
+
+use common::{spawn_app, TestApp};
+use reqwest::Method;
+use serde_json::Value;
+
+const ADMIN: &str = "[server]\nadmin_token = \"admin-test-token\"\n";
+
+async fn send(app: &TestApp, method: Method, path: &str) -> reqwest::Response {
+    app.http
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth("admin-test-token")
+        .header("content-type", "application/json")
+        .body(r#"{"email": "shape@example.com"}"#)
+        .send()
+        .await
+        .expect("request sent")
+}
+
+/// The reply's error code, asserting the error shape.
+async fn error_code(response: reqwest::Response) -> String {
+    let what = format!("{} {}", response.status(), response.url().path());
+    let text = response.text().await.expect("a body");
+    let body: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("{what}: not the error shape: {text:?}"));
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: no error code: {text}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_names_nothing_in_the_error_shape() {
+    let app = spawn_app(ADMIN).await;
+    let requests = [
+        (Method::POST, "/forms/%FF"),
+        (Method::POST, "/hooks/%C3%28"),
+        (Method::OPTIONS, "/forms/%FF"),
+        (Method::POST, "/funnel/%FF?step=view"),
+        (Method::GET, "/admin/leads/%FF"),
+        (Method::POST, "/admin/leads/%FF/retry"),
+        (Method::POST, "/admin/leads/%FF/release"),
+        (Method::GET, "/admin/ui/%FF"),
+    ];
+    for (method, path) in requests {
+        let response = send(&app, method.clone(), path).await;
+        assert_eq!(response.status(), 404, "{method} {path}");
+        assert_eq!(error_code(response).await, "not_found", "{method} {path}");
+    }
+    app.assert_healthy().await;
+}
