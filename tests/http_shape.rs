@@ -53,3 +53,26 @@ async fn a_path_that_is_not_utf8_names_nothing_in_the_error_shape() {
     }
     app.assert_healthy().await;
 }
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_a_405_in_the_error_shape_with_allow() {
+    let app = spawn_app(ADMIN).await;
+    let requests = [
+        (Method::GET, "/forms/contact", "POST,OPTIONS"),
+        (Method::PUT, "/hooks/zap", "POST"),
+        (Method::GET, "/funnel/contact", "POST"),
+        (Method::DELETE, "/admin/leads", "GET,HEAD"),
+        (Method::POST, "/healthz", "GET,HEAD"),
+        (Method::PATCH, "/embed.js", "GET,HEAD"),
+    ];
+    for (method, path, allow) in requests {
+        let response = send(&app, method.clone(), path).await;
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(
+            error_code(response).await,
+            "method_not_allowed",
+            "{method} {path}"
+        );
+    }
+}

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{HeaderName, Request},
+    http::{HeaderName, Method, Request},
     middleware,
     routing::{get, post},
     Router,
@@ -54,6 +54,7 @@ pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
         .merge(admin_summary::routes())
         .merge(admin_page::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         // Bodies are read with our own limit, so that 413 comes in our JSON shape.
         .layer(DefaultBodyLimit::disable())
         .with_state(state.clone())
@@ -93,4 +94,9 @@ pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
 
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())
+}
+
+/// A known route asked with a method it does not take; axum adds the `Allow` header.
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(format!("this route does not take {method}"))
 }
