@@ -76,3 +76,24 @@ async fn a_method_a_route_does_not_take_is_a_405_in_the_error_shape_with_allow()
         );
     }
 }
+
+#[tokio::test]
+async fn a_refused_preflight_says_why_in_the_error_shape() {
+    let app = spawn_app("").await;
+    for origin in [Some("https://evil.example"), None] {
+        let mut request = app
+            .http
+            .request(Method::OPTIONS, format!("{}/forms/contact", app.address))
+            .header("access-control-request-method", "POST");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.expect("request sent");
+        assert_eq!(response.status(), 403, "origin {origin:?}");
+        assert!(response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none());
+        assert_eq!(error_code(response).await, "forbidden", "origin {origin:?}");
+    }
+}

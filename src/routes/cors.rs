@@ -22,7 +22,7 @@ use crate::{config::FormSettings, error::ApiError, startup::AppState};
     ),
     responses(
         (status = 204, description = "Allowed: CORS headers for this origin"),
-        (status = 403, description = "The origin is not in the form's `allowed_origins`"),
+        (status = 403, description = "The origin is not in the form's `allowed_origins`", body = crate::error::ErrorBody),
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
     )
 )]
@@ -35,7 +35,10 @@ pub async fn preflight(
         return ApiError::NotFound(format!("no form named {form_name:?}")).into_response();
     };
     let Some(origin) = allowed_origin(form, &headers) else {
-        return StatusCode::FORBIDDEN.into_response();
+        return ApiError::Forbidden(
+            "the request's Origin is not in this form's allowed_origins".into(),
+        )
+        .into_response();
     };
     let mut response = StatusCode::NO_CONTENT.into_response();
     let out = response.headers_mut();
