@@ -281,3 +281,36 @@ async fn leads_list_lines_up_in_a_table_and_prints_json_for_scripts() {
     assert_eq!(emails(&listed), ["refused@example.com"]);
     assert_eq!(listed[0]["state"], "dead");
 }
+
+#[tokio::test]
+async fn the_admin_token_is_read_like_any_bearer_token_and_nothing_else_opens() {
+    let app = spawn_app(&format!("[server]\nadmin_token = \"{TOKEN}\"\n")).await;
+    let status = |authorization: String| {
+        let request = app.http.get(format!("{}/admin/leads", app.address));
+        async move {
+            request
+                .header("authorization", authorization)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        assert_eq!(status(format!("{scheme} {TOKEN}")).await, 200, "{scheme}");
+    }
+    let long = "x".repeat(8_000);
+    for refused in [
+        String::new(),
+        "Bearer".into(),
+        "Bearer ".into(),
+        format!("Basic {TOKEN}"),
+        format!("Bearer {TOKEN}x"),
+        format!("Bearer {}", &TOKEN[1..]),
+        format!("Bearer {long}"),
+    ] {
+        assert_eq!(status(refused.clone()).await, 401, "{refused:.40}");
+    }
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{FromRequestParts, Query, State},
-    http::{header, request::Parts},
+    http::request::Parts,
     routing::{get, post},
     Json, Router,
 };
@@ -17,6 +17,7 @@ use super::name::Name;
 use crate::{
     domain::{LeadId, LeadState},
     error::ApiError,
+    intake::auth,
     outbox::{LeadDetail, LeadFilter, LeadSummary},
     startup::AppState,
 };
@@ -45,16 +46,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
                 "the admin API is off (no admin_token configured)".into(),
             ));
         };
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .unwrap_or_default();
+        let given = auth::bearer_token(&parts.headers).unwrap_or_default();
         if bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
             Ok(Admin)
         } else {
