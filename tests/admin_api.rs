@@ -314,3 +314,35 @@ async fn the_admin_token_is_read_like_any_bearer_token_and_nothing_else_opens() 
         assert_eq!(status(refused.clone()).await, 401, "{refused:.40}");
     }
 }
+
+#[tokio::test]
+async fn leads_list_and_show_print_a_submitted_escape_sequence_escaped() {
+    let app = spawn_app("").await;
+    let config = cli_config(&app);
+    let name = "Eve \u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\nstate      delivered";
+    let reply = app
+        .post_json("plain", &json!({"email": "eve@example.com", "name": name}))
+        .await;
+    let id = reply.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (listed_ok, listed) = cli(&config, &["leads", "list"]);
+    let (shown_ok, shown) = cli(&config, &["leads", "show", &id]);
+
+    assert!(listed_ok && shown_ok, "{listed}\n{shown}");
+    for printed in [&listed, &shown] {
+        let raw: Vec<char> = printed
+            .chars()
+            .filter(|c| matches!(c, '\u{1b}' | '\u{7}' | '\u{9b}' | '\u{202e}'))
+            .collect();
+        assert!(raw.is_empty(), "{raw:?} printed raw in:\n{printed}");
+    }
+    assert!(shown.contains(r"Eve \u{1b}]0;owned\u{7}"), "{shown}");
+    let state_lines = shown.lines().filter(|l| l.starts_with("state")).count();
+    assert_eq!(
+        state_lines, 1,
+        "a submitted line break forges no line:\n{shown}"
+    );
+}
