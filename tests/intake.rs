@@ -179,6 +179,49 @@ async fn text_plain_carrying_json_is_read() {
 }
 
 #[tokio::test]
+async fn a_byte_order_mark_before_the_body_is_set_aside() {
+    let app = spawn_app("").await;
+    let bodies = [
+        ("application/json", r#"{"email": "bom-json@example.com"}"#),
+        ("text/plain", r#"{"email": "bom-text@example.com"}"#),
+        (
+            "application/x-www-form-urlencoded",
+            "email=bom-form%40example.com",
+        ),
+    ];
+
+    for (content_type, body) in bodies {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(body.as_bytes());
+        let response = app
+            .http
+            .post(format!("{}/forms/plain", app.address))
+            .header("content-type", content_type)
+            .header("accept", "application/json")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{content_type}");
+    }
+
+    let mut emails: Vec<String> = sandbox_leads(&app.sandbox, 3)
+        .await
+        .iter()
+        .map(|lead| lead["email"].as_str().unwrap().to_owned())
+        .collect();
+    emails.sort();
+    assert_eq!(
+        emails,
+        [
+            "bom-form@example.com",
+            "bom-json@example.com",
+            "bom-text@example.com"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn nested_json_and_name_value_arrays_are_read() {
     let app = spawn_app(
         r#"
