@@ -63,14 +63,17 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 pub struct ListQuery {
     /// Only leads in this state (`pending`, `delivering`, `delivered`, `duplicate`,
     /// `retrying`, `dead`, `spam`, `test`).
+    #[param(value_type = Option<LeadState>)]
     state: Option<String>,
     /// Only leads of this form.
     form: Option<String>,
     /// Only leads whose e-mail or name contains this text.
     q: Option<String>,
     /// Only leads received on this UTC day (`YYYY-MM-DD`) or later.
+    #[param(format = Date)]
     from: Option<String>,
     /// Only leads received on this UTC day (`YYYY-MM-DD`) or earlier.
+    #[param(format = Date)]
     to: Option<String>,
     /// At most this many, newest first (default 50, at most 1000).
     limit: Option<u32>,

@@ -45,6 +45,7 @@ pub enum Door {
         )),
         (status = 303, description = "Browser form post: to `redirect` (or an allowed `_next`) after success; to `error_redirect?error=CODE` after an error", headers(("Location" = String))),
         (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
+        (status = 401, description = "The form has a `token` or signature secret and the proof is missing or wrong, or a wrong test token", body = crate::error::ErrorBody),
         (status = 403, description = "Origin not in `allowed_origins`", body = crate::error::ErrorBody),
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
         (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
