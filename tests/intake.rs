@@ -279,6 +279,52 @@ async fn malformed_json_is_400() {
     assert_eq!(body["error"]["code"], "malformed_body");
 }
 
+/// `{"email": ..., "x": [[...]]}`, nested `depth` levels in all.
+fn nested(email: &str, depth: usize) -> String {
+    let arrays = depth - 1;
+    format!(
+        r#"{{"email": "{email}", "x": {}{}}}"#,
+        "[".repeat(arrays),
+        "]".repeat(arrays)
+    )
+}
+
+#[tokio::test]
+async fn a_json_body_is_accepted_only_as_deep_as_its_lead_reads_back() {
+    let app = spawn_app("[server]\nadmin_token = \"admin-test-token\"").await;
+
+    for depth in [20, 64, 65, 100, 127, 128] {
+        let email = format!("deep{depth}@example.com");
+        let response = app
+            .post_raw("/forms/plain", "application/json", nested(&email, depth))
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        if depth <= 64 {
+            assert_eq!(status, 200, "depth {depth}: {body}");
+        }
+        if status != 200 {
+            assert_eq!(status, 400, "depth {depth}: {body}");
+            assert_eq!(body["error"]["code"], "malformed_body");
+            continue;
+        }
+        let id = body["id"].as_str().unwrap();
+        let shown = app
+            .http
+            .get(format!("{}/admin/leads/{id}", app.address))
+            .bearer_auth("admin-test-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            shown.status(),
+            200,
+            "depth {depth}: a stored lead reads back"
+        );
+    }
+    app.assert_healthy().await;
+}
+
 #[tokio::test]
 async fn oversized_body_is_413() {
     let app = spawn_app("[server]\nmax_body_bytes = 1024").await;
