@@ -61,6 +61,7 @@ pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
         .merge(extra.unwrap_or_default());
     api.layer(
         ServiceBuilder::new()
+            .layer(middleware::map_request(drop_unfit_request_id))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
@@ -90,6 +91,25 @@ pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
                 guard::contain_failures,
             )),
     )
+}
+
+/// Longest request ID taken from a caller.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// A caller's request ID is kept when it looks like one (at most
+/// [`MAX_REQUEST_ID_LEN`] visible ASCII characters); otherwise a new one is
+/// made, so no caller can bloat every log line of its request or forge
+/// fields in them.
+async fn drop_unfit_request_id(
+    mut request: Request<axum::body::Body>,
+) -> Request<axum::body::Body> {
+    let unfit = request.headers().get(REQUEST_ID).is_some_and(|id| {
+        id.len() > MAX_REQUEST_ID_LEN || !id.as_bytes().iter().all(u8::is_ascii_graphic)
+    });
+    if unfit {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
 }
 
 async fn not_found() -> ApiError {
