@@ -28,6 +28,9 @@ pub enum ApiError {
     /// 404: no such form or lead.
     #[error("{0}")]
     NotFound(String),
+    /// 405: the route does not take this method (its `Allow` header says which it does).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 409: the lead is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
@@ -62,7 +65,8 @@ pub struct ErrorBody {
 /// One error: a stable machine-readable code, a sentence, and per-field problems.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `body_too_large`,
+    /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`,
+    /// `conflict`, `body_too_large`,
     /// `unsupported_media_type`, `invalid_lead`, `rate_limited`, `unavailable` or `internal`.
     pub code: &'static str,
     /// A sentence for humans.
@@ -80,6 +84,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -97,6 +102,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::TooLarge(_) => "body_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",

@@ -281,3 +281,68 @@ async fn leads_list_lines_up_in_a_table_and_prints_json_for_scripts() {
     assert_eq!(emails(&listed), ["refused@example.com"]);
     assert_eq!(listed[0]["state"], "dead");
 }
+
+#[tokio::test]
+async fn the_admin_token_is_read_like_any_bearer_token_and_nothing_else_opens() {
+    let app = spawn_app(&format!("[server]\nadmin_token = \"{TOKEN}\"\n")).await;
+    let status = |authorization: String| {
+        let request = app.http.get(format!("{}/admin/leads", app.address));
+        async move {
+            request
+                .header("authorization", authorization)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        assert_eq!(status(format!("{scheme} {TOKEN}")).await, 200, "{scheme}");
+    }
+    let long = "x".repeat(8_000);
+    for refused in [
+        String::new(),
+        "Bearer".into(),
+        "Bearer ".into(),
+        format!("Basic {TOKEN}"),
+        format!("Bearer {TOKEN}x"),
+        format!("Bearer {}", &TOKEN[1..]),
+        format!("Bearer {long}"),
+    ] {
+        assert_eq!(status(refused.clone()).await, 401, "{refused:.40}");
+    }
+}
+
+#[tokio::test]
+async fn leads_list_and_show_print_a_submitted_escape_sequence_escaped() {
+    let app = spawn_app("").await;
+    let config = cli_config(&app);
+    let name = "Eve \u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\nstate      delivered";
+    let reply = app
+        .post_json("plain", &json!({"email": "eve@example.com", "name": name}))
+        .await;
+    let id = reply.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (listed_ok, listed) = cli(&config, &["leads", "list"]);
+    let (shown_ok, shown) = cli(&config, &["leads", "show", &id]);
+
+    assert!(listed_ok && shown_ok, "{listed}\n{shown}");
+    for printed in [&listed, &shown] {
+        let raw: Vec<char> = printed
+            .chars()
+            .filter(|c| matches!(c, '\u{1b}' | '\u{7}' | '\u{9b}' | '\u{202e}'))
+            .collect();
+        assert!(raw.is_empty(), "{raw:?} printed raw in:\n{printed}");
+    }
+    assert!(shown.contains(r"Eve \u{1b}]0;owned\u{7}"), "{shown}");
+    let state_lines = shown.lines().filter(|l| l.starts_with("state")).count();
+    assert_eq!(
+        state_lines, 1,
+        "a submitted line break forges no line:\n{shown}"
+    );
+}

@@ -355,6 +355,27 @@ async fn health_ready_and_request_ids() {
 }
 
 #[tokio::test]
+async fn a_caller_request_id_too_long_or_with_spaces_is_replaced_by_a_new_one() {
+    let app = spawn_app("").await;
+    let long = "r".repeat(10_000);
+
+    for unfit in [long.as_str(), "abc lead_id=forged", "caf\u{e9}"] {
+        let response = app
+            .http
+            .post(format!("{}/forms/plain", app.address))
+            .header("x-request-id", unfit)
+            .json(&json!({"email": "request-id@example.com"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let given = response.headers()["x-request-id"].to_str().unwrap();
+        assert!(given != unfit, "kept: {given:.80}");
+        assert!(uuid::Uuid::parse_str(given).is_ok(), "{given:.80}");
+    }
+}
+
+#[tokio::test]
 async fn rate_limit_answers_429_with_retry_after() {
     let app = spawn_app("[server]\nrate_limit_per_minute = 3").await;
 

@@ -93,6 +93,29 @@ async fn next_field_is_followed_only_to_an_allowed_origin() {
 }
 
 #[tokio::test]
+async fn a_next_with_line_breaks_redirects_to_the_url_it_parses_to() {
+    let app = spawn_app("").await;
+
+    let response = app
+        .post_form(
+            "contact",
+            &[
+                ("email", "crlf@example.com"),
+                ("_next", "https://example.com/ok\r\nSet-Cookie: a=b"),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), 303, "the lead is stored: a success");
+    assert_eq!(
+        response.headers()["location"],
+        "https://example.com/okSet-Cookie:%20a=b"
+    );
+    assert!(response.headers().get("set-cookie").is_none());
+    app.assert_healthy().await;
+}
+
+#[tokio::test]
 async fn browser_post_asking_for_json_gets_json() {
     let app = spawn_app("").await;
 
@@ -156,6 +179,49 @@ async fn text_plain_carrying_json_is_read() {
 }
 
 #[tokio::test]
+async fn a_byte_order_mark_before_the_body_is_set_aside() {
+    let app = spawn_app("").await;
+    let bodies = [
+        ("application/json", r#"{"email": "bom-json@example.com"}"#),
+        ("text/plain", r#"{"email": "bom-text@example.com"}"#),
+        (
+            "application/x-www-form-urlencoded",
+            "email=bom-form%40example.com",
+        ),
+    ];
+
+    for (content_type, body) in bodies {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(body.as_bytes());
+        let response = app
+            .http
+            .post(format!("{}/forms/plain", app.address))
+            .header("content-type", content_type)
+            .header("accept", "application/json")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{content_type}");
+    }
+
+    let mut emails: Vec<String> = sandbox_leads(&app.sandbox, 3)
+        .await
+        .iter()
+        .map(|lead| lead["email"].as_str().unwrap().to_owned())
+        .collect();
+    emails.sort();
+    assert_eq!(
+        emails,
+        [
+            "bom-form@example.com",
+            "bom-json@example.com",
+            "bom-text@example.com"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn nested_json_and_name_value_arrays_are_read() {
     let app = spawn_app(
         r#"
@@ -211,6 +277,52 @@ async fn malformed_json_is_400() {
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "malformed_body");
+}
+
+/// `{"email": ..., "x": [[...]]}`, nested `depth` levels in all.
+fn nested(email: &str, depth: usize) -> String {
+    let arrays = depth - 1;
+    format!(
+        r#"{{"email": "{email}", "x": {}{}}}"#,
+        "[".repeat(arrays),
+        "]".repeat(arrays)
+    )
+}
+
+#[tokio::test]
+async fn a_json_body_is_accepted_only_as_deep_as_its_lead_reads_back() {
+    let app = spawn_app("[server]\nadmin_token = \"admin-test-token\"").await;
+
+    for depth in [20, 64, 65, 100, 127, 128] {
+        let email = format!("deep{depth}@example.com");
+        let response = app
+            .post_raw("/forms/plain", "application/json", nested(&email, depth))
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        if depth <= 64 {
+            assert_eq!(status, 200, "depth {depth}: {body}");
+        }
+        if status != 200 {
+            assert_eq!(status, 400, "depth {depth}: {body}");
+            assert_eq!(body["error"]["code"], "malformed_body");
+            continue;
+        }
+        let id = body["id"].as_str().unwrap();
+        let shown = app
+            .http
+            .get(format!("{}/admin/leads/{id}", app.address))
+            .bearer_auth("admin-test-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            shown.status(),
+            200,
+            "depth {depth}: a stored lead reads back"
+        );
+    }
+    app.assert_healthy().await;
 }
 
 #[tokio::test]

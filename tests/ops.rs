@@ -232,6 +232,62 @@ async fn openapi_describes_every_route_of_the_contract() {
 }
 
 #[tokio::test]
+async fn openapi_documents_the_replies_and_parameters_the_routes_have() {
+    let app = spawn_app("[server]\nadmin_token = \"t\"").await;
+    let doc: Value = app
+        .http
+        .get(format!("{}/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documented = |path: &str, method: &str, status: u16| {
+        doc["paths"][path][method]["responses"][status.to_string()].is_object()
+    };
+    let parameter = |path: &str, method: &str, name: &str| {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{method} {path}: no parameter {name}"))
+    };
+
+    // A form with a token answers 401 on /forms too.
+    let token_form = app
+        .post_json("zap", &json!({"email": "a@example.com"}))
+        .await;
+    assert_eq!(token_form.status(), 401);
+    assert!(documented("/forms/{form}", "post", 401));
+    let bad_days = app
+        .http
+        .get(format!("{}/admin/summary?days=x", app.address))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_days.status(), 400);
+    assert!(documented("/admin/summary", "get", 400));
+    // The funnel takes no report without a step it knows.
+    let step = parameter("/funnel/{form}", "post", "step");
+    assert_eq!(step["required"], true);
+    assert_eq!(step["schema"]["pattern"], "^(view|start)$");
+    // Only the lead states are states to filter by.
+    let state = parameter("/admin/leads", "get", "state");
+    let schema = state["schema"]["$ref"].as_str().unwrap().rsplit('/').next();
+    let states = &doc["components"]["schemas"][schema.unwrap()]["enum"];
+    let known: Vec<String> = LeadState::ALL.iter().map(ToString::to_string).collect();
+    assert_eq!(states, &json!(known));
+    assert_eq!(
+        parameter("/admin/leads", "get", "from")["schema"]["format"],
+        "date"
+    );
+}
+
+#[tokio::test]
 async fn every_documented_route_is_served() {
     let app = spawn_app("[server]\nadmin_token = \"t\"").await;
     let doc: Value = app

@@ -1,6 +1,8 @@
 //! How `leads list` and `leads show` print leads for a person: a table that
 //! fits the terminal, and one lead's whole record.
 
+use std::borrow::Cow;
+
 use chrono::{TimeZone, Utc};
 use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
 
@@ -17,6 +19,27 @@ fn when(ms: i64) -> String {
         .single()
         .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
+}
+
+/// Text a submitter or Agencyhandy chose, safe to print on a terminal: control
+/// characters (escape sequences, bells, line breaks, C1 codes) and bidirectional
+/// overrides are shown escaped (`\u{1b}`), so a lead cannot drive the
+/// operator's terminal or forge lines of the listing.
+fn shown(text: &str) -> Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.contains(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Narrowest terminal the table is fitted to: below it (or when a terminal
@@ -38,11 +61,11 @@ pub fn print_table(leads: &[LeadSummary]) {
             lead.id.to_string(),
             when_to_the_minute(lead.created_at_ms),
             lead.state.to_string(),
-            lead.form.clone(),
-            lead.name.clone(),
-            lead.email.clone(),
+            shown(&lead.form).into_owned(),
+            shown(&lead.name).into_owned(),
+            shown(&lead.email).into_owned(),
             lead.attempts.to_string(),
-            why(lead),
+            shown(&why(lead)).into_owned(),
         ]);
     }
     // What identifies a lead is never wrapped (an ID is copied whole into
@@ -88,36 +111,40 @@ pub fn print_detail(lead: &LeadDetail) {
     let s = &lead.summary;
     println!("lead       {}", s.id);
     println!("state      {}", s.state);
-    println!("form       {} (workspace {})", s.form, s.workspace);
+    println!(
+        "form       {} (workspace {})",
+        shown(&s.form),
+        shown(&s.workspace)
+    );
     if !s.name.is_empty() {
-        println!("name       {}", s.name);
+        println!("name       {}", shown(&s.name));
     }
-    println!("email      {}", s.email);
+    println!("email      {}", shown(&s.email));
     println!("received   {}", when(s.created_at_ms));
     if let Some(member_id) = &s.member_id {
-        println!("member id  {member_id}");
+        println!("member id  {}", shown(member_id));
     }
     if matches!(s.state, LeadState::Pending | LeadState::Retrying) {
         println!("next try   {}", when(s.next_attempt_at_ms));
     }
     match (&s.last_error, s.state) {
         (Some(reason), LeadState::Held) => {
-            println!("held       {reason}");
+            println!("held       {}", shown(reason));
             println!(
                 "           fix the form's config, then: leadrelay leads remap {}",
                 s.id
             );
         }
-        (Some(error), _) => println!("last error {error}"),
+        (Some(error), _) => println!("last error {}", shown(error)),
         (None, _) => {}
     }
-    println!("member     {}", lead.member);
+    println!("member     {}", shown(&lead.member.to_string()));
     match &lead.submission {
-        Some(submission) => println!("submission {submission}"),
+        Some(submission) => println!("submission {}", shown(&submission.to_string())),
         None => println!("submission (purged)"),
     }
     if let Some(request) = lead.submission.as_ref().and_then(|s| s.get("would_send")) {
-        println!("would send {request}");
+        println!("would send {}", shown(&request.to_string()));
     }
     println!("attempts   {}", lead.attempt_log.len());
     for (n, attempt) in lead.attempt_log.iter().enumerate() {
@@ -129,7 +156,7 @@ pub fn print_detail(lead: &LeadDetail) {
                 .status
                 .map_or_else(|| "-".to_owned(), |s| s.to_string()),
             attempt.duration_ms,
-            attempt.excerpt
+            shown(&attempt.excerpt)
         );
     }
 }

@@ -66,15 +66,19 @@ pub fn authenticate(
     Ok(())
 }
 
-fn check_bearer(token: &SecretString, headers: &HeaderMap) -> Result<(), AuthError> {
-    let given = headers
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| {
             let (scheme, rest) = value.trim().split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
         })
-        .ok_or(AuthError::BadToken)?;
+}
+
+fn check_bearer(token: &SecretString, headers: &HeaderMap) -> Result<(), AuthError> {
+    let given = bearer_token(headers).ok_or(AuthError::BadToken)?;
     if bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
         Ok(())
     } else {

@@ -6,6 +6,11 @@ use serde_json::{Map, Value};
 
 use super::{fields::FieldSink, IntakeError, Limits, Submission};
 
+/// Deepest nesting of a JSON body that is accepted. A stored lead wraps the
+/// document in a few levels of its own, and must still read back within the
+/// JSON parser's recursion limit (128); no sender nests anywhere near this.
+const MAX_JSON_DEPTH: usize = 64;
+
 /// Keys that name a field in an array of `{name, value}` objects, most telling first.
 const NAME_KEYS: [&str; 5] = ["name", "label", "title", "field", "key"];
 
@@ -16,6 +21,11 @@ pub(crate) fn parse_json(body: &[u8], limits: Limits) -> Result<Submission, Inta
     }
     let json: Value = serde_json::from_slice(body)
         .map_err(|e| IntakeError::Malformed(format!("invalid JSON: {e}")))?;
+    if depth(&json) > MAX_JSON_DEPTH {
+        return Err(IntakeError::Malformed(format!(
+            "JSON nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
+    }
     let mut sink = FieldSink::new(limits, body.len());
     match &json {
         Value::Object(_) => flatten(&json, "", &mut sink)?,
@@ -69,6 +79,22 @@ pub(crate) fn flatten(
         }
     }
     Ok(())
+}
+
+/// How deeply `value` nests (a scalar is 0, `{}` or `[]` is 1), without recursion.
+fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0)];
+    while let Some((value, level)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Object(map) => Box::new(map.values()),
+            Value::Array(items) => Box::new(items.iter()),
+            _ => continue,
+        };
+        deepest = deepest.max(level + 1);
+        stack.extend(children.map(|child| (child, level + 1)));
+    }
+    deepest
 }
 
 /// Pushes `name → value` for each `{name|label|…, value}` object; false when the

@@ -91,12 +91,21 @@ pub enum IntakeError {
     },
 }
 
-/// Parses a body by its `Content-Type` (guessed from the body when absent).
+/// The UTF-8 encoding of U+FEFF, the byte order mark.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Parses a body by its `Content-Type` (guessed from the body when absent),
+/// a leading byte order mark set aside.
 pub async fn parse_body(
     content_type: Option<&str>,
     body: Bytes,
     limits: Limits,
 ) -> Result<Submission, IntakeError> {
+    // A UTF-8 byte order mark, as some Windows senders write one, starts no field.
+    let body = match body.strip_prefix(UTF8_BOM) {
+        Some(rest) => body.slice_ref(rest),
+        None => body,
+    };
     let format = match content_type.map(str::trim).filter(|ct| !ct.is_empty()) {
         Some(ct) => BodyFormat::from_content_type(ct)
             .ok_or_else(|| IntakeError::UnsupportedMediaType(shorten(ct, 100)))?,

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{FromRequestParts, Path, Query, State},
-    http::{header, request::Parts},
+    extract::{FromRequestParts, Query, State},
+    http::request::Parts,
     routing::{get, post},
     Json, Router,
 };
@@ -13,9 +13,11 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use super::name::Name;
 use crate::{
     domain::{LeadId, LeadState},
     error::ApiError,
+    intake::auth,
     outbox::{LeadDetail, LeadFilter, LeadSummary},
     startup::AppState,
 };
@@ -44,16 +46,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
                 "the admin API is off (no admin_token configured)".into(),
             ));
         };
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .unwrap_or_default();
+        let given = auth::bearer_token(&parts.headers).unwrap_or_default();
         if bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
             Ok(Admin)
         } else {
@@ -70,14 +63,17 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 pub struct ListQuery {
     /// Only leads in this state (`pending`, `delivering`, `delivered`, `duplicate`,
     /// `retrying`, `dead`, `spam`, `held`, `test`).
+    #[param(value_type = Option<LeadState>)]
     state: Option<String>,
     /// Only leads of this form.
     form: Option<String>,
     /// Only leads whose e-mail or name contains this text.
     q: Option<String>,
     /// Only leads received on this UTC day (`YYYY-MM-DD`) or later.
+    #[param(format = Date)]
     from: Option<String>,
     /// Only leads received on this UTC day (`YYYY-MM-DD`) or earlier.
+    #[param(format = Date)]
     to: Option<String>,
     /// At most this many, newest first (default 50, at most 1000).
     limit: Option<u32>,
@@ -172,7 +168,7 @@ pub(super) fn parse_id(id: &str) -> Result<LeadId, ApiError> {
 pub async fn show_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    Name(id): Name,
 ) -> Result<Json<LeadDetail>, ApiError> {
     let id = parse_id(&id)?;
     app.outbox
@@ -199,7 +195,7 @@ pub async fn show_lead(
 pub async fn retry_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    Name(id): Name,
 ) -> Result<Json<QueuedReply>, ApiError> {
     let id = parse_id(&id)?;
     if app.outbox.retry(id).await? {
@@ -235,7 +231,7 @@ pub async fn retry_lead(
 pub async fn release_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    Name(id): Name,
 ) -> Result<Json<QueuedReply>, ApiError> {
     let id = parse_id(&id)?;
     if app.outbox.release(id).await? {

@@ -7,13 +7,14 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
 
+use super::name::Name;
 use crate::{error::ApiError, startup::AppState};
 
 const PAGE: &str = include_str!("admin_page/index.html");
@@ -61,7 +62,7 @@ pub async fn admin_page(State(app): State<Arc<AppState>>) -> Response {
     serve(&app, "text/html; charset=utf-8", PAGE)
 }
 
-async fn admin_asset(State(app): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+async fn admin_asset(State(app): State<Arc<AppState>>, Name(file): Name) -> Response {
     match ASSETS.iter().find(|(name, _, _)| *name == file) {
         Some((_, content_type, text)) => serve(&app, content_type, text),
         None => ApiError::NotFound(format!("no admin file {file:?}")).into_response(),

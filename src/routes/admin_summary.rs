@@ -69,6 +69,7 @@ pub struct Summary {
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Counts per state and the funnel per form", body = Summary),
+        (status = 400, description = "Bad query (`days` not a number)", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong admin token", body = crate::error::ErrorBody),
         (status = 404, description = "The admin API is off (no admin_token)", body = crate::error::ErrorBody),
     )

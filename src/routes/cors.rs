@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 
-use super::forms::Door;
+use super::{forms::Door, name::Name};
 use crate::{config::FormSettings, error::ApiError, startup::AppState};
 
 /// `OPTIONS /forms/{form}`: the preflight.
@@ -22,20 +22,23 @@ use crate::{config::FormSettings, error::ApiError, startup::AppState};
     ),
     responses(
         (status = 204, description = "Allowed: CORS headers for this origin"),
-        (status = 403, description = "The origin is not in the form's `allowed_origins`"),
+        (status = 403, description = "The origin is not in the form's `allowed_origins`", body = crate::error::ErrorBody),
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
     )
 )]
 pub async fn preflight(
     State(app): State<Arc<AppState>>,
-    Path(form_name): Path<String>,
+    Name(form_name): Name,
     headers: HeaderMap,
 ) -> Response {
     let Some(form) = app.settings.forms.get(&form_name) else {
         return ApiError::NotFound(format!("no form named {form_name:?}")).into_response();
     };
     let Some(origin) = allowed_origin(form, &headers) else {
-        return StatusCode::FORBIDDEN.into_response();
+        return ApiError::Forbidden(
+            "the request's Origin is not in this form's allowed_origins".into(),
+        )
+        .into_response();
     };
     let mut response = StatusCode::NO_CONTENT.into_response();
     let out = response.headers_mut();

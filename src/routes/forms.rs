@@ -5,12 +5,12 @@ use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     body::Body,
-    extract::{ConnectInfo, Path, State},
+    extract::{ConnectInfo, State},
     http::HeaderMap,
     response::Response,
 };
 
-use super::{cors, reply, submission::accept};
+use super::{cors, name::Name, reply, submission::accept};
 use crate::{error::ApiError, startup::AppState};
 
 /// Which door a submission came through.
@@ -45,6 +45,7 @@ pub enum Door {
         )),
         (status = 303, description = "Browser form post: to `redirect` (or an allowed `_next`) after success; to `error_redirect?error=CODE` after an error", headers(("Location" = String))),
         (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
+        (status = 401, description = "The form has a `token` or signature secret and the proof is missing or wrong, or a wrong test token", body = crate::error::ErrorBody),
         (status = 403, description = "Origin not in `allowed_origins`", body = crate::error::ErrorBody),
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
         (status = 413, description = "Body, a field or the field count over its limit", body = crate::error::ErrorBody),
@@ -57,7 +58,7 @@ pub enum Door {
 )]
 pub async fn submit_form(
     State(app): State<Arc<AppState>>,
-    Path(form): Path<String>,
+    Name(form): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
@@ -101,7 +102,7 @@ pub async fn submit_form(
 )]
 pub async fn submit_hook(
     State(app): State<Arc<AppState>>,
-    Path(form): Path<String>,
+    Name(form): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,

@@ -7,13 +7,13 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{ConnectInfo, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
-use super::{cors, forms::Door, request::client_ip};
+use super::{cors, forms::Door, name::Name, request::client_ip};
 use crate::{error::ApiError, funnel::Step, startup::AppState};
 
 /// Query of `POST /funnel/{form}`.
@@ -21,6 +21,7 @@ use crate::{error::ApiError, funnel::Step, startup::AppState};
 #[into_params(parameter_in = Query)]
 pub struct StepQuery {
     /// `view` (the form was shown) or `start` (first interaction).
+    #[param(required = true, pattern = "^(view|start)$")]
     step: Option<String>,
 }
 
@@ -32,7 +33,7 @@ pub struct StepQuery {
     params(("form" = String, Path, description = "The form's name (`[forms.NAME]`)"), StepQuery),
     responses(
         (status = 204, description = "Counted (or, under Do Not Track or Global Privacy Control, not counted)"),
-        (status = 400, description = "No such step", body = crate::error::ErrorBody),
+        (status = 400, description = "No step, or no such step", body = crate::error::ErrorBody),
         (status = 403, description = "The page's origin is not in the form's `allowed_origins`", body = crate::error::ErrorBody),
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
         (status = 429, description = "Over `server.funnel_rate_limit_per_minute` for this client IP: not counted", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
@@ -40,7 +41,7 @@ pub struct StepQuery {
 )]
 pub async fn report_step(
     State(app): State<Arc<AppState>>,
-    Path(form_name): Path<String>,
+    Name(form_name): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<StepQuery>, axum::extract::rejection::QueryRejection>,

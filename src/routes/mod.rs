@@ -9,6 +9,7 @@ mod forms;
 mod funnel;
 mod guard;
 mod health;
+mod name;
 pub mod openapi;
 mod reply;
 mod request;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{HeaderName, Request},
+    http::{HeaderName, Method, Request},
     middleware,
     routing::{get, post},
     Router,
@@ -53,12 +54,14 @@ pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
         .merge(admin_summary::routes())
         .merge(admin_page::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         // Bodies are read with our own limit, so that 413 comes in our JSON shape.
         .layer(DefaultBodyLimit::disable())
         .with_state(state.clone())
         .merge(extra.unwrap_or_default());
     api.layer(
         ServiceBuilder::new()
+            .layer(middleware::map_request(drop_unfit_request_id))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
@@ -90,6 +93,30 @@ pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
     )
 }
 
+/// Longest request ID taken from a caller.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// A caller's request ID is kept when it looks like one (at most
+/// [`MAX_REQUEST_ID_LEN`] visible ASCII characters); otherwise a new one is
+/// made, so no caller can bloat every log line of its request or forge
+/// fields in them.
+async fn drop_unfit_request_id(
+    mut request: Request<axum::body::Body>,
+) -> Request<axum::body::Body> {
+    let unfit = request.headers().get(REQUEST_ID).is_some_and(|id| {
+        id.len() > MAX_REQUEST_ID_LEN || !id.as_bytes().iter().all(u8::is_ascii_graphic)
+    });
+    if unfit {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
+}
+
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())
+}
+
+/// A known route asked with a method it does not take; axum adds the `Allow` header.
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(format!("this route does not take {method}"))
 }

@@ -58,21 +58,24 @@ pub enum Status {
 /// The reply to a stored submission (spam included: bots learn nothing). A
 /// browser gets the form's usual success whatever the status.
 pub fn accepted(form: &FormSettings, door: Door, accepted: &Accepted, browser: bool) -> Response {
+    // Redirects go to the URL as parsed and serialized, never to the text as
+    // sent: the parser drops line breaks and tabs and escapes what a header
+    // may not carry, so no `_next` can break the reply.
     let target = accepted
         .next
         .as_deref()
-        .filter(|next| is_allowed_target(form, next))
-        .or(form.redirect.as_deref());
+        .and_then(|next| allowed_target(form, next))
+        .or_else(|| form.redirect.as_deref().and_then(|r| Url::parse(r).ok()));
     if !browser {
         return Json(AcceptedReply {
             id: accepted.id,
             status: accepted.status,
-            redirect: target.filter(|_| door == Door::Form).map(str::to_owned),
+            redirect: target.filter(|_| door == Door::Form).map(String::from),
         })
         .into_response();
     }
     match target {
-        Some(target) => Redirect::to(target).into_response(),
+        Some(target) => Redirect::to(target.as_str()).into_response(),
         None => (StatusCode::OK, Html(THANK_YOU_PAGE)).into_response(),
     }
 }
@@ -102,16 +105,15 @@ pub fn error(
     error.into_response()
 }
 
-/// `_next` is followed only to an allowed origin: never an open redirect.
-fn is_allowed_target(form: &FormSettings, target: &str) -> bool {
-    let Ok(url) = Url::parse(target) else {
-        return false;
-    };
+/// `_next`, parsed, when it points to an allowed origin: never an open redirect.
+fn allowed_target(form: &FormSettings, target: &str) -> Option<Url> {
+    let url = Url::parse(target).ok()?;
     let origin = url.origin().ascii_serialization();
     form.allowed_origins
         .iter()
         .filter_map(|allowed| Url::parse(allowed).ok())
         .any(|allowed| allowed.origin().ascii_serialization() == origin)
+        .then_some(url)
 }
 
 const THANK_YOU_PAGE: &str = r#"<!doctype html>
@@ -132,14 +134,18 @@ mod tests {
             allowed_origins: vec!["https://example.com".into()],
             ..FormSettings::default()
         };
-        assert!(is_allowed_target(&form, "https://example.com/thanks?x=1"));
-        assert!(!is_allowed_target(&form, "https://evil.example/thanks"));
-        assert!(!is_allowed_target(&form, "https://example.com.evil.io/"));
-        assert!(!is_allowed_target(&form, "//evil.io/"));
-        assert!(!is_allowed_target(&form, "javascript:alert(1)"));
-        assert!(!is_allowed_target(
-            &FormSettings::default(),
-            "https://example.com/"
-        ));
+        let allowed = |target| allowed_target(&form, target).map(String::from);
+        assert_eq!(
+            allowed("https://example.com/thanks?x=1").as_deref(),
+            Some("https://example.com/thanks?x=1")
+        );
+        assert_eq!(allowed("https://evil.example/thanks"), None);
+        assert_eq!(allowed("https://example.com.evil.io/"), None);
+        assert_eq!(allowed("//evil.io/"), None);
+        assert_eq!(allowed("javascript:alert(1)"), None);
+        assert_eq!(
+            allowed_target(&FormSettings::default(), "https://example.com/"),
+            None
+        );
     }
 }

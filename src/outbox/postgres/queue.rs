@@ -1,11 +1,11 @@
 //! The delivery queue in PostgreSQL: replicas claim due leads with
 //! `FOR UPDATE SKIP LOCKED` under a lease, and record what each attempt did.
 
-use std::time::Duration;
+use std::{borrow::Cow, time::Duration};
 
 use sqlx::{PgPool, Row};
 
-use super::{parse_id, parse_json};
+use super::{intake::pg_text, parse_id, parse_json};
 use crate::{
     domain::LeadId,
     outbox::{now_ms, warn_stale_outcomes, ClaimedLead, DeliveryOutcome, StorageResult},
@@ -99,13 +99,14 @@ pub(super) async fn record(
         .iter()
         .map(|outcome| outcome.next_attempt_at_ms)
         .collect();
-    let errors: Vec<Option<&str>> = outcomes
+    // What Agencyhandy answered may hold a NUL, which PostgreSQL text cannot.
+    let errors: Vec<Option<Cow<'_, str>>> = outcomes
         .iter()
-        .map(|outcome| outcome.error.as_deref())
+        .map(|outcome| outcome.error.as_deref().map(pg_text))
         .collect();
-    let members: Vec<Option<&str>> = outcomes
+    let members: Vec<Option<Cow<'_, str>>> = outcomes
         .iter()
-        .map(|outcome| outcome.member_id.as_deref())
+        .map(|outcome| outcome.member_id.as_deref().map(pg_text))
         .collect();
     let mut tx = pool.begin().await?;
     let applied = sqlx::query(
@@ -135,9 +136,9 @@ pub(super) async fn record(
         .iter()
         .map(|outcome| outcome.attempt.status.map(i32::from))
         .collect();
-    let excerpts: Vec<&str> = outcomes
+    let excerpts: Vec<Cow<'_, str>> = outcomes
         .iter()
-        .map(|outcome| outcome.attempt.excerpt.as_str())
+        .map(|outcome| pg_text(&outcome.attempt.excerpt))
         .collect();
     let durations: Vec<i64> = outcomes
         .iter()
@@ -183,7 +184,7 @@ pub(super) async fn unclaim(
     .bind(now_ms())
     .bind(&ids)
     .bind(worker)
-    .bind(reason)
+    .bind(reason.map(pg_text))
     .execute(pool)
     .await?;
     Ok(())
