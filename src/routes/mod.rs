@@ -12,7 +12,6 @@ mod health;
 pub mod openapi;
 mod reply;
 mod request;
-mod submission;
 
 use std::sync::Arc;
 
