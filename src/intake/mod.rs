@@ -22,7 +22,6 @@ pub mod test_mode;
 #[cfg(test)]
 mod tests;
 
-pub use dedupe::Sameness;
 pub use parse::{parse_body, BodyFormat, IntakeError, Limits};
 pub use pipeline::{
     BodyError, Door, Pipeline, PipelineParts, SubmitError, SubmitRequest, Submitted,

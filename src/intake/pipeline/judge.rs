@@ -18,8 +18,11 @@ pub(super) struct Judged {
     pub submission: Submission,
     /// The `_next` field, when sent.
     pub next: Option<String>,
+    /// It carried the form's test token.
     pub test: bool,
+    /// Why it is spam, when it is.
     pub verdict: Option<spam::SpamVerdict>,
+    /// The lead, when one can be made.
     pub member: Option<mapping::Member>,
     /// Why no lead can be made with today's config, when none can.
     pub held: Option<String>,

@@ -50,8 +50,8 @@ pub enum Door {
 }
 
 /// One submission as the service takes it; its body comes separately (see
-/// [`Pipeline::submit`]).
-#[derive(Debug, Clone, Copy)]
+/// [`Pipeline::submit`]). No `Debug`: its headers may carry a sender's secret.
+#[derive(Clone, Copy)]
 pub struct SubmitRequest<'a> {
     /// The form's name (`[forms.NAME]`).
     pub form_name: &'a str,
