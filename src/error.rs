@@ -11,7 +11,11 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::{intake::IntakeError, mapping::MappingError, outbox::StorageError};
+use crate::{
+    intake::{origin::OriginRefused, BodyError, IntakeError, SubmitError},
+    mapping::MappingError,
+    outbox::StorageError,
+};
 
 /// An error answered to an HTTP caller.
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +135,40 @@ impl From<IntakeError> for ApiError {
             | IntakeError::FieldTooLong { .. }
             | IntakeError::Sprawling { .. } => Self::TooLarge(error.to_string()),
         }
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge(_) => Self::TooLarge(error.to_string()),
+            BodyError::Unreadable(_) => Self::Malformed(error.to_string()),
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(error: SubmitError) -> Self {
+        match error {
+            SubmitError::NoSuchForm(_) => Self::NotFound(error.to_string()),
+            SubmitError::ShuttingDown => Self::Unavailable(error.to_string()),
+            SubmitError::Origin(error) => error.into(),
+            SubmitError::RateLimited(secs) => Self::RateLimited(secs),
+            SubmitError::Unauthenticated(_) | SubmitError::TestToken(_) => {
+                Self::Unauthorized(error.to_string())
+            }
+            SubmitError::Body(error) => error.into(),
+            SubmitError::Parse(error) => error.into(),
+            SubmitError::Invalid(error) => error.into(),
+            SubmitError::Storage(error) => error.into(),
+            SubmitError::Internal(error) => Self::Internal(error),
+        }
+    }
+}
+
+impl From<OriginRefused> for ApiError {
+    fn from(error: OriginRefused) -> Self {
+        Self::Forbidden(error.to_string())
     }
 }
 

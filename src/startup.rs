@@ -1,15 +1,7 @@
 //! Building and running the application: storage, worker, router, listener,
 //! and a graceful shutdown on one cancellation token.
 
-use std::{
-    collections::HashMap,
-    net::SocketAddr,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
-    time::Duration,
-};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::Router;
@@ -18,10 +10,11 @@ use tokio::{net::TcpListener, sync::Notify, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    agencyhandy::WorkspaceClient,
+    clock::Clock,
     config::Settings,
     delivery::Worker,
     funnel::Funnel,
+    intake::{Pipeline, PipelineParts},
     outbox::{self, Outbox},
     routes, telemetry,
 };
@@ -36,24 +29,22 @@ pub struct AppState {
     pub outbox: Arc<dyn Outbox>,
     /// Wakes the delivery worker when a lead is stored.
     pub wake: Arc<Notify>,
-    /// False once shutdown has begun: new submissions get 503.
-    pub accepting: AtomicBool,
+    /// The intake service: a submission to a stored lead.
+    pub intake: Pipeline,
+    /// The time.
+    pub clock: Clock,
     /// The Prometheus registry.
     pub metrics: PrometheusHandle,
-    /// Per-IP limiter for browser submissions.
-    pub rate_limiter: crate::intake::RateLimiter,
     /// Per-IP limiter for the funnel's page reports (`/funnel/{form}`).
     pub funnel_limiter: crate::intake::RateLimiter,
     /// The form funnel's counts.
     pub funnel: Arc<Funnel>,
-    /// Each workspace's Agencyhandy client (shared with the delivery worker).
-    pub clients: HashMap<String, Arc<WorkspaceClient>>,
 }
 
 impl AppState {
-    /// Whether new submissions are taken.
+    /// Whether new submissions are taken (false once shutdown has begun).
     pub fn is_accepting(&self) -> bool {
-        self.accepting.load(Ordering::Relaxed)
+        self.intake.is_accepting()
     }
 }
 
@@ -64,6 +55,8 @@ pub struct BuildOptions {
     pub extra_routes: Option<Router>,
     /// Use this store instead of opening `storage.url` (tests inject faults through it).
     pub outbox: Option<Arc<dyn Outbox>>,
+    /// The time intake reads (tests move a [`crate::clock::ManualClock`]); the system's by default.
+    pub clock: Clock,
 }
 
 /// A built, bound, not yet running application.
@@ -98,17 +91,24 @@ impl Application {
             shutdown.child_token(),
             funnel.clone(),
         )?;
+        let intake = Pipeline::new(PipelineParts {
+            settings: settings.clone(),
+            outbox: outbox.clone(),
+            wake: wake.clone(),
+            funnel: funnel.clone(),
+            clients: worker.clients(),
+            clock: options.clock.clone(),
+        });
         let state = Arc::new(AppState {
-            rate_limiter: crate::intake::RateLimiter::new(settings.server.rate_limit_per_minute),
             funnel_limiter: crate::intake::RateLimiter::new(
                 settings.server.funnel_rate_limit_per_minute,
             ),
             funnel,
-            clients: worker.clients(),
             settings: settings.clone(),
             outbox,
             wake,
-            accepting: AtomicBool::new(true),
+            intake,
+            clock: options.clock,
             metrics: telemetry::metrics_handle().clone(),
         });
         crate::intake::captcha::count_from_zero(settings.forms.iter().filter_map(
@@ -177,7 +177,7 @@ impl Application {
             stop_serving.clone(),
         ));
         shutdown.cancelled().await;
-        state.accepting.store(false, Ordering::Relaxed);
+        state.intake.stop_accepting();
         tracing::info!("shutting down: no new submissions, finishing requests in flight");
         stop_serving.cancel();
         let limit = Duration::from_secs(state.settings.server.shutdown_timeout_secs);

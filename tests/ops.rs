@@ -351,9 +351,7 @@ async fn healthcheck_with_a_base_url_asks_the_services_readyz() {
     })
     .await
     .unwrap();
-    app.state
-        .accepting
-        .store(false, std::sync::atomic::Ordering::Relaxed);
+    app.state.intake.stop_accepting();
     let base = app.address.clone();
     let draining = tokio::task::spawn_blocking(move || healthcheck(&base))
         .await
@@ -377,9 +375,7 @@ async fn healthcheck_fails_against_a_closed_port_or_a_draining_service() {
     let closed_url = format!("http://{}/readyz", closed.local_addr().unwrap());
     drop(closed);
     let app = spawn_app("").await;
-    app.state
-        .accepting
-        .store(false, std::sync::atomic::Ordering::Relaxed);
+    app.state.intake.stop_accepting();
     let draining_url = format!("{}/readyz", app.address);
 
     let (refused, draining) =

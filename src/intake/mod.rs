@@ -1,14 +1,19 @@
-//! Request bodies in every accepted format → one [`Submission`]: a flat,
-//! ordered list of fields plus the JSON document when there was one. Also the
-//! checks made before a submission is accepted: sender auth, spam, rate.
+//! The intake service ([`Pipeline`]): one submission from its request to a
+//! stored lead. Its parts: request bodies in every accepted format → one
+//! [`Submission`] (a flat, ordered list of fields plus the JSON document when
+//! there was one); the checks made before a submission is accepted (origin,
+//! sender auth, spam, rate); and when a submission is one already stored.
 
 pub mod auth;
 pub mod captcha;
+mod dedupe;
 mod fields;
 mod form;
 mod json;
 mod multipart;
+pub mod origin;
 mod parse;
+mod pipeline;
 mod rate_limit;
 pub mod signature;
 pub mod spam;
@@ -18,5 +23,8 @@ pub mod test_mode;
 mod tests;
 
 pub use parse::{parse_body, BodyFormat, IntakeError, Limits};
+pub use pipeline::{
+    BodyError, Door, Pipeline, PipelineParts, SubmitError, SubmitRequest, Submitted,
+};
 pub use rate_limit::RateLimiter;
 pub use submission::{Submission, SubmissionMeta};

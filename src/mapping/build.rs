@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{
     attribution::Attribution,
+    compose::{add_to_extra, notes_with},
     explain::{FieldTrace, MappingExplanation},
     extras,
     field::LeadField,
@@ -87,122 +88,36 @@ fn build(
     if let Some(honeypot) = &form.honeypot {
         resolver.consume(honeypot);
     }
-    match extras::consent(&mut resolver, form, meta) {
-        Ok(Some(record)) => {
-            extra.insert("consent".into(), record);
-        }
-        Ok(None) => {}
-        Err(problem) => {
-            problems.insert("consent".to_owned(), problem);
-        }
-    }
+    take_consent(&mut resolver, form, meta, &mut extra, &mut problems);
     // Before the lead fields, so the alias table never reads a page URL as `website`.
     let attribution = Attribution::capture(&mut resolver, meta);
-
-    let mut gap = None;
-    let email = match traced(&mut resolver, &mut traces, LeadField::Email) {
-        None => {
-            let missing = gaps::missing_email(&mut resolver, form);
-            problems.insert("email".to_owned(), missing.problem.clone());
-            gap = Some(missing);
-            None
-        }
-        Some(pick) => match Email::parse(&pick.value) {
-            Ok(email) => Some(email),
-            Err(error) => {
-                problems.insert("email".to_owned(), error.to_string());
-                None
-            }
-        },
-    };
-    let mut first =
-        traced(&mut resolver, &mut traces, LeadField::FirstName).map(|p| p.value.into_owned());
-    let mut last =
-        traced(&mut resolver, &mut traces, LeadField::LastName).map(|p| p.value.into_owned());
-    // Always taken, so a whole name next to its parts does not land in the notes.
-    let full_name = traced(&mut resolver, &mut traces, LeadField::FullName);
-    if let Some(full) = full_name {
-        (first, last) = complete_names(first, last, &full.value);
-    }
-    let mut strings: BTreeMap<LeadField, String> = BTreeMap::new();
-    for field in EXTRA_FIELDS.into_iter().chain([LeadField::Notes]) {
-        if let Some(pick) = traced(&mut resolver, &mut traces, field) {
-            strings.insert(field, truncate(&pick.value, field.max_chars()));
-        }
-    }
-    let status = traced(&mut resolver, &mut traces, LeadField::Status);
-    let source = traced(&mut resolver, &mut traces, LeadField::Source);
-
+    let (email, gap) = pick_email(&mut resolver, &mut traces, form, &mut problems);
+    let Picked {
+        names,
+        mut strings,
+        status,
+        source,
+    } = pick_fields(&mut resolver, &mut traces);
     extras::add_configured(&mut resolver, form, &mut extra);
     let status = status.map_or_else(|| form.status.clone(), |p| p.value.into_owned());
     let source = match source {
         Some(pick) => pick.value.into_owned(),
         None => render_source(&mut resolver, form, meta, &attribution),
     };
-    let mut into_notes = Vec::new();
     let leftovers = resolver.leftovers();
-    if let Traces::Kept(traces) = &mut traces {
-        record_default(traces, "status", &status);
-        record_default(traces, "source", &source);
-        traces.extend(attribution.traces());
-        into_notes = leftovers
-            .iter()
-            .map(|(name, _)| (*name).to_owned())
-            .collect();
-    }
-    let attribution_lines = attribution.note_lines();
-    let note_lines: Vec<(&str, &str)> = leftovers
-        .iter()
-        .copied()
-        .chain(attribution_lines.iter().map(|(k, v)| (*k, v.as_str())))
-        .collect();
-    let notes = compose_notes(strings.remove(&LeadField::Notes), &note_lines);
+    let into_notes = trace_defaults(&mut traces, &status, &source, &attribution, &leftovers);
+    let notes = notes_with(strings.remove(&LeadField::Notes), &leftovers, &attribution);
     let contact_no = strings.remove(&LeadField::ContactNo);
-    for (field, value) in strings {
-        extra.insert(field.key().to_owned(), Value::String(value));
-    }
-    if let Some(notes) = notes {
-        extra.insert("notes".into(), Value::String(notes));
-    }
-    for (key, value) in [
-        ("pageUrl", attribution.page_url),
-        ("landingPage", attribution.landing_page),
-        ("referrer", attribution.referrer),
-    ] {
-        if let Some(value) = value {
-            extra.insert(key.into(), Value::String(value));
-        }
-    }
-    if !attribution.utm.is_empty() {
-        let utm = attribution
-            .utm
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-        extra.insert("utm".into(), Value::Object(utm));
-    }
-
+    add_to_extra(&mut extra, strings, notes, attribution);
     let result = match email {
-        Some(email) if problems.is_empty() => {
-            let (position_in_board, send_invitation_email) = extras::board_settings(form);
-            Ok(Member {
-                first_name: truncate(
-                    first.as_deref().unwrap_or_default(),
-                    LeadField::FirstName.max_chars(),
-                ),
-                last_name: truncate(
-                    last.as_deref().unwrap_or_default(),
-                    LeadField::LastName.max_chars(),
-                ),
-                email,
-                contact_no,
-                status: truncate(&status, LeadField::Status.max_chars()),
-                source: truncate(&source, LeadField::Source.max_chars()),
-                position_in_board,
-                send_invitation_email,
-                extra,
-            })
-        }
+        Some(email) if problems.is_empty() => Ok(assemble_member(
+            form,
+            email,
+            names,
+            contact_no,
+            (&status, &source),
+            extra,
+        )),
         _ => Err(failure(problems, gap)),
     };
     MappingExplanation {
@@ -211,6 +126,132 @@ fn build(
         into_notes,
         result,
     }
+}
+
+/// The lead fields picked after the e-mail address, in the order they are tried.
+struct Picked<'a> {
+    names: Names,
+    /// [`EXTRA_FIELDS`] and the notes, as found.
+    strings: BTreeMap<LeadField, String>,
+    status: Option<Pick<'a>>,
+    source: Option<Pick<'a>>,
+}
+
+/// The person's first and last name, as found or split from a whole name.
+struct Names {
+    first: Option<String>,
+    last: Option<String>,
+}
+
+/// The member, each field cut to its length, with the form's board settings.
+fn assemble_member(
+    form: &FormSettings,
+    email: Email,
+    names: Names,
+    contact_no: Option<String>,
+    (status, source): (&str, &str),
+    extra: Map<String, Value>,
+) -> Member {
+    let (position_in_board, send_invitation_email) = extras::board_settings(form);
+    let cut = |value: Option<&str>, field: LeadField| {
+        truncate(value.unwrap_or_default(), field.max_chars())
+    };
+    Member {
+        first_name: cut(names.first.as_deref(), LeadField::FirstName),
+        last_name: cut(names.last.as_deref(), LeadField::LastName),
+        email,
+        contact_no,
+        status: cut(Some(status), LeadField::Status),
+        source: cut(Some(source), LeadField::Source),
+        position_in_board,
+        send_invitation_email,
+        extra,
+    }
+}
+
+/// The consent record into `extra`, or what is wrong with it into `problems`.
+fn take_consent(
+    resolver: &mut Resolver<'_>,
+    form: &FormSettings,
+    meta: &SubmissionMeta,
+    extra: &mut Map<String, Value>,
+    problems: &mut BTreeMap<String, String>,
+) {
+    match extras::consent(resolver, form, meta) {
+        Ok(Some(record)) => {
+            extra.insert("consent".into(), record);
+        }
+        Ok(None) => {}
+        Err(problem) => {
+            problems.insert("consent".to_owned(), problem);
+        }
+    }
+}
+
+/// The e-mail address, or what is wrong with it into `problems` (and, when
+/// none was found, why: the gap).
+fn pick_email(
+    resolver: &mut Resolver<'_>,
+    traces: &mut Traces,
+    form: &FormSettings,
+    problems: &mut BTreeMap<String, String>,
+) -> (Option<Email>, Option<gaps::EmailGap>) {
+    let Some(pick) = traced(resolver, traces, LeadField::Email) else {
+        let missing = gaps::missing_email(resolver, form);
+        problems.insert("email".to_owned(), missing.problem.clone());
+        return (None, Some(missing));
+    };
+    match Email::parse(&pick.value) {
+        Ok(email) => (Some(email), None),
+        Err(error) => {
+            problems.insert("email".to_owned(), error.to_string());
+            (None, None)
+        }
+    }
+}
+
+/// The names, the strings, the status and the source, in this order.
+fn pick_fields<'a>(resolver: &mut Resolver<'a>, traces: &mut Traces) -> Picked<'a> {
+    let mut first = traced(resolver, traces, LeadField::FirstName).map(|p| p.value.into_owned());
+    let mut last = traced(resolver, traces, LeadField::LastName).map(|p| p.value.into_owned());
+    // Always taken, so a whole name next to its parts does not land in the notes.
+    let full_name = traced(resolver, traces, LeadField::FullName);
+    if let Some(full) = full_name {
+        (first, last) = complete_names(first, last, &full.value);
+    }
+    let mut strings = BTreeMap::new();
+    for field in EXTRA_FIELDS.into_iter().chain([LeadField::Notes]) {
+        if let Some(pick) = traced(resolver, traces, field) {
+            strings.insert(field, truncate(&pick.value, field.max_chars()));
+        }
+    }
+    Picked {
+        names: Names { first, last },
+        strings,
+        status: traced(resolver, traces, LeadField::Status),
+        source: traced(resolver, traces, LeadField::Source),
+    }
+}
+
+/// Records the form's defaults and the attribution in the traces; returns
+/// the names of the inputs that go to the notes (when traces are kept).
+fn trace_defaults(
+    traces: &mut Traces,
+    status: &str,
+    source: &str,
+    attribution: &Attribution,
+    leftovers: &[(&str, &str)],
+) -> Vec<String> {
+    let Traces::Kept(traces) = traces else {
+        return Vec::new();
+    };
+    record_default(traces, "status", status);
+    record_default(traces, "source", source);
+    traces.extend(attribution.traces());
+    leftovers
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .collect()
 }
 
 /// Picks a field and records how.
@@ -273,21 +314,4 @@ fn record_default(traces: &mut [FieldTrace], key: &str, value: &str) {
         let origin = Origin::FormDefault;
         *trace = FieldTrace::new(trace.field, Some((value, &origin)), &[]);
     }
-}
-
-/// The message, then a blank line, then one `name: value` line per unmapped input.
-fn compose_notes(message: Option<String>, leftovers: &[(&str, &str)]) -> Option<String> {
-    let mut notes = message.unwrap_or_default();
-    for (index, (name, value)) in leftovers.iter().enumerate() {
-        if index == 0 && !notes.is_empty() {
-            notes.push_str("\n\n");
-        } else if index > 0 {
-            notes.push('\n');
-        }
-        notes.push_str(name);
-        notes.push_str(": ");
-        notes.push_str(value);
-    }
-    let notes = truncate(&notes, LeadField::Notes.max_chars());
-    (!notes.is_empty()).then_some(notes)
 }

@@ -18,6 +18,7 @@ mod attribution;
 #[cfg(test)]
 mod attribution_tests;
 mod build;
+mod compose;
 mod explain;
 mod extras;
 mod field;

@@ -71,47 +71,6 @@ fn allowed_origin(form: &FormSettings, headers: &HeaderMap) -> Option<HeaderValu
         .then(|| origin.clone())
 }
 
-/// Refuses a browser post from an origin the form does not list (when it lists
-/// any). The page's origin is its `Origin`, else its `Referer`; one that is
-/// opaque (`null`: a sandboxed frame, a `file:` or `data:` page) or that does not
-/// parse is no listed origin, and is refused like any other.
-pub fn check_origin(form: &FormSettings, headers: &HeaderMap) -> Result<(), ApiError> {
-    if form.allowed_origins.is_empty() {
-        return Ok(());
-    }
-    let Some(claimed) = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-    else {
-        // Neither header: a server-side or privacy-stripped post; nothing to check.
-        return Ok(());
-    };
-    let origin = claimed
-        .to_str()
-        .ok()
-        .and_then(|v| url::Url::parse(v.trim()).ok())
-        .map(|url| url.origin())
-        .filter(url::Origin::is_tuple)
-        .map(|origin| origin.ascii_serialization());
-    match origin {
-        Some(origin)
-            if form
-                .allowed_origins
-                .iter()
-                .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(&origin)) =>
-        {
-            Ok(())
-        }
-        Some(origin) => Err(ApiError::Forbidden(format!(
-            "posts from {origin} are not allowed for this form"
-        ))),
-        None => Err(ApiError::Forbidden(
-            "posts from an opaque or unreadable origin (such as `null`) are not allowed for this form"
-                .into(),
-        )),
-    }
-}
-
 /// Adds CORS headers to every reply to an allowed origin, errors included.
 pub fn decorate(
     form: &FormSettings,

@@ -10,18 +10,9 @@ use axum::{
     response::Response,
 };
 
-use super::{cors, name::Name, reply, submission::accept};
-use crate::{error::ApiError, startup::AppState};
-
-/// Which door a submission came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Door {
-    /// `/forms/{form}`: browsers and fetch; CORS, rate limit, redirects.
-    Form,
-    /// `/hooks/{form}`: servers; token or signature; always JSON; limited by IP
-    /// unless the sender authenticates.
-    Hook,
-}
+use super::{cors, name::Name, reply, request};
+pub use crate::intake::Door;
+use crate::{error::ApiError, intake::SubmitRequest, startup::AppState};
 
 /// `POST /forms/{form}`
 #[utoipa::path(
@@ -123,13 +114,21 @@ async fn submit(
         return refused(&app, door, &form_name, &headers, error);
     };
     let browser = door == Door::Form && reply::is_browser_post(&headers);
-    match accept(&app, door, &form_name, form, peer, &headers, body).await {
-        Ok(accepted) => {
-            count_received(&form_name, accepted.outcome);
-            let response = reply::accepted(form, door, &accepted, browser);
+    let submission = SubmitRequest {
+        form_name: &form_name,
+        door,
+        client_ip: request::client_ip(&app, peer, &headers),
+        headers: &headers,
+    };
+    let max_body_bytes = app.settings.server.max_body_bytes;
+    let body = request::read_body(&headers, body, max_body_bytes);
+    match app.intake.submit(submission, body).await {
+        Ok(submitted) => {
+            count_received(&form_name, submitted.outcome());
+            let response = reply::accepted(form, door, &submitted, browser);
             cors::decorate(form, door, &headers, response)
         }
-        Err(error) => refused(&app, door, &form_name, &headers, error),
+        Err(error) => refused(&app, door, &form_name, &headers, error.into()),
     }
 }
 

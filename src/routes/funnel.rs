@@ -14,7 +14,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{cors, forms::Door, name::Name, request::client_ip};
-use crate::{error::ApiError, funnel::Step, startup::AppState};
+use crate::{error::ApiError, funnel::Step, intake::origin, startup::AppState};
 
 /// Query of `POST /funnel/{form}`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -71,7 +71,7 @@ fn count(
         .and_then(Step::reported)
         .ok_or_else(|| ApiError::Malformed("step must be `view` or `start`".into()))?;
     if let Some(form) = app.settings.forms.get(form_name) {
-        cors::check_origin(form, headers)?;
+        origin::check_origin(form, headers)?;
     }
     if asks_not_to_be_tracked(headers) {
         return Ok(());

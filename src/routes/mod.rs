@@ -13,7 +13,6 @@ mod name;
 pub mod openapi;
 mod reply;
 mod request;
-mod submission;
 
 use std::sync::Arc;
 

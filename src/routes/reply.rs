@@ -9,8 +9,13 @@ use axum::{
 use serde::Serialize;
 use url::Url;
 
-use super::{forms::Door, submission::Accepted};
-use crate::{config::FormSettings, domain::LeadId, error::ApiError, intake::BodyFormat};
+use super::forms::Door;
+use crate::{
+    config::FormSettings,
+    domain::{LeadId, LeadState},
+    error::ApiError,
+    intake::{BodyFormat, Submitted},
+};
 
 /// A plain HTML form post whose sender does not ask for JSON.
 pub fn is_browser_post(headers: &HeaderMap) -> bool {
@@ -55,9 +60,21 @@ pub enum Status {
     Test,
 }
 
+impl Status {
+    /// What the reply says of a lead stored in `state`: spam is answered as
+    /// accepted (bots learn nothing).
+    pub fn of(state: LeadState) -> Self {
+        match state {
+            LeadState::Test => Self::Test,
+            LeadState::Held => Self::Held,
+            _ => Self::Accepted,
+        }
+    }
+}
+
 /// The reply to a stored submission (spam included: bots learn nothing). A
 /// browser gets the form's usual success whatever the status.
-pub fn accepted(form: &FormSettings, door: Door, accepted: &Accepted, browser: bool) -> Response {
+pub fn accepted(form: &FormSettings, door: Door, accepted: &Submitted, browser: bool) -> Response {
     // Redirects go to the URL as parsed and serialized, never to the text as
     // sent: the parser drops line breaks and tabs and escapes what a header
     // may not carry, so no `_next` can break the reply.
@@ -69,7 +86,7 @@ pub fn accepted(form: &FormSettings, door: Door, accepted: &Accepted, browser: b
     if !browser {
         return Json(AcceptedReply {
             id: accepted.id,
-            status: accepted.status,
+            status: Status::of(accepted.state),
             redirect: target.filter(|_| door == Door::Form).map(String::from),
         })
         .into_response();
