@@ -119,6 +119,9 @@ type Key = (String, String, Step);
 pub struct Funnel {
     outbox: Arc<dyn Outbox>,
     pending: Mutex<HashMap<Key, u64>>,
+    /// Held while counts taken from `pending` are on their way to storage, so
+    /// that a read waits for them instead of seeing them nowhere.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl Funnel {
@@ -127,6 +130,7 @@ impl Funnel {
         Self {
             outbox,
             pending: Mutex::new(HashMap::new()),
+            flushing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -147,6 +151,7 @@ impl Funnel {
 
     /// Adds what was counted to storage; on failure the counts are kept for the next try.
     pub async fn flush(&self) -> StorageResult<()> {
+        let _flushing = self.flushing.lock().await;
         let taken = std::mem::take(&mut *self.lock());
         if taken.is_empty() {
             return Ok(());
