@@ -30,7 +30,7 @@ impl Email {
             return Err(EmailError::Empty);
         }
         let shown: String = raw.trim().chars().take(80).collect();
-        if trimmed.len() > 254 || !trimmed.contains('.') {
+        if trimmed.len() > 254 || !trimmed.contains('.') || trimmed.chars().any(is_invisible) {
             return Err(EmailError::Invalid(shown));
         }
         match email_address::EmailAddress::from_str(trimmed) {
@@ -48,6 +48,22 @@ impl Email {
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
+}
+
+/// A character no one can type into an address field and see: a control
+/// character, a replacement mark left by bytes that were not UTF-8, or a
+/// direction or zero-width format character (which can make an address read as
+/// another).
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{FFFD}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 impl fmt::Display for Email {
@@ -72,6 +88,22 @@ impl From<Email> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_invisible_and_replaced_characters() {
+        for raw in [
+            "ja\u{FFFD}ne@example.com",
+            "jane@exa\u{202E}moc.elpmaxe",
+            "ja\u{200B}ne@example.com",
+            "jane\u{0007}@example.com",
+        ] {
+            assert!(
+                matches!(Email::parse(raw), Err(EmailError::Invalid(_))),
+                "{raw:?}"
+            );
+        }
+        assert!(Email::parse("jürgen@bücher.example").is_ok());
+    }
 
     #[test]
     fn accepts_and_trims_real_addresses() {
