@@ -55,6 +55,24 @@ async fn a_path_that_is_not_utf8_names_nothing_in_the_error_shape() {
 }
 
 #[tokio::test]
+async fn a_name_longer_than_any_is_not_echoed_back() {
+    let app = spawn_app(ADMIN).await;
+    let long = "x".repeat(20_000);
+    for path in [format!("/forms/{long}"), format!("/admin/leads/{long}")] {
+        let response = send(&app, Method::POST, &path).await;
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        assert!(status == 404 || status == 405, "{status}");
+        assert!(
+            text.len() < 300,
+            "the reply echoes the name: {} bytes",
+            text.len()
+        );
+    }
+    app.assert_healthy().await;
+}
+
+#[tokio::test]
 async fn a_method_a_route_does_not_take_is_a_405_in_the_error_shape_with_allow() {
     let app = spawn_app(ADMIN).await;
     let requests = [
