@@ -47,7 +47,7 @@ impl FromStr for LeadId {
     }
 }
 
-/// Where a lead stands (see the contract's lead states).
+/// Where a lead stands: `pending` → (`delivering`) → `delivered` | `duplicate` | `retrying` → … → `dead`; `spam`, `held` and `test` aside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LeadState {

@@ -19,8 +19,16 @@ use crate::{
 
 /// A storage failure: answered as 503 + `Retry-After` on intake.
 #[derive(Debug, thiserror::Error)]
-#[error("storage failed: {0}")]
-pub struct StorageError(#[from] pub anyhow::Error);
+/// Its message holds the whole cause (it is not also given as a source, so a
+/// report of the chain does not print it twice).
+#[error("storage failed: {0:#}")]
+pub struct StorageError(pub anyhow::Error);
+
+impl From<anyhow::Error> for StorageError {
+    fn from(e: anyhow::Error) -> Self {
+        Self(e)
+    }
+}
 
 impl From<sqlx::Error> for StorageError {
     fn from(e: sqlx::Error) -> Self {

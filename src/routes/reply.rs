@@ -1,5 +1,5 @@
 //! Replies to submissions: a 303 or a thank-you page for browser posts, JSON
-//! for everyone else, and errors in the contract's shape.
+//! for everyone else, and errors in the one error shape (`crate::error`).
 
 use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
