@@ -5,7 +5,8 @@
 //! - `POST /_bench/pause`: the key is refused (401), so leadrelay holds its leads;
 //! - `POST /_bench/release`: the key works again; calls are counted from here;
 //! - `GET /_bench/wait?leads=N&timeout_ms=T`: waits until the sandbox holds N
-//!   leads created since the release, then answers the drain's numbers as JSON.
+//!   leads created since the release (or `T` ms passed: `timeout_ms=0` reads
+//!   the counts now), then answers the drain's numbers as JSON.
 //!
 //! Usage: `bench-sandbox ADDRESS` (e.g. `127.0.0.1:18082`). Not part of leadrelay.
 
@@ -115,14 +116,13 @@ struct WaitFor {
 async fn wait(State(bench): State<Arc<Bench>>, Query(want): Query<WaitFor>) -> Json<Value> {
     let deadline = Instant::now() + Duration::from_millis(want.timeout_ms);
     let base = bench.timing.lock().expect("timing lock").leads_at_release;
-    let mut delivered = 0;
-    while Instant::now() < deadline {
-        delivered = bench.sandbox.lead_count() - base;
-        if delivered >= want.leads {
-            break;
+    let delivered = loop {
+        let delivered = bench.sandbox.lead_count() - base;
+        if delivered >= want.leads || Instant::now() >= deadline {
+            break delivered;
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    };
     let done = Instant::now();
     let timing = bench.timing.lock().expect("timing lock");
     let now = bench.sandbox.stats();

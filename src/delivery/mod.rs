@@ -58,6 +58,14 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// While every gate is closed, how long new leads gather before they are held in one round.
 const HOLD_GATHER: Duration = Duration::from_millis(200);
 
+/// How long a claim that does not fill its create calls waits for more leads
+/// before it is sent anyway: leads arriving one by one still go out in full
+/// calls, and a lone lead waits this long at most.
+const SEND_GATHER: Duration = Duration::from_millis(20);
+
+/// While gathering, how often the claim is topped up.
+const GATHER_STEP: Duration = Duration::from_millis(5);
+
 impl Worker {
     /// A worker for every configured workspace; deliveries count in `funnel`.
     pub fn new(
@@ -168,13 +176,16 @@ impl Worker {
     /// Claims due leads and sends them, one workspace at a time, renewing the
     /// claim's lease while the round lasts.
     pub async fn try_deliver_batch(&mut self) -> anyhow::Result<BatchOutcome> {
-        let limit = (self.settings.batch_size * 4).clamp(1, 800);
+        let batch_size = self.settings.batch_size.max(1);
+        let limit = (batch_size * 4).clamp(1, 800);
         let lease = Duration::from_secs(self.settings.lease_secs.max(1));
         let round_lease = RoundLease::start(self.outbox.clone(), self.id.clone(), lease);
-        let claimed = self.outbox.claim_due(&self.id, limit, lease).await?;
+        let mut claimed = self.outbox.claim_due(&self.id, limit, lease).await?;
         if claimed.is_empty() {
             return Ok(BatchOutcome::Idle);
         }
+        self.fill_last_call(&mut claimed, batch_size, limit, lease)
+            .await?;
         let mut by_workspace: BTreeMap<String, Vec<ClaimedLead>> = BTreeMap::new();
         for lead in claimed {
             by_workspace
@@ -189,6 +200,34 @@ impl Worker {
                 .await?;
         }
         Ok(BatchOutcome::Worked { sent })
+    }
+
+    /// Tops `claimed` up, for at most [`SEND_GATHER`], until its leads fill
+    /// whole create calls of `batch_size` (the last call of a claim is the
+    /// one that may be short).
+    async fn fill_last_call(
+        &self,
+        claimed: &mut Vec<ClaimedLead>,
+        batch_size: usize,
+        limit: usize,
+        lease: Duration,
+    ) -> anyhow::Result<()> {
+        let full = claimed.len().div_ceil(batch_size) * batch_size;
+        let full = full.min(limit);
+        let deadline = tokio::time::Instant::now() + SEND_GATHER;
+        while claimed.len() < full && !self.cancel.is_cancelled() {
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                break;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until((now + GATHER_STEP).min(deadline)) => {}
+                () = self.cancel.cancelled() => break,
+            }
+            let more = full - claimed.len();
+            claimed.extend(self.outbox.claim_due(&self.id, more, lease).await?);
+        }
+        Ok(())
     }
 
     async fn purge_old_submissions(&self) {

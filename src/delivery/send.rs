@@ -155,7 +155,7 @@ fn readable_members(
 ) -> Vec<(ClaimedLead, Member)> {
     let mut members = Vec::with_capacity(leads.len());
     for lead in leads {
-        match serde_json::from_value::<Member>(lead.member.clone()) {
+        match serde_json::from_str::<Member>(&lead.member) {
             Ok(member) => members.push((lead, member)),
             Err(error) => {
                 let message = format!("no lead can be sent from the stored member ({error}); fix the mapping and run `leadrelay leads remap {}`", lead.id);

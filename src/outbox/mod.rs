@@ -36,6 +36,18 @@ impl From<sqlx::Error> for StorageError {
     }
 }
 
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for StorageError {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        Self(e.into())
+    }
+}
+
 /// Result of storage operations.
 pub type StorageResult<T> = Result<T, StorageError>;
 
@@ -162,24 +174,33 @@ const FUNNEL_ADD: &str = "INSERT INTO form_funnel (form, day, step, count) VALUE
 const FUNNEL_READ: &str =
     "SELECT form, day, step, count FROM form_funnel WHERE day >= $1 ORDER BY form, day, step";
 
-/// [`Outbox::replace_member`], the same on both backends (`$1` the member,
-/// `$2` the e-mail, `$3` now, `$4` the lead ID, `$5` the name): a lead in one of
-/// [`LeadState::REMAPPABLE`] gets its new member and is queued afresh; a spam
-/// lead stays spam, and a held lead's reason for being held is dropped.
-static REPLACE_MEMBER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// [`Outbox::replace_member`]'s rule, the same on both backends (`$1` the
+/// e-mail, `$2` the name, `$3` now, `$4` the lead ID; parameters appear in
+/// that order, as SQLite numbers named ones by appearance): a lead in one of
+/// [`LeadState::REMAPPABLE`] is queued afresh; a spam lead stays spam, and a
+/// held lead's reason for being held is dropped. The member is set beside it:
+/// in the same row on PostgreSQL ([`REPLACE_MEMBER`]), in `lead_bodies` on SQLite.
+pub(crate) static REPLACE_LEAD: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| replace_lead_sql(""));
+
+/// [`REPLACE_LEAD`] that also sets the row's `member` (`$5`).
+pub(crate) static REPLACE_MEMBER: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| replace_lead_sql(", member = $5"));
+
+fn replace_lead_sql(also_set: &str) -> String {
     let states: Vec<String> = LeadState::REMAPPABLE
         .iter()
         .map(|state| format!("'{state}'"))
         .collect();
     format!(
-        "UPDATE leads SET member = $1, email = $2, name = $5,
+        "UPDATE leads SET email = $1, name = $2,
             state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
             last_error = CASE WHEN state = 'held' THEN NULL ELSE last_error END,
-            attempts = 0, next_attempt_at = $3, updated_at = $3
+            attempts = 0, next_attempt_at = $3, updated_at = $3{also_set}
          WHERE id = $4 AND state IN ({})",
         states.join(", ")
     )
-});
+}
 
 /// Says that some outcomes came after their leads changed hands.
 pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {

@@ -54,8 +54,9 @@ pub struct ClaimedLead {
     pub form: String,
     /// Its workspace.
     pub workspace: String,
-    /// The member to send.
-    pub member: serde_json::Value,
+    /// The member to send, as stored: the JSON of a [`crate::mapping::Member`]
+    /// (read by the worker, which turns one it cannot read into a dead lead).
+    pub member: String,
     /// Attempts made before this one.
     pub attempts: u32,
 }

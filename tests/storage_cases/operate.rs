@@ -174,7 +174,8 @@ pub async fn replace_member_requeues_with_the_new_member(store: &TestStore) {
     assert_eq!(detail.summary.attempts, 0);
     let claimed = store.outbox.claim_due("w", 10, LEASE).await.unwrap();
     assert_eq!(claimed.len(), 1);
-    assert_eq!(claimed[0].member, member);
+    let sent: serde_json::Value = serde_json::from_str(&claimed[0].member).unwrap();
+    assert_eq!(sent, member);
 }
 
 pub async fn erase_email_removes_leads_and_attempts(store: &TestStore) {

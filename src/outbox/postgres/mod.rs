@@ -192,11 +192,11 @@ impl Outbox for PostgresOutbox {
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
         let done = sqlx::query(super::REPLACE_MEMBER.as_str())
-            .bind(member.to_string())
             .bind(email)
+            .bind(pg_text(name))
             .bind(now_ms())
             .bind(id.to_string())
-            .bind(pg_text(name))
+            .bind(member.to_string())
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)

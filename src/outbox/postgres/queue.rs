@@ -5,7 +5,7 @@ use std::{borrow::Cow, time::Duration};
 
 use sqlx::{PgPool, Row};
 
-use super::{intake::pg_text, parse_id, parse_json};
+use super::{intake::pg_text, parse_id};
 use crate::{
     domain::LeadId,
     outbox::{now_ms, warn_stale_outcomes, ClaimedLead, DeliveryOutcome, StorageResult},
@@ -68,7 +68,7 @@ pub(super) async fn claim_due(
                 id: parse_id(row.try_get("id")?)?,
                 form: row.try_get("form")?,
                 workspace: row.try_get("workspace")?,
-                member: parse_json(row.try_get("member")?)?,
+                member: row.try_get("member")?,
                 attempts: u32::try_from(row.try_get::<i32, _>("attempts")?).unwrap_or(0),
             })
         })

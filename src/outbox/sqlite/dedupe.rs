@@ -1,24 +1,23 @@
 //! The dedupe window, in memory. SQLite serves one process, whose writer sees
-//! every new lead, so the window can live beside it instead of in a random-key
-//! index that would cost a WAL page per lead on every commit. It is warmed from
-//! the database at start, so a restart keeps it.
+//! every new lead, so the window can live in the writer thread instead of in a
+//! random-key index that would cost a WAL page per lead on every commit. It is
+//! warmed from the database at start, so a restart keeps it.
 //!
 //! Leads arrive in time order, so expiry is first-in first-out: a map for
 //! look-ups and a queue for age, about 70 bytes a lead, at most [`CAPACITY`].
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::Mutex,
     time::Duration,
 };
 
+use rusqlite::Connection;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use super::parse_id;
 use crate::{
     domain::LeadId,
-    outbox::{now_ms, StorageResult},
+    outbox::{now_ms, Enqueued, NewLead, StorageResult},
 };
 
 /// Most hashes remembered; past it the oldest are forgotten first (double
@@ -31,7 +30,7 @@ type Key = [u8; 16];
 /// Dedupe hash → the first lead stored with it, and when.
 pub(super) struct DedupeWindow {
     window_ms: i64,
-    recent: Mutex<Recent>,
+    recent: Recent,
 }
 
 #[derive(Default)]
@@ -72,25 +71,21 @@ fn key(hash: &str) -> Key {
 
 impl DedupeWindow {
     /// Remembers the leads stored within the last `window`.
-    pub(super) async fn load(pool: &SqlitePool, window: Duration) -> StorageResult<Self> {
+    pub(super) fn load(connection: &Connection, window: Duration) -> StorageResult<Self> {
         let window_ms = window.as_millis() as i64;
-        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+        let mut statement = connection.prepare(
             "SELECT dedupe_hash, created_at, id FROM leads WHERE created_at >= ?1 ORDER BY created_at",
-        )
-        .bind(now_ms() - window_ms)
-        .fetch_all(pool)
-        .await?;
+        )?;
+        let mut rows = statement.query([now_ms() - window_ms])?;
         let mut recent = Recent::default();
-        for (hash, created_at, id) in rows {
-            let key = key(&hash);
+        while let Some(row) = rows.next()? {
+            let key = key(row.get_ref(0)?.as_str()?);
             if !recent.by_key.contains_key(&key) {
-                recent.insert(key, created_at, parse_id(&id)?, window_ms);
+                let id = parse_id(row.get_ref(2)?.as_str()?)?;
+                recent.insert(key, row.get(1)?, id, window_ms);
             }
         }
-        Ok(Self {
-            window_ms,
-            recent: Mutex::new(recent),
-        })
+        Ok(Self { window_ms, recent })
     }
 
     /// For each hash (with the earliest creation time it may match), the
@@ -99,26 +94,28 @@ impl DedupeWindow {
         &self,
         hashes: impl Iterator<Item = (&'a str, i64)>,
     ) -> Vec<(&'a str, LeadId)> {
-        let recent = self.recent.lock().expect("dedupe window lock poisoned");
         hashes
             .filter_map(|(hash, since_ms)| {
-                let (created_at, id) = recent.by_key.get(&key(hash))?;
+                let (created_at, id) = self.recent.by_key.get(&key(hash))?;
                 (*created_at >= since_ms).then_some((hash, *id))
             })
             .collect()
     }
 
-    /// Remembers committed leads (a hash seen again outside its window starts anew).
-    pub(super) fn remember_all<'a>(&self, leads: impl Iterator<Item = (&'a str, i64, LeadId)>) {
-        let mut recent = self.recent.lock().expect("dedupe window lock poisoned");
-        for (hash, created_at, id) in leads {
-            recent.insert(key(hash), created_at, id, self.window_ms);
+    /// Remembers the leads of a committed batch that were stored (a hash seen
+    /// again outside its window starts anew).
+    pub(super) fn remember_all(&mut self, leads: &[NewLead], results: &[Enqueued], now: i64) {
+        for (lead, result) in leads.iter().zip(results) {
+            if result.created {
+                let key = key(&lead.dedupe_hash);
+                self.recent.insert(key, now, lead.id, self.window_ms);
+            }
         }
     }
 
     /// Forgets everything (after an erasure no answer may name an erased lead).
-    pub(super) fn clear(&self) {
-        *self.recent.lock().expect("dedupe window lock poisoned") = Recent::default();
+    pub(super) fn clear(&mut self) {
+        self.recent = Recent::default();
     }
 }
 

@@ -1,66 +1,104 @@
-//! Intake's writes: one group-committed batch of new leads in a handful of
-//! statements (one look-up for idempotency keys when any lead has one,
-//! multi-row inserts), not two statements per lead. Every statement is a round
-//! trip to SQLite's worker thread; on a small machine those hops bounded
-//! intake. The dedupe window is answered from memory ([`DedupeWindow`]).
+//! Intake's writes, inside the writer's transaction: a group of new leads,
+//! each answered with itself or with the earlier lead it repeats (by
+//! idempotency key, or within the dedupe window, answered from memory by
+//! [`DedupeWindow`]). Statements are prepared once and run in the writer's
+//! thread: a lead costs two executions of cached `INSERT`s, its row and its
+//! body (member and submission, in `lead_bodies`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{dedupe::DedupeWindow, parse_id};
 use crate::{
     domain::LeadId,
-    outbox::{now_ms, Enqueued, NewLead, StorageResult},
+    outbox::{Enqueued, NewLead, StorageResult},
 };
 
-/// Most rows (or look-up keys) per statement: well under SQLite's 32 766 variables.
-const ROWS_PER_STATEMENT: usize = 200;
-
-/// Stores a batch in one transaction; one result per lead, in order. A lead
-/// whose idempotency key (per form) or dedupe hash (within its window) is
-/// already stored, earlier in the database or earlier in this batch, answers
-/// with that lead's ID and is not stored again.
-///
-/// The common batch (no idempotency keys, nothing in the dedupe window) needs
-/// no look-up, and goes to SQLite's thread as one round trip: `BEGIN`, the
-/// inserts and `COMMIT` in one script. The others run the look-ups and the
-/// inserts in one transaction, statement by statement.
-pub(super) async fn insert_batch(
-    pool: &SqlitePool,
+/// Stores a batch (in the caller's transaction); one result per lead, in
+/// order. A lead whose idempotency key (per form) or dedupe hash (within its
+/// window) is already stored, earlier in the database or earlier in this
+/// batch, answers with that lead's ID and is not stored again.
+pub(super) fn insert_batch(
+    connection: &Connection,
     window: &DedupeWindow,
-    leads: Vec<NewLead>,
+    leads: &[NewLead],
+    now: i64,
 ) -> StorageResult<Vec<Enqueued>> {
     let candidates = window.find_all(
         leads
             .iter()
             .map(|lead| (lead.dedupe_hash.as_str(), lead.dedupe_since_ms)),
     );
-    let has_keys = leads.iter().any(|lead| lead.idempotency_key.is_some());
-    let now = now_ms();
-    let (fresh, results) = if candidates.is_empty() && !has_keys {
-        let (fresh, results) = resolve(&leads, &StoredMatches::default(), &HashMap::new());
-        insert_in_one_round_trip(pool, &fresh, now).await?;
-        (fresh, results)
-    } else {
-        let mut tx = pool.begin().await?;
-        let stored = StoredMatches::find(&mut tx, &leads).await?;
-        let remembered = still_stored(&mut tx, candidates.into_iter().collect()).await?;
-        let (fresh, results) = resolve(&leads, &stored, &remembered);
-        for rows in fresh.chunks(ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::new("");
-            push_insert(&mut query, rows, now);
-            query.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        (fresh, results)
-    };
-    window.remember_all(
-        fresh
-            .iter()
-            .map(|lead| (lead.dedupe_hash.as_str(), now, lead.id)),
-    );
+    let remembered = still_stored(connection, candidates)?;
+    let stored = stored_keys(connection, leads)?;
+    let (fresh, results) = resolve(leads, &stored, &remembered);
+    let mut insert = connection.prepare_cached(
+        "INSERT INTO leads (id, form, workspace, state, email, name, idempotency_key,
+            dedupe_hash, last_error, attempts, next_attempt_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10, ?10)",
+    )?;
+    let mut insert_body = connection
+        .prepare_cached("INSERT INTO lead_bodies (id, member, submission) VALUES (?1, ?2, ?3)")?;
+    for lead in fresh {
+        let id = lead.id.to_string();
+        insert.execute(params![
+            id,
+            lead.form,
+            lead.workspace,
+            lead.state.as_str(),
+            lead.email,
+            lead.name,
+            lead.idempotency_key,
+            lead.dedupe_hash,
+            lead.reason,
+            now,
+        ])?;
+        insert_body.execute(params![id, lead.member.get(), lead.submission.get()])?;
+    }
     Ok(results)
+}
+
+/// Stored leads by (form, idempotency key), for the batch's leads that carry a key.
+type StoredKeys<'a> = HashMap<(&'a str, &'a str), LeadId>;
+
+fn stored_keys<'a>(connection: &Connection, leads: &'a [NewLead]) -> StorageResult<StoredKeys<'a>> {
+    let mut found = HashMap::new();
+    if leads.iter().all(|lead| lead.idempotency_key.is_none()) {
+        return Ok(found);
+    }
+    let mut find = connection
+        .prepare_cached("SELECT id FROM leads WHERE form = ?1 AND idempotency_key = ?2")?;
+    for lead in leads {
+        if let Some(key) = lead.idempotency_key.as_deref() {
+            let id: Option<String> = find
+                .query_row(params![lead.form, key], |row| row.get(0))
+                .optional()?;
+            if let Some(id) = id {
+                found.insert((lead.form.as_str(), key), parse_id(&id)?);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The dedupe window's answers for this batch, checked against the database:
+/// a lead erased since (by another process, `leads erase`) answers for nobody.
+fn still_stored<'a>(
+    connection: &Connection,
+    remembered: Vec<(&'a str, LeadId)>,
+) -> StorageResult<HashMap<&'a str, LeadId>> {
+    let mut present = HashMap::with_capacity(remembered.len());
+    if remembered.is_empty() {
+        return Ok(present);
+    }
+    let mut exists = connection.prepare_cached("SELECT 1 FROM leads WHERE id = ?1")?;
+    for (hash, id) in remembered {
+        if exists.exists([id.to_string()])? {
+            present.insert(hash, id);
+        }
+    }
+    Ok(present)
 }
 
 /// Which leads are new (to insert) and what each lead answers, in order: an
@@ -68,7 +106,7 @@ pub(super) async fn insert_batch(
 /// else with its dedupe hash (remembered and still stored, or earlier in the batch).
 fn resolve<'a>(
     leads: &'a [NewLead],
-    stored: &StoredMatches,
+    stored: &StoredKeys<'_>,
     remembered: &HashMap<&str, LeadId>,
 ) -> (Vec<&'a NewLead>, Vec<Enqueued>) {
     let mut by_key: HashMap<(&str, &str), LeadId> = HashMap::new();
@@ -81,7 +119,7 @@ fn resolve<'a>(
             .as_deref()
             .map(|key| (lead.form.as_str(), key));
         let earlier = key
-            .and_then(|key| stored.by_key(key).or_else(|| by_key.get(&key)))
+            .and_then(|key| stored.get(&key).or_else(|| by_key.get(&key)))
             .copied()
             .or_else(|| remembered.get(lead.dedupe_hash.as_str()).copied())
             .or_else(|| by_hash.get(lead.dedupe_hash.as_str()).copied());
@@ -102,152 +140,10 @@ fn resolve<'a>(
     (fresh, results)
 }
 
-/// `BEGIN IMMEDIATE`, the inserts and `COMMIT` as one script: one round trip
-/// to SQLite's thread instead of one per statement. On an error the
-/// transaction is rolled back, so the connection goes back to the pool clean.
-async fn insert_in_one_round_trip(
-    pool: &SqlitePool,
-    rows: &[&NewLead],
-    now: i64,
-) -> StorageResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut script = QueryBuilder::<Sqlite>::new("BEGIN IMMEDIATE; ");
-    for rows in rows.chunks(ROWS_PER_STATEMENT) {
-        push_insert(&mut script, rows, now);
-        script.push("; ");
-    }
-    script.push("COMMIT");
-    let mut connection = pool.acquire().await?;
-    if let Err(error) = script.build().execute(&mut *connection).await {
-        // Fails harmlessly when BEGIN itself failed: no transaction is open.
-        let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
-        return Err(error.into());
-    }
-    Ok(())
-}
-
-/// The dedupe window's answers for this batch, checked against the database:
-/// a lead erased since (by another process, `leads erase`) answers for nobody.
-async fn still_stored<'a>(
-    tx: &mut Transaction<'_, Sqlite>,
-    mut remembered: HashMap<&'a str, LeadId>,
-) -> StorageResult<HashMap<&'a str, LeadId>> {
-    if remembered.is_empty() {
-        return Ok(remembered);
-    }
-    let mut query = QueryBuilder::<Sqlite>::new("SELECT id FROM leads WHERE id IN (");
-    let mut list = query.separated(", ");
-    for id in remembered.values() {
-        list.push_bind(id.to_string());
-    }
-    query.push(")");
-    let present: HashSet<String> = query
-        .build_query_scalar()
-        .fetch_all(&mut **tx)
-        .await?
-        .into_iter()
-        .collect();
-    remembered.retain(|_, id| present.contains(&id.to_string()));
-    Ok(remembered)
-}
-
-/// Stored leads a batch's leads may be answered with.
-#[derive(Default)]
-struct StoredMatches {
-    /// Form → idempotency key → lead.
-    by_form_key: HashMap<String, HashMap<String, LeadId>>,
-}
-
-impl StoredMatches {
-    async fn find(tx: &mut Transaction<'_, Sqlite>, leads: &[NewLead]) -> StorageResult<Self> {
-        let mut found = Self::default();
-        let mut keys: HashMap<&str, Vec<&str>> = HashMap::new();
-        for lead in leads {
-            if let Some(key) = lead.idempotency_key.as_deref() {
-                keys.entry(lead.form.as_str()).or_default().push(key);
-            }
-        }
-        for (form, keys) in keys {
-            for keys in keys.chunks(ROWS_PER_STATEMENT) {
-                let mut query = QueryBuilder::<Sqlite>::new(
-                    "SELECT idempotency_key, id FROM leads WHERE form = ",
-                );
-                query.push_bind(form).push(" AND idempotency_key IN (");
-                let mut list = query.separated(", ");
-                for key in keys {
-                    list.push_bind(*key);
-                }
-                query.push(")");
-                let rows: Vec<(String, String)> =
-                    query.build_query_as().fetch_all(&mut **tx).await?;
-                for (key, id) in rows {
-                    found
-                        .by_form_key
-                        .entry(form.to_owned())
-                        .or_default()
-                        .insert(key, parse_id(&id)?);
-                }
-            }
-        }
-        Ok(found)
-    }
-
-    /// The stored lead of this form with this idempotency key.
-    fn by_key(&self, (form, key): (&str, &str)) -> Option<&LeadId> {
-        self.by_form_key.get(form)?.get(key)
-    }
-}
-
-/// Appends one multi-row `INSERT` of these leads to `query`.
-fn push_insert<'q>(query: &mut QueryBuilder<'q, Sqlite>, rows: &[&'q NewLead], now: i64) {
-    query.push(
-        "INSERT INTO leads (id, form, workspace, state, email, name, member, submission,
-            idempotency_key, dedupe_hash, last_error, attempts, next_attempt_at, created_at,
-            updated_at) ",
-    );
-    query.push_values(rows, |mut row, lead| {
-        row.push_bind(lead.id.to_string())
-            .push_bind(lead.form.as_str())
-            .push_bind(lead.workspace.as_str())
-            .push_bind(lead.state.as_str())
-            .push_bind(lead.email.as_str())
-            .push_bind(lead.name.as_str())
-            .push_bind(lead.member.get())
-            .push_bind(lead.submission.get())
-            .push_bind(lead.idempotency_key.as_deref())
-            .push_bind(lead.dedupe_hash.as_str())
-            .push_bind(lead.reason.as_deref())
-            .push_bind(0_i64)
-            .push_bind(now)
-            .push_bind(now)
-            .push_bind(now);
-    });
-}
-
 #[cfg(test)]
 mod tests {
-    use std::{str::FromStr, time::Duration};
-
-    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-
     use super::*;
     use crate::domain::LeadState;
-
-    async fn writer(dir: &tempfile::TempDir) -> SqlitePool {
-        let url = format!("sqlite://{}", dir.path().join("intake.db").display());
-        let options = SqliteConnectOptions::from_str(&url)
-            .unwrap()
-            .create_if_missing(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .unwrap();
-        super::super::MIGRATOR.run(&pool).await.unwrap();
-        pool
-    }
 
     fn lead(n: usize, key: Option<&str>) -> NewLead {
         let json = |text: String| serde_json::value::RawValue::from_string(text).unwrap();
@@ -268,66 +164,61 @@ mod tests {
         }
     }
 
-    async fn stored(pool: &SqlitePool) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM leads")
-            .fetch_one(pool)
-            .await
-            .unwrap()
+    fn stored(connection: &Connection) -> i64 {
+        let count = |table: &str| -> i64 {
+            connection
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .unwrap()
+        };
+        assert_eq!(count("leads"), count("lead_bodies"), "a body per lead");
+        count("leads")
+    }
+
+    fn store(
+        connection: &Connection,
+        window: &mut DedupeWindow,
+        leads: Vec<NewLead>,
+    ) -> Vec<Enqueued> {
+        let results = insert_batch(connection, window, &leads, 1_000).unwrap();
+        window.remember_all(&leads, &results, 1_000);
+        results
     }
 
     #[tokio::test]
-    async fn a_batch_over_one_statement_goes_in_one_script() {
+    async fn repeats_answer_with_the_first_lead_by_key_and_by_content() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = writer(&dir).await;
-        let window = DedupeWindow::load(&pool, Duration::from_secs(600))
-            .await
-            .unwrap();
-        let count = ROWS_PER_STATEMENT * 2 + 50;
-
-        let results = insert_batch(&pool, &window, (0..count).map(|n| lead(n, None)).collect())
-            .await
-            .unwrap();
-
-        assert_eq!(results.len(), count);
-        assert!(results.iter().all(|result| result.created));
-        assert_eq!(stored(&pool).await, count as i64);
-    }
-
-    #[tokio::test]
-    async fn the_look_up_path_answers_repeats_with_the_first_lead() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = writer(&dir).await;
-        let window = DedupeWindow::load(&pool, Duration::from_secs(600))
-            .await
-            .unwrap();
-        let first = insert_batch(&pool, &window, vec![lead(1, Some("k")), lead(2, None)])
-            .await
-            .unwrap();
-
-        // The same key, the same content (dedupe window), and a new lead.
-        let again = insert_batch(
-            &pool,
-            &window,
-            vec![lead(3, Some("k")), lead(2, None), lead(4, None)],
-        )
-        .await
-        .unwrap();
-
-        assert_eq!(
-            again[0],
-            Enqueued {
-                id: first[0].id,
-                created: false
-            }
+        let connection = super::super::tests::migrated(&dir).await;
+        let mut window =
+            DedupeWindow::load(&connection, std::time::Duration::from_secs(600)).unwrap();
+        let first = store(
+            &connection,
+            &mut window,
+            vec![lead(1, Some("k")), lead(2, None)],
         );
-        assert_eq!(
-            again[1],
-            Enqueued {
-                id: first[1].id,
-                created: false
-            }
+
+        // The same key, the same content (dedupe window), a new lead, and a
+        // repeat of that new lead within the same batch.
+        let again = store(
+            &connection,
+            &mut window,
+            vec![
+                lead(3, Some("k")),
+                lead(2, None),
+                lead(4, None),
+                lead(4, None),
+            ],
         );
+
+        let answered_by = |earlier: &Enqueued| Enqueued {
+            id: earlier.id,
+            created: false,
+        };
+        assert_eq!(again[0], answered_by(&first[0]));
+        assert_eq!(again[1], answered_by(&first[1]));
         assert!(again[2].created);
-        assert_eq!(stored(&pool).await, 3);
+        assert_eq!(again[3], answered_by(&again[2]));
+        assert_eq!(stored(&connection), 3);
     }
 }

@@ -1,27 +1,31 @@
-//! The embedded default: SQLite in WAL mode. One writer connection (all writes
-//! are serialized through it, intake in group-committed batches) and a pool of
-//! readers.
+//! The embedded default: SQLite in WAL mode. One writer thread owns the
+//! connection every write goes through ([`writer::Writer`]: intake, claims,
+//! outcomes and operators' changes share its group commits), a pool of
+//! readers serves reads, and a background task checkpoints the log.
 
 mod checkpoint;
 mod dedupe;
 mod intake;
+mod operate;
 mod queue;
 mod read;
+mod writer;
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{path::Path, str::FromStr, time::Duration};
 
 use anyhow::Context;
 use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags};
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
     SqlitePool,
 };
 
-use self::{checkpoint::Checkpointer, dedupe::DedupeWindow};
+use self::{checkpoint::Checkpointer, dedupe::DedupeWindow, writer::Writer};
 use super::decode::{parse_id, parse_json, parse_state};
 use super::{
-    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, FunnelCount,
-    LeadDetail, LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
+    now_ms, ClaimedLead, DeliveryOutcome, Enqueued, FunnelCount, LeadDetail, LeadFilter,
+    LeadSummary, NewLead, Outbox, StorageResult,
 };
 use crate::{
     config::StorageSettings,
@@ -30,13 +34,15 @@ use crate::{
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
+/// How long a write waits for another process (a `leadrelay leads` command)
+/// that holds the database's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Leads in a SQLite file.
 pub struct SqliteOutbox {
-    writer: SqlitePool,
+    writer: Writer,
     reader: SqlitePool,
-    intake: Arc<GroupCommitter>,
     checkpointer: Checkpointer,
-    window: Arc<DedupeWindow>,
 }
 
 impl SqliteOutbox {
@@ -48,62 +54,74 @@ impl SqliteOutbox {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        if let Some(dir) = options.get_filename().parent() {
+            .busy_timeout(BUSY_TIMEOUT);
+        let path = options.get_filename().to_owned();
+        if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).with_context(|| {
                     format!("failed to create the storage directory {}", dir.display())
                 })?;
             }
         }
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            // A local file cannot drop a connection: a ping before each use
-            // would only cost a round trip to SQLite's thread.
-            .test_before_acquire(false)
-            .connect_with(options.clone().pragma(
-                "wal_autocheckpoint",
-                checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
-            ))
+        migrate(options.clone())
             .await
             .with_context(|| format!("failed to open {}", settings.url))?;
-        MIGRATOR
-            .run(&writer)
+        let window = Duration::from_secs(settings.dedupe_window_secs);
+        let writer = tokio::task::spawn_blocking(move || open_writer(&path, window))
             .await
-            .context("failed to migrate the SQLite database")?;
+            .context("the SQLite writer failed to start")??;
         let checkpointer = Checkpointer::start(options.clone()).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(settings.pool_size.max(1))
             .connect_with(options.read_only(true))
             .await
             .context("failed to open SQLite readers")?;
-        let window = Arc::new(
-            DedupeWindow::load(&writer, Duration::from_secs(settings.dedupe_window_secs))
-                .await
-                .context("failed to load the dedupe window")?,
-        );
-        let pool = writer.clone();
-        let batch_window = window.clone();
-        let intake = GroupCommitter::spawn(512, move |leads| {
-            let pool = pool.clone();
-            let window = batch_window.clone();
-            async move { intake::insert_batch(&pool, &window, leads).await }
-        });
         Ok(Self {
             writer,
             reader,
-            intake,
             checkpointer,
-            window,
         })
     }
+}
+
+/// Creates and migrates the database on a connection of its own, closed afterwards.
+async fn migrate(options: SqliteConnectOptions) -> anyhow::Result<()> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    let migrated = MIGRATOR.run(&pool).await;
+    pool.close().await;
+    migrated.context("failed to migrate the SQLite database")
+}
+
+/// Opens the writer's connection (WAL, `synchronous=FULL`), warms the dedupe
+/// window from it, and starts the writer thread.
+fn open_writer(path: &Path, window: Duration) -> anyhow::Result<Writer> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("failed to open {} for writing", path.display()))?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    // temp_store: the journal of each job's savepoint and the temporary
+    // tables of a claim stay in memory instead of files created and deleted
+    // on every group.
+    connection.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {};",
+        checkpoint::WRITER_AUTOCHECKPOINT_PAGES
+    ))?;
+    connection.set_prepared_statement_cache_capacity(32);
+    let window =
+        DedupeWindow::load(&connection, window).context("failed to load the dedupe window")?;
+    Writer::start(connection, window).context("failed to start the SQLite writer thread")
 }
 
 #[async_trait]
 impl Outbox for SqliteOutbox {
     async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
-        self.intake.submit(lead).await
+        self.writer.store(lead).await
     }
 
     async fn claim_due(
@@ -112,23 +130,37 @@ impl Outbox for SqliteOutbox {
         limit: usize,
         lease: Duration,
     ) -> StorageResult<Vec<ClaimedLead>> {
-        queue::claim_due(&self.writer, worker, limit, lease).await
+        let worker = worker.to_owned();
+        self.writer
+            .run(move |db, _| queue::claim_due(db, &worker, limit, lease, now_ms()))
+            .await
     }
 
     async fn recover_abandoned(&self) -> StorageResult<u64> {
-        queue::recover_abandoned(&self.writer).await
+        self.writer
+            .run(|db, _| queue::recover_abandoned(db, now_ms()))
+            .await
     }
 
     async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
-        queue::record(&self.writer, worker, outcomes).await
+        let worker = worker.to_owned();
+        self.writer
+            .run(move |db, _| queue::record(db, &worker, &outcomes, now_ms()))
+            .await
     }
 
     async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        queue::unclaim(&self.writer, worker, ids, due_at_ms, None).await
+        let (worker, ids) = (worker.to_owned(), ids.to_vec());
+        self.writer
+            .run(move |db, _| queue::unclaim(db, &worker, &ids, due_at_ms, None, now_ms()))
+            .await
     }
 
     async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
-        queue::renew(&self.writer, worker, lease).await
+        let worker = worker.to_owned();
+        self.writer
+            .run(move |db, _| queue::renew(db, &worker, lease, now_ms()))
+            .await
     }
 
     async fn defer(
@@ -138,7 +170,10 @@ impl Outbox for SqliteOutbox {
         due_at_ms: i64,
         reason: &str,
     ) -> StorageResult<()> {
-        queue::unclaim(&self.writer, worker, ids, due_at_ms, Some(reason)).await
+        let (worker, ids, reason) = (worker.to_owned(), ids.to_vec(), reason.to_owned());
+        self.writer
+            .run(move |db, _| queue::unclaim(db, &worker, &ids, due_at_ms, Some(&reason), now_ms()))
+            .await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
@@ -154,50 +189,28 @@ impl Outbox for SqliteOutbox {
     }
 
     async fn retry(&self, id: LeadId) -> StorageResult<bool> {
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1
-             WHERE id = ?2 AND state IN ('dead', 'retrying', 'pending')",
-        )
-        .bind(now_ms())
-        .bind(id.to_string())
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        self.writer
+            .run(move |db, _| operate::retry(db, id, now_ms()))
+            .await
     }
 
     async fn retry_state(&self, state: LeadState) -> StorageResult<u64> {
-        if !matches!(state, LeadState::Dead | LeadState::Retrying) {
-            return Ok(0);
-        }
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1 WHERE state = ?2",
-        )
-        .bind(now_ms())
-        .bind(state.as_str())
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected())
+        self.writer
+            .run(move |db, _| operate::retry_state(db, state, now_ms()))
+            .await
     }
 
     async fn release(&self, id: LeadId) -> StorageResult<bool> {
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', last_error = NULL, next_attempt_at = ?1, updated_at = ?1
-             WHERE id = ?2 AND state = 'spam'",
-        )
-        .bind(now_ms())
-        .bind(id.to_string())
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        self.writer
+            .run(move |db, _| operate::release(db, id, now_ms()))
+            .await
     }
 
     async fn release_noted(&self, prefix: &str) -> StorageResult<u64> {
-        let done = sqlx::query(super::RELEASE_NOTED)
-            .bind(now_ms())
-            .bind(prefix)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected())
+        let prefix = prefix.to_owned();
+        self.writer
+            .run(move |db, _| operate::release_noted(db, &prefix, now_ms()))
+            .await
     }
 
     async fn replace_member(
@@ -207,43 +220,23 @@ impl Outbox for SqliteOutbox {
         name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
-        let done = sqlx::query(super::REPLACE_MEMBER.as_str())
-            .bind(member.to_string())
-            .bind(email)
-            .bind(now_ms())
-            .bind(id.to_string())
-            .bind(name)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        let (email, name, member) = (email.to_owned(), name.to_owned(), member.to_string());
+        self.writer
+            .run(move |db, _| operate::replace_member(db, id, &email, &name, &member, now_ms()))
+            .await
     }
 
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "DELETE FROM attempts WHERE lead_id IN (SELECT id FROM leads WHERE email = ?1)",
-        )
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query("DELETE FROM leads WHERE email = ?1")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        self.window.clear();
-        Ok(done.rows_affected())
+        let email = email.to_owned();
+        self.writer
+            .run(move |db, window| operate::erase_email(db, window, &email))
+            .await
     }
 
     async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
-        let done = sqlx::query(
-            "UPDATE leads SET submission = NULL
-             WHERE submission IS NOT NULL AND state IN ('delivered', 'duplicate') AND updated_at < ?1",
-        )
-        .bind(before_ms)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected())
+        self.writer
+            .run(move |db, _| operate::purge_submissions(db, before_ms))
+            .await
     }
 
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
@@ -251,7 +244,10 @@ impl Outbox for SqliteOutbox {
     }
 
     async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
-        read::add_funnel_counts(&self.writer, counts).await
+        let counts = counts.to_vec();
+        self.writer
+            .run(move |db, _| operate::add_funnel_counts(db, &counts))
+            .await
     }
 
     async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
@@ -259,18 +255,16 @@ impl Outbox for SqliteOutbox {
     }
 
     async fn check_writable(&self) -> StorageResult<()> {
-        self.intake.check_running()?;
-        sqlx::query(super::PROBE_WRITE)
-            .bind(now_ms())
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        self.writer.check_running()?;
+        self.writer.run(|db, _| operate::probe(db, now_ms())).await
     }
 
     async fn close(&self) {
-        self.intake.close().await;
+        self.writer.close().await;
         self.checkpointer.close().await;
         self.reader.close().await;
-        self.writer.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests;

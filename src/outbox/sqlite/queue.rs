@@ -1,30 +1,30 @@
-//! The delivery queue's statements: claim, record, unclaim, recover, next due.
-//! All writes go through the one writer connection.
+//! The delivery queue's statements: claim, record, unclaim, renew, recover
+//! (run by the writer, inside its transaction), and the next due time (read).
 
 use std::time::Duration;
 
-use sqlx::{Row, SqlitePool};
+use rusqlite::{params, Connection};
+use sqlx::SqlitePool;
 
-use super::{parse_id, parse_json};
+use super::parse_id;
 use crate::{
     domain::LeadId,
-    outbox::{
-        now_ms, warn_stale_outcomes, AttemptRecord, ClaimedLead, DeliveryOutcome, StorageResult,
-    },
+    outbox::{warn_stale_outcomes, ClaimedLead, DeliveryOutcome, StorageResult},
 };
 
-pub(super) async fn claim_due(
-    writer: &SqlitePool,
+/// Claims up to `limit` due leads (or leads whose lease expired) for `worker`.
+pub(super) fn claim_due(
+    connection: &Connection,
     worker: &str,
     limit: usize,
     lease: Duration,
+    now: i64,
 ) -> StorageResult<Vec<ClaimedLead>> {
-    let now = now_ms();
     // One ordered range of `leads_due` per state, each stopping at the limit,
     // then the earliest of those: the same leads as one `WHERE … OR …` query,
     // which SQLite answers by sorting every due lead (a backlog of 200,000
-    // took tens of milliseconds per claim, with intake's writer waiting).
-    let rows = sqlx::query(
+    // took tens of milliseconds per claim, with intake waiting).
+    let mut claim = connection.prepare_cached(
         "UPDATE leads SET state = 'delivering', claimed_by = ?1, lease_until = ?2, updated_at = ?3
          WHERE id IN (
             SELECT id FROM (
@@ -40,130 +40,134 @@ pub(super) async fn claim_due(
                     WHERE state = 'delivering' AND lease_until < ?3
                     ORDER BY next_attempt_at LIMIT ?4))
             ORDER BY next_attempt_at LIMIT ?4)
-         RETURNING id, form, workspace, member, attempts",
-    )
-    .bind(worker)
-    .bind(now + lease.as_millis() as i64)
-    .bind(now)
-    .bind(limit as i64)
-    .fetch_all(writer)
-    .await?;
-    let mut leads = rows
-        .iter()
-        .map(|row| {
-            Ok(ClaimedLead {
-                id: parse_id(row.try_get("id")?)?,
-                form: row.try_get("form")?,
-                workspace: row.try_get("workspace")?,
-                member: parse_json(row.try_get("member")?)?,
-                attempts: row.try_get::<i64, _>("attempts")? as u32,
-            })
-        })
-        .collect::<StorageResult<Vec<_>>>()?;
+         RETURNING id, form, workspace,
+            (SELECT member FROM lead_bodies WHERE lead_bodies.id = leads.id), attempts",
+    )?;
+    let lease_until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+    let mut rows = claim.query(params![worker, lease_until, now, limit as i64])?;
+    let mut leads = Vec::with_capacity(limit);
+    while let Some(row) = rows.next()? {
+        leads.push(ClaimedLead {
+            id: parse_id(row.get_ref(0)?.as_str()?)?,
+            form: row.get(1)?,
+            workspace: row.get(2)?,
+            member: row.get(3)?,
+            attempts: u32::try_from(row.get::<_, i64>(4)?).unwrap_or(0),
+        });
+    }
     leads.sort_by_key(|lead| lead.id);
     Ok(leads)
 }
 
-pub(super) async fn renew(
-    writer: &SqlitePool,
+/// Extends the lease of every lead `worker` holds; returns how many.
+pub(super) fn renew(
+    connection: &Connection,
     worker: &str,
     lease: Duration,
+    now: i64,
 ) -> StorageResult<u64> {
-    let done = sqlx::query(
-        "UPDATE leads SET lease_until = ?1 WHERE state = 'delivering' AND claimed_by = ?2",
-    )
-    .bind(now_ms().saturating_add(lease.as_millis() as i64))
-    .bind(worker)
-    .execute(writer)
-    .await?;
-    Ok(done.rows_affected())
+    let lease_until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+    let renewed = connection
+        .prepare_cached(
+            "UPDATE leads SET lease_until = ?1 WHERE state = 'delivering' AND claimed_by = ?2",
+        )?
+        .execute(params![lease_until, worker])?;
+    Ok(renewed as u64)
 }
 
-pub(super) async fn recover_abandoned(writer: &SqlitePool) -> StorageResult<u64> {
-    let now = now_ms();
-    let mut tx = writer.begin().await?;
-    let done = sqlx::query(
+/// Makes leads left `delivering` by a crashed process due again.
+pub(super) fn recover_abandoned(connection: &Connection, now: i64) -> StorageResult<u64> {
+    let recovered = connection.execute(
         "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
             claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?1
          WHERE state = 'delivering'",
-    )
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+        [now],
+    )?;
     // A pending lead is only ever scheduled later by a paused or capped
     // workspace of the previous run; this run starts with open gates.
-    sqlx::query(
+    connection.execute(
         "UPDATE leads SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1",
-    )
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(done.rows_affected())
+        [now],
+    )?;
+    Ok(recovered as u64)
 }
 
-pub(super) async fn record(
-    writer: &SqlitePool,
+/// Applies outcomes to the leads `worker` still holds, and logs every attempt.
+pub(super) fn record(
+    connection: &Connection,
     worker: &str,
-    outcomes: Vec<DeliveryOutcome>,
+    outcomes: &[DeliveryOutcome],
+    now: i64,
 ) -> StorageResult<()> {
-    let mut tx = writer.begin().await?;
-    let now = now_ms();
+    let mut update = connection.prepare_cached(
+        "UPDATE leads SET state = ?1, attempts = attempts + 1,
+            next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3,
+            member_id = COALESCE(?4, member_id), claimed_by = NULL, lease_until = NULL,
+            updated_at = ?5
+         WHERE id = ?6 AND state = 'delivering' AND claimed_by = ?7",
+    )?;
+    let mut log = connection.prepare_cached(
+        "INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    // A lead erased while it was being delivered has no row left to log against;
+    // failing here would fail the whole batch and have its other leads sent again.
+    let mut log_if_stored = connection.prepare_cached(
+        "INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM leads WHERE id = ?1)",
+    )?;
     let mut stale = 0;
-    for outcome in &outcomes {
+    for outcome in outcomes {
         let id = outcome.id.to_string();
-        let applied = sqlx::query(
-            "UPDATE leads SET state = ?1, attempts = attempts + 1, next_attempt_at = COALESCE(?2, next_attempt_at),
-                last_error = ?3, member_id = COALESCE(?4, member_id), claimed_by = NULL, lease_until = NULL,
-                updated_at = ?5
-             WHERE id = ?6 AND state = 'delivering' AND claimed_by = ?7",
-        )
-        .bind(outcome.state.as_str())
-        .bind(outcome.next_attempt_at_ms)
-        .bind(&outcome.error)
-        .bind(&outcome.member_id)
-        .bind(now)
-        .bind(&id)
-        .bind(worker)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        stale += u64::from(applied == 0);
-        insert_attempt(&mut tx, &id, &outcome.attempt).await?;
+        let applied = update.execute(params![
+            outcome.state.as_str(),
+            outcome.next_attempt_at_ms,
+            outcome.error,
+            outcome.member_id,
+            now,
+            id,
+            worker,
+        ])?;
+        let attempt = &outcome.attempt;
+        let attempt = params![
+            id,
+            attempt.at_ms,
+            attempt.status,
+            attempt.excerpt,
+            i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
+        ];
+        if applied > 0 {
+            log.execute(attempt)?;
+        } else {
+            stale += 1;
+            log_if_stored.execute(attempt)?;
+        }
     }
-    tx.commit().await?;
     warn_stale_outcomes(worker, stale);
     Ok(())
 }
 
 /// Returns claimed leads to the queue; `reason`, when given, becomes their last error.
-pub(super) async fn unclaim(
-    writer: &SqlitePool,
+pub(super) fn unclaim(
+    connection: &Connection,
     worker: &str,
     ids: &[LeadId],
     due_at_ms: i64,
     reason: Option<&str>,
+    now: i64,
 ) -> StorageResult<()> {
-    let mut tx = writer.begin().await?;
+    let mut unclaim = connection.prepare_cached(
+        "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
+            claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2,
+            last_error = COALESCE(?5, last_error)
+         WHERE id = ?3 AND state = 'delivering' AND claimed_by = ?4",
+    )?;
     for id in ids {
-        sqlx::query(
-            "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-                claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2,
-                last_error = COALESCE(?5, last_error)
-             WHERE id = ?3 AND state = 'delivering' AND claimed_by = ?4",
-        )
-        .bind(due_at_ms)
-        .bind(now_ms())
-        .bind(id.to_string())
-        .bind(worker)
-        .bind(reason)
-        .execute(&mut *tx)
-        .await?;
+        unclaim.execute(params![due_at_ms, now, id.to_string(), worker, reason])?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
+/// When the next lead is due or the next lease expires (unix ms).
 pub(super) async fn next_due_at(reader: &SqlitePool) -> StorageResult<Option<i64>> {
     let due: Option<i64> = sqlx::query_scalar(
         "SELECT MIN(t) FROM (
@@ -173,25 +177,4 @@ pub(super) async fn next_due_at(reader: &SqlitePool) -> StorageResult<Option<i64
     .fetch_one(reader)
     .await?;
     Ok(due)
-}
-
-async fn insert_attempt(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    lead_id: &str,
-    attempt: &AttemptRecord,
-) -> StorageResult<()> {
-    // A lead erased while it was being delivered has no row left to log against;
-    // failing here would fail the whole batch and have its other leads sent again.
-    sqlx::query(
-        "INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms)
-         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM leads WHERE id = ?1)",
-    )
-    .bind(lead_id)
-    .bind(attempt.at_ms)
-    .bind(attempt.status.map(i64::from))
-    .bind(&attempt.excerpt)
-    .bind(attempt.duration_ms as i64)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }

@@ -1,5 +1,5 @@
 //! Reads for operators (`leads`, `/admin`): one lead, listings, counts and the
-//! funnel, all on the reader pool; and the funnel's additions, on the writer.
+//! funnel, all on the reader pool (writes go through the writer thread).
 
 use sqlx::{sqlite::SqliteRow, Row, SqlitePool};
 
@@ -41,7 +41,8 @@ fn attempt_from_row(row: &SqliteRow) -> StorageResult<AttemptRecord> {
 pub(super) async fn get(reader: &SqlitePool, id: LeadId) -> StorageResult<Option<LeadDetail>> {
     let id = id.to_string();
     let Some(row) = sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS}, member, submission FROM leads WHERE id = ?1"
+        "SELECT {SUMMARY_COLUMNS}, member, submission
+         FROM leads JOIN lead_bodies USING (id) WHERE leads.id = ?1"
     ))
     .bind(&id)
     .fetch_optional(reader)
@@ -103,28 +104,6 @@ pub(super) async fn count_by_state(reader: &SqlitePool) -> StorageResult<Vec<(Le
             ))
         })
         .collect()
-}
-
-/// Adds to the funnel's counts in one transaction.
-pub(super) async fn add_funnel_counts(
-    writer: &SqlitePool,
-    counts: &[FunnelCount],
-) -> StorageResult<()> {
-    if counts.is_empty() {
-        return Ok(());
-    }
-    let mut tx = writer.begin().await?;
-    for count in counts {
-        sqlx::query(crate::outbox::FUNNEL_ADD)
-            .bind(&count.form)
-            .bind(&count.day)
-            .bind(&count.step)
-            .bind(i64::try_from(count.count).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// The funnel's counts from `since_day` on.
