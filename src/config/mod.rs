@@ -1,6 +1,8 @@
 //! Settings: built-in defaults, then a TOML file, then `LEADRELAY_*` environment
 //! variables (sections joined by `__`), then `LEADRELAY_..._FILE` secrets.
 
+#[cfg(test)]
+mod docs_check;
 mod form;
 mod load;
 mod sections;
