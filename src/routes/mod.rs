@@ -4,6 +4,8 @@ mod admin;
 mod admin_page;
 mod admin_summary;
 mod cors;
+#[cfg(test)]
+mod docs_check;
 mod embed;
 mod forms;
 mod funnel;
