@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+#[cfg(test)]
+mod docs_check;
+
 /// Website forms and webhooks in, Agencyhandy leads out.
 #[derive(Debug, Parser)]
 #[command(name = "leadrelay", version, about, long_about = None)]
