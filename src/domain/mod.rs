@@ -5,3 +5,6 @@ mod lead;
 
 pub use email::{Email, EmailError};
 pub use lead::{LeadId, LeadState};
+
+#[cfg(test)]
+mod docs_check;
