@@ -14,7 +14,7 @@
 //!      it exists (2023). A route exists when an empty list sent to it is
 //!      answered with anything but a 404;
 //!    - `bulk-lead`: that route, with both IDs when both are known;
-//!    - `company-members`: the seed's route, which needs both IDs.
+//!    - `company-members`: the 2023 route, which needs both IDs.
 //!
 //! Nothing is created on the way: probes carry empty lists.
 
@@ -174,7 +174,7 @@ async fn has_roles(transport: &Transport) -> Result<bool, UpstreamError> {
     }
 }
 
-/// The route `auto` takes: bulk-lead if it exists, else the seed's route if it exists.
+/// The route `auto` takes: bulk-lead if it exists, else the 2023 route if it exists.
 async fn choose_route(
     transport: &Transport,
     setup: &Setup,

@@ -5,7 +5,7 @@
 //! (skipped, with a reason). Matching, in this order:
 //! 1. entries carrying an `email` go to the first unmatched member with that
 //!    e-mail (ignoring case);
-//! 2. created entries without an e-mail (the seed's `createdMembers` carry only
+//! 2. created entries without an e-mail (the 2023 generation's `createdMembers` carry only
 //!    `_id, name, status, role`) go, in order, to the members still unmatched;
 //!    then likewise skipped entries without an e-mail;
 //! 3. when the answer accounts for no member at all (`{"message": "Lead created

@@ -8,7 +8,7 @@ use crate::config::EndpointKind;
 /// A documented generation of Agencyhandy's lead-creating API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Generation {
-    /// 2023 (the seed flow): `GET /accounts/companies`, `GET /roles?type=company`,
+    /// 2023 (the first documented flow): `GET /accounts/companies`, `GET /roles?type=company`,
     /// then `POST /company/{id}/members/bulk-client` with `{"members": [...]}`.
     /// There is no `/members/bulk-lead`.
     Seed,
