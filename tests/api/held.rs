@@ -8,7 +8,7 @@ use crate::helpers as common;
 
 use std::{path::Path, process::Command, time::Duration};
 
-use common::{eventually, sandbox_leads, settled, spawn_app, TestApp};
+use common::{alone::in_own_process, eventually, sandbox_leads, settled, spawn_app, TestApp};
 use leadrelay::{domain::LeadState, outbox::LeadFilter};
 use serde_json::{json, Value};
 
@@ -268,8 +268,16 @@ async fn the_admin_api_lists_held_leads() {
     );
 }
 
-#[tokio::test]
-async fn held_submissions_are_counted() {
+#[test]
+fn held_submissions_are_counted() {
+    // Every app in this process sets the one `leadrelay_leads_stored` gauge when scraped.
+    in_own_process(
+        concat!(module_path!(), "::held_submissions_are_counted"),
+        count_held_submissions,
+    );
+}
+
+async fn count_held_submissions() {
     let app = spawn_app("[forms.held_metrics]").await;
 
     post_hook(&app, "held_metrics", &json!({"name": "No Mail"})).await;

@@ -1,14 +1,15 @@
 //! Operations surfaces: metrics counted right, the OpenAPI description and
 //! `leadrelay healthcheck`.
 //!
-//! The Prometheus recorder is process-wide: only the metrics test here sends
-//! leads to Agencyhandy (keep it so), so its deltas of the unlabelled counters are exact.
+//! The Prometheus recorder is process-wide and every test of this binary
+//! shares it: the tests that read unlabelled series or the `default`
+//! workspace's gauge run alone in a process of their own (`helpers::alone`).
 
 use crate::helpers as common;
 
 use std::{process::Command, time::Duration};
 
-use common::{eventually, sandbox_leads, spawn_app, spawn_app_at, TestApp};
+use common::{alone::in_own_process, eventually, sandbox_leads, spawn_app, spawn_app_at, TestApp};
 use leadrelay::{domain::LeadState, outbox::LeadFilter, sandbox::Generation};
 use serde_json::{json, Value};
 
@@ -52,8 +53,19 @@ async fn count_in_state(app: &TestApp, form: &str, state: LeadState) -> usize {
     app.state.outbox.list(&filter).await.unwrap().len()
 }
 
-#[tokio::test]
-async fn metrics_count_submissions_deliveries_and_upstream_calls() {
+#[test]
+fn metrics_count_submissions_deliveries_and_upstream_calls() {
+    // Exact deltas of the unlabelled counters: no other app may deliver meanwhile.
+    in_own_process(
+        concat!(
+            module_path!(),
+            "::metrics_count_submissions_deliveries_and_upstream_calls"
+        ),
+        count_submissions_deliveries_and_upstream_calls,
+    );
+}
+
+async fn count_submissions_deliveries_and_upstream_calls() {
     // Arrange: a form only this test uses; one address Agencyhandy refuses for good.
     let app = spawn_app_at(
         Generation::Seed,
@@ -138,8 +150,19 @@ async fn metrics_count_submissions_deliveries_and_upstream_calls() {
     assert!(after.contains("# HELP leadrelay_leads_received_total "));
 }
 
-#[tokio::test]
-async fn the_counters_alerts_use_exist_before_anything_happened() {
+#[test]
+fn the_counters_alerts_use_exist_before_anything_happened() {
+    // No other app may have paused the `default` workspace of this process's recorder.
+    in_own_process(
+        concat!(
+            module_path!(),
+            "::the_counters_alerts_use_exist_before_anything_happened"
+        ),
+        see_the_counters_alerts_use,
+    );
+}
+
+async fn see_the_counters_alerts_use() {
     let app = spawn_app("").await;
 
     let text = scrape(&app).await;

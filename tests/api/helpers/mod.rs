@@ -2,6 +2,7 @@
 //! database, talking to the in-process sandbox Agencyhandy.
 #![allow(dead_code)]
 
+pub mod alone;
 pub mod binary;
 pub mod process;
 
