@@ -2,14 +2,11 @@
 //! (every state, from the server's list), search and filters, one lead's
 //! story, bulk retry and release; and `leads list` as a table or JSON.
 
-use crate::helpers as common;
-use crate::relay_support;
-
 use std::time::Duration;
 
-use common::{eventually, spawn_app, TestApp};
+use crate::helpers::relay::{cli, cli_config};
+use crate::helpers::{eventually, spawn_app, TestApp};
 use leadrelay::domain::LeadState;
-use relay_support::{cli, cli_config};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "admin-api-token";
@@ -75,6 +72,12 @@ async fn app_with_leads() -> TestApp {
     eventually("the refused lead is dead", WAIT, || async {
         let (_, leads) = get(&app, "/admin/leads?state=dead").await;
         (emails(&leads) == ["refused@example.com"]).then_some(())
+    })
+    .await;
+    // The refused lead can die as soon as one other lead went through.
+    eventually("the other two leads are delivered", WAIT, || async {
+        let (_, leads) = get(&app, "/admin/leads?state=delivered").await;
+        (emails(&leads).len() == 2).then_some(())
     })
     .await;
     app

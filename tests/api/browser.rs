@@ -4,15 +4,16 @@
 //! inline errors, funnel reports), the page with JavaScript off, and a
 //! visitor asking not to be tracked.
 
-use crate::browser_support;
-use crate::helpers as common;
-
 use std::{
     collections::HashMap,
     path::PathBuf,
     sync::{Arc, Mutex},
 };
 
+use crate::helpers::browser::{
+    chromium, click, fill, find, open_browser, start_driver, wait_for_count, wait_for_text, WAIT,
+};
+use crate::helpers::{eventually, spawn_app_with, TestApp};
 use axum::{
     extract::{Path, Query, State},
     http::{header, StatusCode},
@@ -20,10 +21,6 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use browser_support::{
-    chromium, click, fill, find, open_browser, start_driver, wait_for_count, wait_for_text, WAIT,
-};
-use common::{eventually, spawn_app_with, TestApp};
 use fantoccini::Client;
 use leadrelay::{outbox::LeadFilter, sandbox::Sandbox};
 use serde_json::{json, Value};

@@ -4,16 +4,13 @@
 //! request), and retry and release in bulk; at desktop and phone widths.
 //! With `LEADRELAY_SCREENSHOTS=DIR` set, it saves PNGs of what it saw there.
 
-use crate::browser_support;
-use crate::helpers as common;
-
 use std::time::Duration;
 
-use browser_support::{
+use crate::helpers::browser::{
     chromium, click, fill, find, open_browser, screenshot, start_driver, wait_for_count,
     wait_for_text, ENTER,
 };
-use common::{eventually, spawn_app_with, TestApp};
+use crate::helpers::{eventually, spawn_app_with, TestApp};
 use fantoccini::{Client, Locator};
 use leadrelay::{domain::LeadState, outbox::LeadFilter, sandbox::Sandbox};
 use serde_json::json;

@@ -3,8 +3,6 @@
 //! `leadrelay_captcha_unavailable_total`, logged once per outage, kept with its
 //! reason, and released in one command.
 
-use crate::helpers as common;
-
 use std::{
     collections::HashSet,
     process::Command,
@@ -14,8 +12,8 @@ use std::{
     },
 };
 
+use crate::helpers::binary::{count_leads, wait_until_delivered, Binary};
 use axum::{http::StatusCode, routing::post, Json, Router};
-use common::binary::{count_leads, wait_until_delivered, Binary};
 use leadrelay::sandbox::Sandbox;
 use serde_json::json;
 
@@ -172,7 +170,7 @@ async fn the_reason_is_kept_on_the_lead_and_a_bad_reason_is_refused() {
         tempfile::tempdir().unwrap(),
     );
     let sandbox = Sandbox::start().await.unwrap();
-    let settings = common::test_settings(
+    let settings = crate::helpers::test_settings(
         &format!(
             "[forms.c]\ncaptcha = {{ provider = \"hcaptcha\", secret = \"s\", verify_url = \"{verify_url}\", timeout_ms = 500 }}"
         ),

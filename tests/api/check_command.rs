@@ -2,16 +2,13 @@
 //! case runs the real `check` binary and the relay itself on the same config
 //! against the same sandbox, and the two must agree.
 
-use crate::helpers as common;
-use crate::relay_support;
-
-use common::{spawn_app_with, TestApp};
+use crate::helpers::relay::{cli, leads_until, stored};
+use crate::helpers::{spawn_app_with, TestApp};
 use leadrelay::{
     config::Settings,
     domain::LeadState,
     sandbox::{Generation, Sandbox, SandboxOptions},
 };
-use relay_support::{cli, leads_until, stored};
 use serde_json::json;
 
 /// One way to configure a workspace, and what `check` must say when it fails.

@@ -1,11 +1,9 @@
 //! The real binary under load: SIGKILL loses no acknowledged lead; SIGTERM
 //! drains in-flight requests and exits cleanly.
 
-use crate::helpers as common;
-
 use std::{path::Path, time::Duration};
 
-use common::{
+use crate::helpers::{
     binary::{count_leads, load, wait_until_delivered, write_load_config, Binary},
     eventually,
 };

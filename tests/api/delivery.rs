@@ -1,11 +1,9 @@
 //! Black-box delivery: batching, retries, Retry-After, the key pause, batch
 //! splitting, dead leads and their replay, restart with pending leads.
 
-use crate::helpers as common;
-
 use std::time::Duration;
 
-use common::{eventually, sandbox_leads, spawn_app, spawn_app_in, FORMS};
+use crate::helpers::{eventually, sandbox_leads, spawn_app, spawn_app_in, FORMS};
 use leadrelay::{
     domain::LeadState,
     outbox::{LeadDetail, LeadFilter},
@@ -13,7 +11,7 @@ use leadrelay::{
 };
 use serde_json::json;
 
-async fn lead_in_state(app: &common::TestApp, email: &str, state: LeadState) -> LeadDetail {
+async fn lead_in_state(app: &crate::helpers::TestApp, email: &str, state: LeadState) -> LeadDetail {
     eventually(
         &format!("{email} to be {state}"),
         Duration::from_secs(15),
@@ -235,7 +233,8 @@ async fn leads_pending_at_shutdown_are_sent_after_restart() {
     let sandbox = Sandbox::start().await.unwrap();
     sandbox.set_key_revoked(true);
     let app =
-        common::spawn_app_with(&format!("{FORMS}\n[delivery]\npause_secs = 3600"), sandbox).await;
+        crate::helpers::spawn_app_with(&format!("{FORMS}\n[delivery]\npause_secs = 3600"), sandbox)
+            .await;
     for n in 0..5 {
         assert_eq!(
             app.post_json("ajax", &json!({"email": format!("keep{n}@example.com")}))

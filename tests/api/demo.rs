@@ -2,11 +2,9 @@
 //! on a free port, the sample form page, a lead posted to it reaching the
 //! built-in sandbox Agencyhandy, and a clean stop that leaves no database behind.
 
-use crate::helpers as common;
-
 use std::time::Duration;
 
-use common::{
+use crate::helpers::{
     eventually,
     process::{free_port, leadrelay, Running},
 };

@@ -2,11 +2,9 @@
 //! exactly the environment the Dockerfile and `leadrelay.env.example` set, and
 //! `config/leadrelay.example.toml` loading as documented.
 
-use crate::helpers as common;
-
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
-use common::{
+use crate::helpers::{
     process::{free_port, leadrelay, Running},
     sandbox_leads,
 };

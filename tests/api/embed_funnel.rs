@@ -3,11 +3,9 @@
 //! of submissions, spam and deliveries, per form and day, on `/admin/summary`
 //! and `/metrics`.
 
-use crate::helpers as common;
-
 use std::time::Duration;
 
-use common::{eventually, spawn_app, spawn_app_in, TestApp};
+use crate::helpers::{eventually, spawn_app, spawn_app_in, TestApp};
 use serde_json::{json, Value};
 
 const ADMIN_TOKEN: &str = "funnel-admin-token";
@@ -141,7 +139,7 @@ async fn the_funnel_counts_views_starts_submissions_spam_and_deliveries() {
         .await
         .unwrap();
     assert_eq!(test.status(), 200);
-    common::sandbox_leads(&app.sandbox, 1).await;
+    crate::helpers::sandbox_leads(&app.sandbox, 1).await;
 
     let totals = eventually("the delivery counted", WAIT, || async {
         let totals = totals(&app, "funnel-a").await;
@@ -234,7 +232,11 @@ async fn todays_counts_are_on_metrics_and_survive_a_restart() {
     report(&app, "funnel-metered", "view", &[]).await;
     let (sandbox, dir) = app.stop().await;
     let restarted = spawn_app_in(
-        &format!("{}\n{}", common::FORMS, config("funnel-metered", "")),
+        &format!(
+            "{}\n{}",
+            crate::helpers::FORMS,
+            config("funnel-metered", "")
+        ),
         sandbox,
         dir,
     )

@@ -2,12 +2,9 @@
 //! of Agencyhandy's API, and keep reaching it when the API changes under a
 //! running relay: each lead created once, none dead, the clients route never used.
 
-use crate::helpers as common;
-use crate::relay_support;
-
-use common::{spawn_app_at, TestApp};
+use crate::helpers::relay::{all_in, leads_until};
+use crate::helpers::{spawn_app_at, TestApp};
 use leadrelay::{domain::LeadState, sandbox::Generation};
-use relay_support::{all_in, leads_until};
 use serde_json::json;
 
 async fn post(app: &TestApp, emails: &[String]) {

@@ -4,11 +4,11 @@
 //! success, counted, shown, and delivered by `leads remap` once the config
 //! maps them. A form post whose e-mail value is wrong still gets 422.
 
-use crate::helpers as common;
-
 use std::{path::Path, process::Command, time::Duration};
 
-use common::{alone::in_own_process, eventually, sandbox_leads, settled, spawn_app, TestApp};
+use crate::helpers::{
+    alone::in_own_process, eventually, sandbox_leads, settled, spawn_app, TestApp,
+};
 use leadrelay::{domain::LeadState, outbox::LeadFilter};
 use serde_json::{json, Value};
 

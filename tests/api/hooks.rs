@@ -1,8 +1,6 @@
 //! Black-box: `/hooks` auth, idempotency, CORS, health and request IDs.
 
-use crate::helpers as common;
-
-use common::{eventually, sandbox_leads, settled, spawn_app};
+use crate::helpers::{eventually, sandbox_leads, settled, spawn_app};
 use leadrelay::intake::auth::sign_standard_webhook;
 use secrecy::SecretString;
 use serde_json::{json, Value};

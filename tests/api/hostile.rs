@@ -2,9 +2,7 @@
 //! real HTTP app never get a 5xx, and the app stays healthy; arbitrary JSON
 //! documents through `parse_body` and every preset's mapping never panic.
 
-use crate::helpers as common;
-
-use common::spawn_app;
+use crate::helpers::spawn_app;
 use leadrelay::{
     config::FormSettings,
     intake::{parse_body, Limits, SubmissionMeta},

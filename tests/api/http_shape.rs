@@ -2,9 +2,7 @@
 //! decode, a method a route does not take) come in the error shape like every
 //! other error: `{"error": {"code", "message"}}`.
 
-use crate::helpers as common;
-
-use common::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, TestApp};
 use reqwest::Method;
 use serde_json::Value;
 

@@ -1,8 +1,6 @@
 //! Black-box intake: every encoding, every reply shape, every error code.
 
-use crate::helpers as common;
-
-use common::{sandbox_leads, settled, spawn_app, spawn_app_at};
+use crate::helpers::{sandbox_leads, settled, spawn_app, spawn_app_at};
 use leadrelay::sandbox::Generation;
 use serde_json::{json, Value};
 

@@ -3,12 +3,10 @@
 //! replica never takes those leads over and no lead is sent twice.
 //! Needs `LEADRELAY_TEST_POSTGRES_URL`.
 
-use crate::helpers as common;
-use crate::storage_support;
-
 use std::{sync::Arc, time::Duration};
 
-use common::{eventually, test_settings, FORMS};
+use crate::helpers::storage::TestDatabase;
+use crate::helpers::{eventually, test_settings, FORMS};
 use leadrelay::{
     config::Settings,
     domain::LeadState,
@@ -17,7 +15,6 @@ use leadrelay::{
     startup::{AppState, Application},
 };
 use serde_json::json;
-use storage_support::TestDatabase;
 use tokio_util::sync::CancellationToken;
 
 /// 4 s leases, 2 s call timeouts, chunks of 4 (a round claims up to 16).
@@ -73,7 +70,7 @@ async fn a_round_longer_than_the_lease_keeps_its_leads_and_sends_none_twice() {
         }
     };
     post(a.address.clone(), "warm-up@example.com".into()).await;
-    common::sandbox_leads(&sandbox, 1).await;
+    crate::helpers::sandbox_leads(&sandbox, 1).await;
 
     // Act: each call now takes 1.3 s. While A sends the first lead alone,
     // the other 15 arrive; A's next round claims them all and sends them in

@@ -2,11 +2,9 @@
 //! `pretty` is for a terminal, `RUST_LOG` wins over `log.level`, and every line
 //! a request logs carries its `x-request-id`.
 
-use crate::helpers as common;
-
 use std::path::{Path, PathBuf};
 
-use common::{
+use crate::helpers::{
     process::{free_port, leadrelay, Running},
     sandbox_leads,
 };
@@ -141,7 +139,7 @@ async fn log_level_applies_when_rust_log_is_unset() {
     let config = write_config(dir.path(), &sandbox, &listen, "json", "warn");
     let app = Running::spawn(serve(&config));
     let address = format!("http://{listen}");
-    common::eventually(
+    crate::helpers::eventually(
         "the service answers",
         std::time::Duration::from_secs(20),
         || {

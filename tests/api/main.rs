@@ -1,11 +1,7 @@
 //! The black-box tests, one binary: a module per surface, shared helpers in `helpers/`.
 
-mod browser_support;
 mod helpers;
-mod relay_support;
-mod secrets_support;
 mod storage_cases;
-mod storage_support;
 
 mod admin_api;
 mod agencyhandy_client;

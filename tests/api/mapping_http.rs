@@ -1,9 +1,7 @@
 //! Mapping through HTTP: templates, attribution, consent, constants, custom
 //! fields, dotted keys, and real senders' payloads from `tests/fixtures/`.
 
-use crate::helpers as common;
-
-use common::{sandbox_leads, spawn_app};
+use crate::helpers::{sandbox_leads, spawn_app};
 use serde_json::{json, Value};
 
 const FORMS: &str = r#"

@@ -1,11 +1,9 @@
 //! Operating leads: the admin API, the `leads` CLI (list, show, retry, release,
 //! remap, erase), the circuit breaker and the egress cap.
 
-use crate::helpers as common;
-
 use std::{path::Path, process::Command, time::Duration};
 
-use common::{eventually, sandbox_leads, spawn_app, TestApp};
+use crate::helpers::{eventually, sandbox_leads, spawn_app, TestApp};
 use leadrelay::{domain::LeadState, outbox::LeadFilter};
 use serde_json::{json, Value};
 

@@ -5,11 +5,11 @@
 //! shares it: the tests that read unlabelled series or the `default`
 //! workspace's gauge run alone in a process of their own (`helpers::alone`).
 
-use crate::helpers as common;
-
 use std::{process::Command, time::Duration};
 
-use common::{alone::in_own_process, eventually, sandbox_leads, spawn_app, spawn_app_at, TestApp};
+use crate::helpers::{
+    alone::in_own_process, eventually, sandbox_leads, spawn_app, spawn_app_at, TestApp,
+};
 use leadrelay::{domain::LeadState, outbox::LeadFilter, sandbox::Generation};
 use serde_json::{json, Value};
 

@@ -3,8 +3,6 @@
 //! idempotency keys, never claim the same lead while alive, and take over the
 //! leads of a replica that died mid-batch once its lease expires.
 
-use crate::storage_support;
-
 use std::{
     collections::{HashMap, HashSet},
     sync::{
@@ -14,12 +12,12 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::helpers::storage::{count_in, drain, enqueue_all, lead, leads, outcome, TestStore};
 use leadrelay::{
     domain::{LeadId, LeadState},
     outbox::{LeadFilter, Outbox},
 };
 use sqlx::{Connection, PgConnection};
-use storage_support::{count_in, drain, enqueue_all, lead, leads, outcome, TestStore};
 
 const LONG_LEASE: Duration = Duration::from_secs(60);
 

@@ -1,11 +1,9 @@
 //! `leadrelay leads remap`: the stored submission and request meta are mapped
 //! again with today's config, and attribution survives.
 
-use crate::helpers as common;
-
 use std::{process::Command, time::Duration};
 
-use common::{eventually, spawn_app};
+use crate::helpers::{eventually, spawn_app};
 use leadrelay::{
     config::Settings,
     domain::LeadState,

@@ -3,17 +3,14 @@
 //! twice while both live (only the killed replica's in-flight call may repeat).
 //! Needs `LEADRELAY_TEST_POSTGRES_URL`.
 
-use crate::helpers as common;
-use crate::storage_support;
-
 use std::{collections::HashSet, time::Duration};
 
-use common::{
+use crate::helpers::storage::TestDatabase;
+use crate::helpers::{
     binary::{count_leads, load, wait_until_delivered, write_load_config, Binary},
     eventually,
 };
 use leadrelay::sandbox::Sandbox;
-use storage_support::TestDatabase;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_killed_under_load_loses_nothing_and_the_other_sends_no_duplicates() {

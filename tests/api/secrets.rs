@@ -5,8 +5,6 @@
 //! upstream 500 and a revoked key), and every output is searched for them:
 //! each log line, every reply, /metrics, /admin, the CLI's output, `Debug`.
 
-use crate::secrets_support;
-
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
@@ -21,7 +19,7 @@ use leadrelay::{
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use secrets_support::{
+use crate::helpers::secrets::{
     canaries, captcha_verifier, cli, cli_with, config, wait_for, whsec, Transcript, ADMIN_TOKEN,
     API_KEY, CAPTCHA_SECRET, FORM_TOKEN, NUMERIC_API_KEY, NUMERIC_TOKEN, SIGNATURE_SECRET,
 };

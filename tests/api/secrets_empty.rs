@@ -3,11 +3,9 @@
 //! file line `LEADRELAY_SERVER__ADMIN_TOKEN=` used to open `/admin` to requests
 //! with no `Authorization` at all.)
 
-use crate::helpers as common;
-
 use std::{path::Path, time::Duration};
 
-use common::process::leadrelay;
+use crate::helpers::process::leadrelay;
 
 const CONFIG: &str = r#"
 [server]

@@ -1,16 +1,14 @@
 //! Black-box: spam verdicts (common honeypot names, fill time, CAPTCHA) and
 //! slow clients.
 
-use crate::helpers as common;
-
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
+use crate::helpers::{eventually, sandbox_leads, settled, spawn_app, TestApp};
 use axum::{routing::post, Form, Json, Router};
-use common::{eventually, sandbox_leads, settled, spawn_app, TestApp};
 use leadrelay::{domain::LeadState, outbox::LeadFilter};
 use serde_json::{json, Value};
 use tokio::{

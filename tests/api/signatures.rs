@@ -1,9 +1,7 @@
 //! Black-box: each sender's signature scheme on `/hooks`, and forms with a
 //! token or secret refusing unsigned posts on either door.
 
-use crate::helpers as common;
-
-use common::{sandbox_leads, spawn_app, TestApp};
+use crate::helpers::{sandbox_leads, spawn_app, TestApp};
 use leadrelay::{config::SignatureScheme, intake::signature::sign};
 use secrecy::SecretString;
 use serde_json::{json, Value};

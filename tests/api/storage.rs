@@ -3,10 +3,9 @@
 //! `LEADRELAY_TEST_POSTGRES_URL` is set), each on a fresh store.
 
 use crate::storage_cases;
-use crate::storage_support;
 
+use crate::helpers::storage::TestStore;
 use storage_cases::{admin::*, intake::*, operate::*, queue::*};
-use storage_support::TestStore;
 
 /// Generates `sqlite::NAME` and `postgres::NAME` tests for each shared test function.
 macro_rules! on_both_backends {

@@ -1,8 +1,6 @@
 //! When storage fails, intake answers 503 with Retry-After: never a 2xx for a
 //! lead not stored, never a 4xx. Readiness reports it; recovery is automatic.
 
-use crate::helpers as common;
-
 use std::{
     sync::{
         atomic::{AtomicU8, Ordering},
@@ -11,8 +9,8 @@ use std::{
     time::Duration,
 };
 
+use crate::helpers::{sandbox_leads, test_settings, FORMS};
 use async_trait::async_trait;
-use common::{sandbox_leads, test_settings, FORMS};
 use leadrelay::{
     domain::{LeadId, LeadState},
     outbox::{self, *},

@@ -5,8 +5,6 @@
 //! kept working on the full disk, so a read-only readiness check said ready
 //! while every submission got 503.)
 
-use crate::helpers as common;
-
 use std::{
     io::Write,
     path::{Path, PathBuf},
@@ -14,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use common::{binary::Binary, eventually, sandbox_leads};
+use crate::helpers::{binary::Binary, eventually, sandbox_leads};
 use leadrelay::sandbox::Sandbox;
 use serde_json::json;
 

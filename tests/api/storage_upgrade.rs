@@ -2,13 +2,11 @@
 //! opening it applies the newer migrations, fills in the names of the leads it
 //! holds from their members, and the funnel works. On both backends.
 
-use crate::storage_support;
-
 use std::path::Path;
 
+use crate::helpers::storage::{settings, TestDatabase};
 use leadrelay::{domain::LeadState, outbox, outbox::FunnelCount};
 use sqlx::{migrate::Migrator, Executor};
-use storage_support::{settings, TestDatabase};
 
 /// Copies the backend's migrations numbered below `first_new` into `into`.
 fn older_migrations(backend: &str, first_new: u32, into: &Path) {

@@ -2,9 +2,7 @@
 //! pipeline and is stored as `test`, with the request it would send, and is
 //! never forwarded; the token itself is never stored.
 
-use crate::helpers as common;
-
-use common::{settled, spawn_app, TestApp};
+use crate::helpers::{settled, spawn_app, TestApp};
 use leadrelay::{domain::LeadState, outbox::LeadFilter};
 use serde_json::{json, Value};
 use wiremock::{
@@ -65,7 +63,7 @@ async fn a_test_submission_is_stored_with_what_it_would_send_and_never_forwarded
     let reply: Value = reply.json().await.unwrap();
     assert_eq!(reply["status"], "test");
     assert_eq!(real.status(), 200);
-    common::sandbox_leads(&app.sandbox, 1).await;
+    crate::helpers::sandbox_leads(&app.sandbox, 1).await;
     settled(&app).await;
     assert_eq!(
         app.sandbox.lead_emails(),

@@ -2,15 +2,12 @@
 //! is recorded: on PostgreSQL, whose text cannot hold a NUL, too.
 //! Needs `LEADRELAY_TEST_POSTGRES_URL`.
 
-use crate::helpers as common;
-use crate::storage_support;
-
 use std::time::Duration;
 
-use common::{eventually, test_settings, FORMS};
+use crate::helpers::storage::TestDatabase;
+use crate::helpers::{eventually, test_settings, FORMS};
 use leadrelay::{domain::LeadState, outbox::LeadFilter, sandbox::Sandbox, startup::Application};
 use serde_json::json;
-use storage_support::TestDatabase;
 use wiremock::{
     matchers::{method, path},
     Mock, MockServer, ResponseTemplate,

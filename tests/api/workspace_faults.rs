@@ -2,16 +2,13 @@
 //! refused on its own is dead. Black-box: the app on port 0, the sandbox as
 //! Agencyhandy, the outcome read from storage, `/metrics`, `/admin` and the CLI.
 
-use crate::helpers as common;
-use crate::relay_support;
-
-use common::{spawn_app_in, spawn_app_with, TestApp};
+use crate::helpers::relay::{
+    all_in, cli, cli_config, count, gauge_reads, leads_until, stored, waiting_for, workspace,
+};
+use crate::helpers::{spawn_app_in, spawn_app_with, TestApp};
 use leadrelay::{
     domain::LeadState,
     sandbox::{Generation, Sandbox, SandboxOptions},
-};
-use relay_support::{
-    all_in, cli, cli_config, count, gauge_reads, leads_until, stored, waiting_for, workspace,
 };
 use serde_json::{json, Value};
 
@@ -330,7 +327,7 @@ async fn a_pause_logs_one_error_naming_the_reason_and_the_fix() {
     let sandbox = Sandbox::start().await.unwrap();
     sandbox.set_key_revoked(true);
     let dir = tempfile::tempdir().unwrap();
-    let config = common::binary::write_load_config(
+    let config = crate::helpers::binary::write_load_config(
         dir.path(),
         &sandbox,
         &format!("sqlite://{}/leads.db", dir.path().display()),
@@ -342,7 +339,7 @@ async fn a_pause_logs_one_error_naming_the_reason_and_the_fix() {
         toml.replace("[delivery]\n", "[delivery]\npause_secs = 1\n"),
     )
     .unwrap();
-    let relay = common::binary::Binary::start(&config).await;
+    let relay = crate::helpers::binary::Binary::start(&config).await;
     let http = reqwest::Client::new();
 
     // Act: leads arrive over several probes of the paused workspace
@@ -355,12 +352,14 @@ async fn a_pause_logs_one_error_naming_the_reason_and_the_fix() {
             .unwrap();
         assert_eq!(response.status(), 200);
     }
-    common::eventually("several refused probes", relay_support::WAIT, || async {
-        (sandbox.stats().rejected_calls >= 3).then_some(())
-    })
+    crate::helpers::eventually(
+        "several refused probes",
+        crate::helpers::relay::WAIT,
+        || async { (sandbox.stats().rejected_calls >= 3).then_some(()) },
+    )
     .await;
     sandbox.set_key_revoked(false);
-    common::sandbox_leads(&sandbox, 3).await;
+    crate::helpers::sandbox_leads(&sandbox, 3).await;
     relay.process.wait_for_line("delivery resumed").await;
 
     // Assert: one error for the one pause, with its reason and fix

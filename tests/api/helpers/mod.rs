@@ -1,10 +1,13 @@
 //! Shared harness for black-box tests: the app on port 0 with a temp SQLite
 //! database, talking to the in-process sandbox Agencyhandy.
-#![allow(dead_code)]
 
 pub mod alone;
 pub mod binary;
+pub mod browser;
 pub mod process;
+pub mod relay;
+pub mod secrets;
+pub mod storage;
 
 use std::{future::Future, sync::Arc, time::Duration};
 

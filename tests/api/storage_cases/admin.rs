@@ -7,7 +7,7 @@ use leadrelay::{
 };
 
 use super::LEASE;
-use crate::storage_support::{enqueue_all, lead, TestStore};
+use crate::helpers::storage::{enqueue_all, lead, TestStore};
 
 fn search(text: &str) -> LeadFilter {
     LeadFilter {

@@ -7,7 +7,7 @@ use leadrelay::{
     outbox::{now_ms, LeadFilter},
 };
 
-use crate::storage_support::{count_in, lead, value, TestStore};
+use crate::helpers::storage::{count_in, lead, value, TestStore};
 
 pub async fn enqueue_then_get_round_trips(store: &TestStore) {
     let new = lead("Jane@Example.com");

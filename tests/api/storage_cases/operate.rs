@@ -8,7 +8,7 @@ use leadrelay::{
 };
 
 use super::LEASE;
-use crate::storage_support::{count_in, enqueue_all, lead, leads, outcome, state_of, TestStore};
+use crate::helpers::storage::{count_in, enqueue_all, lead, leads, outcome, state_of, TestStore};
 
 pub async fn retry_and_retry_state_requeue_leads(store: &TestStore) {
     let ids = enqueue_all(&*store.outbox, leads(4)).await;

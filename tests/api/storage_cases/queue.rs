@@ -12,7 +12,7 @@ use leadrelay::{
 };
 
 use super::LEASE;
-use crate::storage_support::{
+use crate::helpers::storage::{
     count_in, drain, enqueue_all, lead, leads, outcome, state_of, TestStore,
 };
 

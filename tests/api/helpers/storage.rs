@@ -1,7 +1,6 @@
 //! Helpers for storage tests: a fresh store per test on SQLite (temp dir) or
 //! PostgreSQL (a new `leadrelay_test_<random>` database, when
 //! `LEADRELAY_TEST_POSTGRES_URL` names a server), and lead builders.
-#![allow(dead_code)]
 
 use std::{
     io::Write,
@@ -28,9 +27,10 @@ pub struct TestStore {
     _place: Place,
 }
 
+/// Where the data lives; held only to be removed when dropped.
 enum Place {
-    Sqlite(tempfile::TempDir),
-    Postgres(TestDatabase),
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { _database: TestDatabase },
 }
 
 impl TestStore {
@@ -47,7 +47,7 @@ impl TestStore {
         Self {
             outbox,
             settings,
-            _place: Place::Sqlite(dir),
+            _place: Place::Sqlite { _dir: dir },
         }
     }
 
@@ -62,7 +62,9 @@ impl TestStore {
         Some(Self {
             outbox,
             settings,
-            _place: Place::Postgres(database),
+            _place: Place::Postgres {
+                _database: database,
+            },
         })
     }
 

@@ -3,7 +3,6 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them a test says
 //! so and does not run, except under CI (`CI` set), where it fails.
-#![allow(dead_code)]
 
 use std::{
     os::unix::process::CommandExt,
@@ -15,7 +14,7 @@ use std::{
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, process::free_port};
+use super::{eventually, process::free_port};
 
 /// How long a step may take in the browser.
 pub const WAIT: Duration = Duration::from_secs(10);

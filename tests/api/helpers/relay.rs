@@ -1,13 +1,12 @@
 //! Helpers for the tests of delivery against each generation of the API and
 //! of workspace faults: a form per workspace, the stored leads, the paused
 //! gauge, the CLI on the app's database.
-#![allow(dead_code)]
 
 use std::{path::PathBuf, process::Command, time::Duration};
 
 use leadrelay::{domain::LeadState, outbox::LeadSummary};
 
-use crate::helpers::{eventually, TestApp};
+use super::{eventually, TestApp};
 
 /// A long deadline: the machine running the tests is shared and loaded.
 pub const WAIT: Duration = Duration::from_secs(30);
