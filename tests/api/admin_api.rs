@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::relay::{cli, cli_config};
+use crate::helpers::process::{cli, cli_config};
 use crate::helpers::{eventually, spawn_app, TestApp};
 use leadrelay::domain::LeadState;
 use serde_json::{json, Value};
@@ -255,7 +255,7 @@ async fn one_lead_shows_its_submission_member_attempts_and_reason() {
 #[tokio::test]
 async fn leads_list_lines_up_in_a_table_and_prints_json_for_scripts() {
     let app = app_with_leads().await;
-    let config = cli_config(&app);
+    let config = cli_config(&app, "");
 
     let (ok, table) = cli(&config, &["leads", "list"]);
     let (json_ok, printed) = cli(&config, &["leads", "list", "--json", "--state", "dead"]);
@@ -321,7 +321,7 @@ async fn the_admin_token_is_read_like_any_bearer_token_and_nothing_else_opens() 
 #[tokio::test]
 async fn leads_list_and_show_print_a_submitted_escape_sequence_escaped() {
     let app = spawn_app("").await;
-    let config = cli_config(&app);
+    let config = cli_config(&app, "");
     let name = "Eve \u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\nstate      delivered";
     let reply = app
         .post_json("plain", &json!({"email": "eve@example.com", "name": name}))

@@ -26,7 +26,7 @@ use leadrelay::{
     config::{EndpointKind, WorkspaceSettings},
     domain::Email,
     mapping::Member,
-    sandbox::{Generation, Sandbox, SandboxOptions},
+    sandbox::Sandbox,
 };
 
 /// Settings for a workspace at `url` with `key`.
@@ -38,16 +38,6 @@ pub fn settings(url: &str, key: &str, endpoint: EndpointKind) -> WorkspaceSettin
         timeout_secs: 5,
         ..WorkspaceSettings::default()
     }
-}
-
-/// A sandbox serving `generation`.
-pub async fn sandbox_at(generation: Generation) -> Sandbox {
-    Sandbox::start_with(SandboxOptions {
-        generation,
-        ..SandboxOptions::default()
-    })
-    .await
-    .expect("sandbox starts")
 }
 
 /// A fresh client of the sandbox, discovering everything.

@@ -2,7 +2,8 @@
 //! case runs the real `check` binary and the relay itself on the same config
 //! against the same sandbox, and the two must agree.
 
-use crate::helpers::relay::{cli, leads_until, stored};
+use crate::helpers::process::cli;
+use crate::helpers::relay::{leads_until, stored};
 use crate::helpers::{spawn_app_with, TestApp};
 use leadrelay::{
     config::Settings,

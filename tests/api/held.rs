@@ -4,10 +4,10 @@
 //! success, counted, shown, and delivered by `leads remap` once the config
 //! maps them. A form post whose e-mail value is wrong still gets 422.
 
-use std::{path::Path, process::Command, time::Duration};
+use std::time::Duration;
 
 use crate::helpers::{
-    alone::in_own_process, eventually, sandbox_leads, settled, spawn_app, TestApp,
+    alone::in_own_process, eventually, process::cli, sandbox_leads, settled, spawn_app, TestApp,
 };
 use leadrelay::{domain::LeadState, outbox::LeadFilter};
 use serde_json::{json, Value};
@@ -33,21 +33,6 @@ async fn post_hook(app: &TestApp, form: &str, body: &Value) -> reqwest::Response
         .send()
         .await
         .unwrap()
-}
-
-fn cli(config: &Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
 }
 
 #[tokio::test]

@@ -1,8 +1,9 @@
 //! Operating leads: the admin API, the `leads` CLI (list, show, retry, release,
 //! remap, erase), the circuit breaker and the egress cap.
 
-use std::{path::Path, process::Command, time::Duration};
+use std::time::Duration;
 
+use crate::helpers::process::{cli, cli_config};
 use crate::helpers::{eventually, sandbox_leads, spawn_app, TestApp};
 use leadrelay::{domain::LeadState, outbox::LeadFilter};
 use serde_json::{json, Value};
@@ -22,40 +23,6 @@ async fn wait_for_state(app: &TestApp, email: &str, state: LeadState) -> String 
         },
     )
     .await
-}
-
-/// Runs `leadrelay <args> --config <file>` against the app's database.
-fn cli(config: &Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
-
-/// A config file for the CLI: the app's database and the given forms.
-fn cli_config(app: &TestApp, forms: &str) -> std::path::PathBuf {
-    let path = app.dir.path().join(format!("cli-{}.toml", rand_suffix()));
-    std::fs::write(
-        &path,
-        format!(
-            "[storage]\nurl = \"{}\"\n{forms}",
-            app.state.settings.storage.url
-        ),
-    )
-    .unwrap();
-    path
-}
-
-fn rand_suffix() -> String {
-    uuid::Uuid::now_v7().simple().to_string()
 }
 
 #[tokio::test]

@@ -19,9 +19,10 @@ use leadrelay::{
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
+use crate::helpers::eventually;
 use crate::helpers::secrets::{
-    canaries, captcha_verifier, cli, cli_with, config, wait_for, whsec, Transcript, ADMIN_TOKEN,
-    API_KEY, CAPTCHA_SECRET, FORM_TOKEN, NUMERIC_API_KEY, NUMERIC_TOKEN, SIGNATURE_SECRET,
+    canaries, captcha_verifier, cli, cli_with, config, whsec, Transcript, ADMIN_TOKEN, API_KEY,
+    CAPTCHA_SECRET, FORM_TOKEN, NUMERIC_API_KEY, NUMERIC_TOKEN, SIGNATURE_SECRET, WAIT,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +68,7 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
         })
     })
     .collect();
-    let address = wait_for("the listening line", || {
+    let address = eventually("the listening line", WAIT, || async {
         let line = logs.find("leadrelay is listening")?;
         let line: Value = serde_json::from_str(&line).ok()?;
         line["address"].as_str().map(str::to_owned)
@@ -196,7 +197,7 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
             .unwrap(),
     )
     .await;
-    wait_for("the zap lead delivered after a 500", || {
+    eventually("the zap lead delivered after a 500", WAIT, || async {
         sandbox
             .lead_emails()
             .contains(&"zap@example.com".to_owned())
@@ -213,12 +214,12 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
         .await
         .unwrap();
     record("revoked", revoked).await;
-    wait_for("Agencyhandy refusing the revoked key", || {
+    eventually("Agencyhandy refusing the revoked key", WAIT, || async {
         (sandbox.stats().rejected_calls > rejected_before).then_some(())
     })
     .await;
     sandbox.set_key_revoked(false);
-    wait_for("the held lead delivered", || {
+    eventually("the held lead delivered", WAIT, || async {
         sandbox
             .lead_emails()
             .contains(&"revoked@example.com".to_owned())

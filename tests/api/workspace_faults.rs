@@ -2,26 +2,18 @@
 //! refused on its own is dead. Black-box: the app on port 0, the sandbox as
 //! Agencyhandy, the outcome read from storage, `/metrics`, `/admin` and the CLI.
 
+use crate::helpers::process::{cli, cli_config};
 use crate::helpers::relay::{
-    all_in, cli, cli_config, count, gauge_reads, leads_until, stored, waiting_for, workspace,
+    all_in, count, gauge_reads, leads_until, stored, waiting_for, workspace,
 };
-use crate::helpers::{spawn_app_in, spawn_app_with, TestApp};
+use crate::helpers::{sandbox_at, spawn_app_in, spawn_app_with, TestApp};
 use leadrelay::{
     domain::LeadState,
-    sandbox::{Generation, Sandbox, SandboxOptions},
+    sandbox::{Generation, Sandbox},
 };
 use serde_json::{json, Value};
 
 const FAST: &str = "[delivery]\npause_secs = 1\npoll_interval_ms = 50\n";
-
-async fn sandbox_at(generation: Generation) -> Sandbox {
-    Sandbox::start_with(SandboxOptions {
-        generation,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap()
-}
 
 async fn post_leads(app: &TestApp, form: &str, emails: &[&str]) {
     for email in emails {
@@ -57,7 +49,7 @@ async fn a_wrong_company_id_pauses_kills_nothing_and_delivers_once_fixed() {
         gauge_reads(&app, "acme", 1.0).await;
         assert_eq!(count(&leads, LeadState::Dead), 0, "{generation:?}");
         assert!(app.sandbox.leads().is_empty());
-        let (ok, listed) = cli(&cli_config(&app), &["leads", "list"]);
+        let (ok, listed) = cli(&cli_config(&app, ""), &["leads", "list"]);
         assert!(
             ok && listed.contains("waiting, workspace paused"),
             "{listed}"
@@ -107,7 +99,7 @@ async fn a_refused_key_pauses_shows_why_and_resumes_by_itself() {
     .await;
     gauge_reads(&app, "keyed", 1.0).await;
     let id = leads[0].id.to_string();
-    let (ok, shown) = cli(&cli_config(&app), &["leads", "show", &id]);
+    let (ok, shown) = cli(&cli_config(&app, ""), &["leads", "show", &id]);
     assert!(
         ok && shown.contains("refused the API key (HTTP 401"),
         "{shown}"

@@ -6,7 +6,8 @@ use leadrelay::{
     sandbox::{Generation, Sandbox},
 };
 
-use super::{member, sandbox_at, sandbox_client};
+use super::{member, sandbox_client};
+use crate::helpers::sandbox_at;
 
 #[tokio::test]
 async fn company_members_creates_a_batch_in_one_call() {

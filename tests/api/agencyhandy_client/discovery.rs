@@ -8,7 +8,8 @@ use leadrelay::{
     sandbox::{Generation, Sandbox, SandboxOptions},
 };
 
-use super::{member, sandbox_at, sandbox_client, settings, within};
+use super::{member, sandbox_client, settings, within};
+use crate::helpers::sandbox_at;
 
 /// The IDs a route sends, or a panic.
 fn ids_of(route: Route) -> ResolvedIds {

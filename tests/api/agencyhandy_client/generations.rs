@@ -7,7 +7,8 @@ use leadrelay::{
     config::EndpointKind,
 };
 
-use super::{member, sandbox_at, sandbox_client};
+use super::{member, sandbox_client};
+use crate::helpers::sandbox_at;
 
 #[tokio::test]
 async fn auto_finds_each_generation_without_creating_anything() {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use leadrelay::sandbox::{Generation, Sandbox};
 use serde_json::{json, Value};
 
-use super::sandbox_at;
+use crate::helpers::sandbox_at;
 
 async fn post(sandbox: &Sandbox, path: &str, company: Option<&str>, body: &str) -> (u16, Value) {
     let mut request = reqwest::Client::new()

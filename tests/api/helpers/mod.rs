@@ -61,13 +61,17 @@ pub async fn spawn_app(extra: &str) -> TestApp {
 
 /// Like [`spawn_app`], against a sandbox serving `generation` of Agencyhandy's API.
 pub async fn spawn_app_at(generation: Generation, extra: &str) -> TestApp {
-    let sandbox = Sandbox::start_with(SandboxOptions {
+    spawn_app_with(&format!("{FORMS}\n{extra}"), sandbox_at(generation).await).await
+}
+
+/// A sandbox serving `generation` of Agencyhandy's API.
+pub async fn sandbox_at(generation: Generation) -> Sandbox {
+    Sandbox::start_with(SandboxOptions {
         generation,
         ..SandboxOptions::default()
     })
     .await
-    .expect("sandbox starts");
-    spawn_app_with(&format!("{FORMS}\n{extra}"), sandbox).await
+    .expect("sandbox starts")
 }
 
 /// Starts the app with exactly `toml` (plus test plumbing) against `sandbox`.

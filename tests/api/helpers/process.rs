@@ -2,13 +2,14 @@
 
 use std::{
     io::{BufRead, BufReader},
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     thread::JoinHandle,
     time::Duration,
 };
 
-use super::eventually;
+use super::{eventually, TestApp};
 
 /// A running `leadrelay` process.
 pub struct Running {
@@ -22,6 +23,36 @@ pub fn leadrelay(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_leadrelay"));
     command.args(args);
     command
+}
+
+/// Runs `leadrelay ARGS --config FILE` to its end: (success, stdout + stderr).
+pub fn cli(config: &Path, args: &[&str]) -> (bool, String) {
+    let output = leadrelay(args)
+        .arg("--config")
+        .arg(config)
+        .env_remove("LEADRELAY_CONFIG")
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// A config file for [`cli`] on the app's database, with `extra` TOML (forms).
+pub fn cli_config(app: &TestApp, extra: &str) -> PathBuf {
+    let path = app
+        .dir
+        .path()
+        .join(format!("cli-{}.toml", uuid::Uuid::now_v7().simple()));
+    let toml = format!(
+        "[storage]\nurl = \"{}\"\n[agencyhandy]\napi_key = \"unused\"\n{extra}",
+        app.state.settings.storage.url
+    );
+    std::fs::write(&path, toml).expect("config written");
+    path
 }
 
 /// A port that was free a moment ago (for configs that cannot say port 0).

@@ -1,8 +1,8 @@
 //! Helpers for the tests of delivery against each generation of the API and
 //! of workspace faults: a form per workspace, the stored leads, the paused
-//! gauge, the CLI on the app's database.
+//! gauge.
 
-use std::{path::PathBuf, process::Command, time::Duration};
+use std::time::Duration;
 
 use leadrelay::{domain::LeadState, outbox::LeadSummary};
 
@@ -88,35 +88,4 @@ pub async fn gauge_reads(app: &TestApp, workspace: &str, value: f64) {
         || async { (paused_gauge(app, workspace).await == Some(value)).then_some(()) },
     )
     .await;
-}
-
-/// A config file for the CLI on the app's database.
-pub fn cli_config(app: &TestApp) -> PathBuf {
-    let path = app
-        .dir
-        .path()
-        .join(format!("cli-{}.toml", uuid::Uuid::now_v7().simple()));
-    let toml = format!(
-        "[storage]\nurl = \"{}\"\n[agencyhandy]\napi_key = \"unused\"\n",
-        app.state.settings.storage.url
-    );
-    std::fs::write(&path, toml).expect("config written");
-    path
-}
-
-/// Runs `leadrelay ARGS --config FILE`: (success, stdout + stderr).
-pub fn cli(config: &PathBuf, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env_remove("LEADRELAY_CONFIG")
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
 }
