@@ -1,6 +1,7 @@
 //! The real `leadrelay` binary as a child process, its stderr collected line by line.
 
 use std::{
+    collections::BTreeSet,
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -8,6 +9,8 @@ use std::{
     thread::JoinHandle,
     time::Duration,
 };
+
+use rand::Rng;
 
 use super::{eventually, TestApp};
 
@@ -55,10 +58,24 @@ pub fn cli_config(app: &TestApp, extra: &str) -> PathBuf {
     path
 }
 
-/// A port that was free a moment ago (for configs that cannot say port 0).
+/// A port that was free a moment ago, for configs that cannot say port 0.
+///
+/// Every test of this binary shares the machine's ports: the port is one no
+/// other test here was given, and below Linux's ephemeral range (32768 up),
+/// so no `127.0.0.1:0` listener or outgoing connection of this process takes
+/// it before the child process binds it.
 pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().unwrap().port()
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    loop {
+        let port = rand::thread_rng().gen_range(20_000..32_000);
+        if !given.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.insert(port);
+            return port;
+        }
+    }
 }
 
 impl Running {
