@@ -1,4 +1,4 @@
-//! Helpers of `tests/secrets.rs`: the distinctive secrets, the config that
+//! Helpers of `secrets.rs`: the distinctive secrets, the config that
 //! uses them, a fake CAPTCHA verifier, and a transcript of every output.
 
 use std::{
