@@ -1,5 +1,7 @@
 //! Shared harness for black-box tests: the app on port 0 with a temp SQLite
-//! database, talking to the in-process sandbox Agencyhandy.
+//! database, talking to the in-process sandbox Agencyhandy; polling with a
+//! deadline. The submodules hold the rest (child processes, storage, the
+//! browser); `tests/api/README.md` lists them.
 
 pub mod alone;
 pub mod binary;

@@ -1,5 +1,6 @@
-//! Helpers of `secrets.rs`: the distinctive secrets, the config that
-//! uses them, a fake CAPTCHA verifier, and a transcript of every output.
+//! Helpers of the secrets test (`tests/api/secrets.rs`): the distinctive
+//! secrets, the config that uses them, a fake CAPTCHA verifier, and a
+//! transcript of every output.
 
 use std::{
     sync::{Arc, Mutex},
