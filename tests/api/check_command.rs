@@ -4,11 +4,11 @@
 
 use crate::helpers::process::cli;
 use crate::helpers::relay::{leads_until, stored};
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{sandbox_at, spawn_app_with, TestApp};
 use leadrelay::{
     config::Settings,
     domain::LeadState,
-    sandbox::{Generation, Sandbox, SandboxOptions},
+    sandbox::{Generation, Sandbox},
 };
 use serde_json::json;
 
@@ -208,12 +208,7 @@ async fn delivers(toml: &str, sandbox: Sandbox) -> bool {
 async fn check_fails_exactly_when_delivery_would() {
     for case in cases() {
         // Arrange
-        let sandbox = Sandbox::start_with(SandboxOptions {
-            generation: case.generation,
-            ..SandboxOptions::default()
-        })
-        .await
-        .unwrap();
+        let sandbox = sandbox_at(case.generation).await;
         (case.arrange)(&sandbox);
         let toml = config(&case, &sandbox);
         let label = format!("{} ({:?})", case.name, case.generation);

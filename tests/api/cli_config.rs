@@ -3,7 +3,9 @@
 
 use std::{path::Path, process::Command};
 
-use leadrelay::sandbox::{Generation, Sandbox, SandboxOptions};
+use leadrelay::sandbox::{Generation, Sandbox};
+
+use crate::helpers::sandbox_at;
 
 fn leadrelay(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_leadrelay"));
@@ -27,12 +29,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 #[tokio::test]
 async fn check_prints_the_resolved_ids() {
-    let sandbox = Sandbox::start_with(SandboxOptions {
-        generation: Generation::Seed,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap();
+    let sandbox = sandbox_at(Generation::Seed).await;
     let dir = tempfile::tempdir().unwrap();
     let key_file = write(dir.path(), "key", &format!("{}\n", sandbox.api_key()));
     let config = write(
