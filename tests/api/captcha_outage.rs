@@ -5,7 +5,6 @@
 
 use std::{
     collections::HashSet,
-    process::Command,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -13,6 +12,7 @@ use std::{
 };
 
 use crate::helpers::binary::{count_leads, wait_until_delivered, Binary};
+use crate::helpers::process::leadrelay;
 use axum::{http::StatusCode, routing::post, Json, Router};
 use leadrelay::sandbox::Sandbox;
 use serde_json::json;
@@ -116,17 +116,16 @@ captcha = {{ provider = "turnstile", secret = "ts-secret", verify_url = "{verify
         .await
         .unwrap();
     let spam_before = count_leads(&config, "spam");
-    let released = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args([
-            "leads",
-            "release",
-            "--reason",
-            "captcha-unavailable",
-            "--config",
-        ])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let released = leadrelay(&[
+        "leads",
+        "release",
+        "--reason",
+        "captcha-unavailable",
+        "--config",
+    ])
+    .arg(&config)
+    .output()
+    .unwrap();
 
     assert!(
         metrics.contains(
@@ -197,8 +196,7 @@ async fn the_reason_is_kept_on_the_lead_and_a_bad_reason_is_refused() {
         .send()
         .await
         .unwrap();
-    let refused = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args(["leads", "release", "--reason", "captcha", "--config"])
+    let refused = leadrelay(&["leads", "release", "--reason", "captcha", "--config"])
         .arg(&config)
         .output()
         .unwrap();

@@ -1,15 +1,16 @@
 //! The binary's configuration and `check` command, black-box: TOML file, then
 //! `LEADRELAY_*` variables, `_FILE` secrets, one clear line for a bad value.
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
 use leadrelay::sandbox::{Generation, Sandbox};
 
-use crate::helpers::sandbox_at;
+use crate::helpers::{process::leadrelay, sandbox_at};
 
-fn leadrelay(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_leadrelay"));
-    command.args(args).env_remove("LEADRELAY_CONFIG");
+/// Runs `leadrelay ARGS` with `envs`: (exit code, stdout, stderr).
+fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = leadrelay(args);
+    command.env_remove("LEADRELAY_CONFIG");
     for (key, value) in envs {
         command.env(key, value);
     }
@@ -39,7 +40,7 @@ async fn check_prints_the_resolved_ids() {
     );
 
     let (code, stdout, stderr) = tokio::task::spawn_blocking(move || {
-        leadrelay(
+        run(
             &["check", "--config", &config],
             &[("LEADRELAY_AGENCYHANDY__API_KEY_FILE", &key_file)],
         )
@@ -66,7 +67,7 @@ async fn check_names_a_refused_key_as_the_problem() {
     );
 
     let (code, stdout, stderr) =
-        tokio::task::spawn_blocking(move || leadrelay(&["check", "--config", &config], &[]))
+        tokio::task::spawn_blocking(move || run(&["check", "--config", &config], &[]))
             .await
             .unwrap();
 
@@ -90,7 +91,7 @@ fn environment_wins_over_the_file_and_a_bad_value_names_its_key() {
         "[server]\nlisten = \"127.0.0.1:1\"\n[forms.contact]\n",
     );
 
-    let (code, _, stderr) = leadrelay(
+    let (code, _, stderr) = run(
         &["check", "--config", &config],
         &[
             ("LEADRELAY_SERVER__LISTEN", "not an address"),
@@ -101,7 +102,7 @@ fn environment_wins_over_the_file_and_a_bad_value_names_its_key() {
     assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
     assert!(stderr.contains("server.listen"), "{stderr}");
 
-    let (code, _, stderr) = leadrelay(
+    let (code, _, stderr) = run(
         &["check", "--config", &config],
         &[
             ("LEADRELAY_DELIVERY__BATCH_SIZE", "lots"),
@@ -111,14 +112,14 @@ fn environment_wins_over_the_file_and_a_bad_value_names_its_key() {
     assert_ne!(code, 0);
     assert!(stderr.contains("delivery.batch_size"), "{stderr}");
 
-    let (code, _, stderr) = leadrelay(&["serve", "--config", &config], &[]);
+    let (code, _, stderr) = run(&["serve", "--config", &config], &[]);
     assert_ne!(code, 0);
     assert!(
         stderr.contains("agencyhandy.api_key") && stderr.contains("LEADRELAY_AGENCYHANDY__API_KEY"),
         "{stderr}"
     );
 
-    let (code, _, stderr) = leadrelay(&["serve", "--config", "/nonexistent/leadrelay.toml"], &[]);
+    let (code, _, stderr) = run(&["serve", "--config", "/nonexistent/leadrelay.toml"], &[]);
     assert_ne!(code, 0);
     assert!(stderr.contains("/nonexistent/leadrelay.toml"), "{stderr}");
 }
@@ -129,7 +130,7 @@ fn environment_values_are_parsed_into_the_settings() {
     let config = write(dir.path(), "c.toml", "[forms.contact]\n");
     let db = format!("sqlite://{}/leads.db", dir.path().display());
 
-    let (code, stdout, stderr) = leadrelay(
+    let (code, stdout, stderr) = run(
         &["leads", "list", "--config", &config],
         &[
             ("LEADRELAY_STORAGE__URL", &db),

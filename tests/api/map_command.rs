@@ -2,10 +2,12 @@
 
 use std::{
     io::Write,
-    process::{Command, Output, Stdio},
+    process::{Output, Stdio},
 };
 
 use serde_json::Value;
+
+use crate::helpers::process::leadrelay;
 
 const CONFIG: &str = r#"
 [agencyhandy]
@@ -55,8 +57,7 @@ fn map(form: &str, args: &[&str], stdin: &str) -> Run {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("leadrelay.toml");
     std::fs::write(&config, CONFIG).expect("config written");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .arg("map")
+    let mut child = leadrelay(&["map"])
         .arg("--config")
         .arg(&config)
         .args(["--form", form])

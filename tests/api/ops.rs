@@ -5,8 +5,9 @@
 //! shares it: the tests that read unlabelled series or the `default`
 //! workspace's gauge run alone in a process of their own (`helpers::alone`).
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
+use crate::helpers::process::leadrelay;
 use crate::helpers::{
     alone::in_own_process, eventually, sandbox_leads, spawn_app, spawn_app_at, TestApp,
 };
@@ -341,8 +342,7 @@ async fn every_documented_route_is_served() {
 }
 
 fn healthcheck(url: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args(["healthcheck", "--url", url])
+    leadrelay(&["healthcheck", "--url", url])
         .output()
         .expect("the binary runs")
 }

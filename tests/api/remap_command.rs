@@ -1,8 +1,9 @@
 //! `leadrelay leads remap`: the stored submission and request meta are mapped
 //! again with today's config, and attribution survives.
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
+use crate::helpers::process::leadrelay;
 use crate::helpers::{eventually, spawn_app};
 use leadrelay::{
     config::Settings,
@@ -47,8 +48,7 @@ async fn a_remap_keeps_page_url_and_utm_from_the_stored_referer() {
     std::fs::write(&config, &toml).unwrap();
 
     // Act
-    let output = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args(["leads", "remap", &dead.id.to_string(), "--config"])
+    let output = leadrelay(&["leads", "remap", &dead.id.to_string(), "--config"])
         .arg(&config)
         .output()
         .expect("leadrelay runs");

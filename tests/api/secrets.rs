@@ -20,6 +20,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 
 use crate::helpers::eventually;
+use crate::helpers::process::leadrelay;
 use crate::helpers::secrets::{
     canaries, captcha_verifier, cli, cli_with, config, whsec, Transcript, ADMIN_TOKEN, API_KEY,
     CAPTCHA_SECRET, FORM_TOKEN, NUMERIC_API_KEY, NUMERIC_TOKEN, SIGNATURE_SECRET, WAIT,
@@ -41,8 +42,7 @@ async fn no_secret_appears_in_logs_replies_metrics_admin_cli_or_debug() {
     let transcript = Transcript::default();
     let logs = Transcript::default();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args(["serve", "--config"])
+    let mut child = leadrelay(&["serve", "--config"])
         .arg(&config_path)
         .env("LEADRELAY_AGENCYHANDY__API_KEY", API_KEY)
         .env("RUST_LOG", "trace")

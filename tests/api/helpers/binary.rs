@@ -47,13 +47,12 @@ impl Binary {
 
 /// Counts stored leads in `state` through the CLI (`leadrelay leads list`).
 pub fn count_leads(config: &Path, state: &str) -> usize {
-    let output = Command::new(env!("CARGO_BIN_EXE_leadrelay"))
-        .args([
-            "leads", "list", "--limit", "100000", "--state", state, "--config",
-        ])
-        .arg(config)
-        .output()
-        .unwrap();
+    let output = leadrelay(&[
+        "leads", "list", "--limit", "100000", "--state", state, "--config",
+    ])
+    .arg(config)
+    .output()
+    .unwrap();
     assert!(
         output.status.success(),
         "{}",
