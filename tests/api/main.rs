@@ -1,0 +1,43 @@
+//! The black-box tests, one binary: a module per surface, shared helpers in `helpers/`.
+
+mod helpers;
+mod storage_cases;
+
+mod admin_api;
+mod agencyhandy_client;
+mod browser;
+mod browser_admin;
+mod captcha_outage;
+mod check_command;
+mod cli_config;
+mod crash;
+mod delivery;
+mod demo;
+mod deploy;
+mod embed_funnel;
+mod generations;
+mod held;
+mod hooks;
+mod hostile;
+mod http_shape;
+mod intake;
+mod lease_renewal;
+mod logs;
+mod map_command;
+mod mapping_http;
+mod operations;
+mod ops;
+mod postgres_replicas;
+mod remap_command;
+mod replicas;
+mod secrets;
+mod secrets_empty;
+mod security;
+mod signatures;
+mod storage;
+mod storage_failure;
+mod storage_full;
+mod storage_upgrade;
+mod test_mode;
+mod upstream_bytes;
+mod workspace_faults;
