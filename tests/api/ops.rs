@@ -183,7 +183,7 @@ async fn see_the_counters_alerts_use() {
 }
 
 #[tokio::test]
-async fn openapi_describes_every_route_of_the_contract() {
+async fn openapi_describes_every_public_route() {
     let app = spawn_app("").await;
 
     let response = app
