@@ -100,7 +100,7 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Parses a `Retry-After` value: delay-seconds or an HTTP-date (a date in the
 /// past means "now", i.e. zero).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
