@@ -13,9 +13,13 @@ use std::collections::BTreeMap;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-pub use form::{FieldSources, FormSettings};
-pub use sections::{DeliverySettings, LogFormat, LogSettings, ServerSettings, StorageSettings};
-pub use security::{CaptchaProvider, CaptchaSettings, SignatureEncoding, SignatureScheme};
+#[cfg(test)]
+pub(crate) use form::FieldSources;
+pub use form::FormSettings;
+pub use sections::StorageSettings;
+pub(crate) use sections::{DeliverySettings, LogFormat, LogSettings, ServerSettings};
+pub use security::SignatureScheme;
+pub(crate) use security::{CaptchaProvider, CaptchaSettings, SignatureEncoding};
 pub use workspace::{EndpointKind, WorkspaceSettings};
 
 /// The whole configuration tree.
@@ -27,7 +31,7 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Logging.
     #[serde(default)]
-    pub log: LogSettings,
+    pub(crate) log: LogSettings,
     /// The `default` workspace's Agencyhandy account.
     #[serde(default)]
     pub agencyhandy: WorkspaceSettings,
@@ -47,13 +51,13 @@ pub struct Settings {
 
 impl Settings {
     /// Every workspace, `default` first.
-    pub fn workspace_list(&self) -> impl Iterator<Item = (&str, &WorkspaceSettings)> {
+    pub(crate) fn workspace_list(&self) -> impl Iterator<Item = (&str, &WorkspaceSettings)> {
         std::iter::once(("default", &self.agencyhandy))
             .chain(self.workspaces.iter().map(|(name, ws)| (name.as_str(), ws)))
     }
 
     /// The workspace by name (`default` is `[agencyhandy]`).
-    pub fn workspace(&self, name: &str) -> Option<&WorkspaceSettings> {
+    pub(crate) fn workspace(&self, name: &str) -> Option<&WorkspaceSettings> {
         if name == "default" {
             Some(self.workspaces.get(name).unwrap_or(&self.agencyhandy))
         } else {
@@ -62,13 +66,13 @@ impl Settings {
     }
 
     /// The admin token (`server.admin_token`); `None` turns the admin API off.
-    pub fn admin_token(&self) -> Option<&SecretString> {
+    pub(crate) fn admin_token(&self) -> Option<&SecretString> {
         self.server.admin_token.as_ref()
     }
 }
 
 /// The config key of a workspace's table.
-pub fn workspace_key(name: &str) -> String {
+pub(crate) fn workspace_key(name: &str) -> String {
     if name == "default" {
         "agencyhandy".into()
     } else {
@@ -77,7 +81,7 @@ pub fn workspace_key(name: &str) -> String {
 }
 
 /// Form names are path segments: keep them plain.
-pub fn is_valid_form_name(name: &str) -> bool {
+pub(crate) fn is_valid_form_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name

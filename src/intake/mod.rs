@@ -5,25 +5,26 @@
 //! sender auth, spam, rate); and when a submission is one already stored.
 
 pub mod auth;
-pub mod captcha;
+pub(crate) mod captcha;
 mod dedupe;
 mod fields;
 mod form;
 mod json;
 mod multipart;
-pub mod origin;
+pub(crate) mod origin;
 mod parse;
 mod pipeline;
 mod rate_limit;
 pub mod signature;
-pub mod spam;
+pub(crate) mod spam;
 mod submission;
-pub mod test_mode;
+pub(crate) mod test_mode;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{parse_body, BodyFormat, IntakeError, Limits};
-pub use pipeline::{
+pub use parse::{parse_body, Limits};
+pub(crate) use parse::{BodyFormat, IntakeError};
+pub(crate) use pipeline::{
     BodyError, Door, Pipeline, PipelineParts, SubmitError, SubmitRequest, Submitted,
 };
 pub use rate_limit::RateLimiter;

@@ -10,7 +10,7 @@ mod funnel;
 mod guard;
 mod health;
 mod name;
-pub mod openapi;
+pub(crate) mod openapi;
 mod reply;
 mod request;
 
@@ -32,11 +32,11 @@ use tower_http::{
 use crate::{error::ApiError, startup::AppState};
 
 /// The header carrying each request's ID.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route (and `extra`, such as the demo's page), with request IDs,
 /// tracing, the request timeout and a caught panic.
-pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
+pub(crate) fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
     let api = Router::new()
         .route(
             "/forms/{form}",
