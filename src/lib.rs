@@ -3,17 +3,17 @@
 
 pub mod agencyhandy;
 pub mod cli;
-pub mod clock;
+pub(crate) mod clock;
 pub mod commands;
 pub mod config;
 pub mod delivery;
 pub mod domain;
-pub mod error;
-pub mod funnel;
+pub(crate) mod error;
+pub(crate) mod funnel;
 pub mod intake;
 pub mod mapping;
 pub mod outbox;
-pub mod routes;
+pub(crate) mod routes;
 pub mod sandbox;
 pub mod startup;
-pub mod telemetry;
+pub(crate) mod telemetry;
