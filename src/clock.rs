@@ -23,7 +23,7 @@ pub struct Clock {
 impl Clock {
     /// The system's clock.
     #[cfg(test)]
-    pub(crate) fn system() -> Self {
+    fn system() -> Self {
         Self::default()
     }
 
@@ -57,7 +57,7 @@ pub(crate) struct ManualClock {
 #[cfg(test)]
 impl ManualClock {
     /// A clock standing at `ms` (Unix milliseconds).
-    pub(crate) fn at(ms: i64) -> Self {
+    fn at(ms: i64) -> Self {
         Self {
             ms: Arc::new(AtomicI64::new(ms)),
         }

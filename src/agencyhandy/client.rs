@@ -22,15 +22,15 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct CreatePreview {
     /// Always `POST`.
-    pub(crate) method: &'static str,
+    method: &'static str,
     /// The create route's URL.
-    pub(crate) url: String,
+    url: String,
     /// The headers that say who calls (the API key redacted).
-    pub(crate) headers: BTreeMap<String, String>,
+    headers: BTreeMap<String, String>,
     /// The exact request body.
-    pub(crate) body: serde_json::Value,
+    body: serde_json::Value,
     /// The API's generation the route belongs to.
-    pub(crate) generation: String,
+    generation: String,
 }
 
 /// The Agencyhandy API of one workspace. Cheap to share (`Send + Sync`); its
@@ -210,7 +210,7 @@ impl WorkspaceClient {
 /// 400/422 whose answer names the role or company, or a 403 that names the
 /// company (no longer accessible under this key). Finding out again costs a
 /// discovery; the leads are only sent again when that finds another route.
-pub(crate) fn calls_for_rediscovery(err: &UpstreamError) -> bool {
+fn calls_for_rediscovery(err: &UpstreamError) -> bool {
     match err {
         UpstreamError::RouteMissing { .. } => true,
         UpstreamError::Rejected {

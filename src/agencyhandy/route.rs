@@ -25,7 +25,7 @@ impl Generation {
     pub const ALL: [Generation; 3] = [Self::Seed, Self::BulkLeadWithRole, Self::BulkLead];
 
     /// When its documentation dates from: `2023`, `2026-06`, `2026-07`.
-    pub(crate) fn dated(self) -> &'static str {
+    fn dated(self) -> &'static str {
         match self {
             Self::Seed => "2023",
             Self::BulkLeadWithRole => "2026-06",
@@ -34,7 +34,7 @@ impl Generation {
     }
 
     /// The endpoint setting that pins this generation's create route.
-    pub(crate) fn endpoint(self) -> EndpointKind {
+    fn endpoint(self) -> EndpointKind {
         match self {
             Self::Seed => EndpointKind::CompanyMembers,
             Self::BulkLeadWithRole | Self::BulkLead => EndpointKind::BulkLead,
@@ -85,7 +85,7 @@ pub(crate) const MAX_BULK_LEADS: usize = 200;
 impl Route {
     /// The route the generation takes with these IDs (`None`: the newest needs none).
     #[cfg(test)]
-    pub(crate) fn new(generation: Generation, ids: Option<ResolvedIds>) -> Option<Self> {
+    fn new(generation: Generation, ids: Option<ResolvedIds>) -> Option<Self> {
         match (generation, ids) {
             (Generation::BulkLead, _) => Some(Self::BulkLead),
             (Generation::Seed, Some(ids)) => Some(Self::CompanyMembers(ids)),
