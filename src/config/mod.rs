@@ -16,8 +16,9 @@ use serde::Deserialize;
 #[cfg(test)]
 pub(crate) use form::FieldSources;
 pub use form::FormSettings;
+use sections::ServerSettings;
 pub use sections::StorageSettings;
-pub(crate) use sections::{DeliverySettings, LogFormat, LogSettings, ServerSettings};
+pub(crate) use sections::{DeliverySettings, LogFormat, LogSettings};
 pub use security::SignatureScheme;
 pub(crate) use security::{CaptchaProvider, CaptchaSettings, SignatureEncoding};
 pub use workspace::{EndpointKind, WorkspaceSettings};
@@ -81,7 +82,7 @@ pub(crate) fn workspace_key(name: &str) -> String {
 }
 
 /// Form names are path segments: keep them plain.
-pub(crate) fn is_valid_form_name(name: &str) -> bool {
+fn is_valid_form_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name

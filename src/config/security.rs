@@ -154,7 +154,7 @@ impl CaptchaProvider {
     }
 
     /// The provider's verify endpoint.
-    pub(crate) fn default_verify_url(self) -> &'static str {
+    fn default_verify_url(self) -> &'static str {
         match self {
             Self::Turnstile => "https://challenges.cloudflare.com/turnstile/v0/siteverify",
             Self::Hcaptcha => "https://api.hcaptcha.com/siteverify",

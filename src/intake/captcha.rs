@@ -57,19 +57,19 @@ pub(crate) enum CaptchaFailure {
 
 /// The provider's answer (the fields all three share).
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct VerifyAnswer {
+struct VerifyAnswer {
     /// Whether the token is valid.
     #[serde(default)]
-    pub(crate) success: bool,
+    success: bool,
     /// reCAPTCHA v3's score (hCaptcha Enterprise's has the opposite meaning and is ignored).
     #[serde(default)]
-    pub(crate) score: Option<f64>,
+    score: Option<f64>,
     /// Why the token is invalid.
     #[serde(default, rename = "error-codes")]
-    pub(crate) error_codes: Vec<String>,
+    error_codes: Vec<String>,
     /// The site the widget was solved on (all three report it).
     #[serde(default)]
-    pub(crate) hostname: Option<String>,
+    hostname: Option<String>,
 }
 
 /// Checks the submission's token with the provider; when the form lists
@@ -141,7 +141,7 @@ pub(crate) async fn verify(
 }
 
 /// The verdict on a provider's answer.
-pub(crate) fn judge_answer(
+fn judge_answer(
     settings: &CaptchaSettings,
     allowed_origins: &[String],
     answer: &VerifyAnswer,

@@ -18,14 +18,14 @@ mod rate_limit;
 pub mod signature;
 pub(crate) mod spam;
 mod submission;
-pub(crate) mod test_mode;
+mod test_mode;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use parse::BodyFormat;
+pub(crate) use parse::IntakeError;
 pub use parse::{parse_body, Limits};
-pub(crate) use parse::{BodyFormat, IntakeError};
-pub(crate) use pipeline::{
-    BodyError, Door, Pipeline, PipelineParts, SubmitError, SubmitRequest, Submitted,
-};
+pub(crate) use pipeline::Pipeline;
+pub(crate) use pipeline::{BodyError, Door, PipelineParts, SubmitError, SubmitRequest, Submitted};
 pub use rate_limit::RateLimiter;
 pub use submission::{Submission, SubmissionMeta};

@@ -42,7 +42,7 @@ impl BodyFormat {
     }
 
     /// A guess from the body itself, for requests without a `Content-Type`.
-    pub(crate) fn guess(body: &[u8]) -> Self {
+    fn guess(body: &[u8]) -> Self {
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{' | b'[') => Self::Json,
             _ => Self::UrlEncoded,

@@ -28,7 +28,7 @@ use governor::{
 };
 
 /// Live buckets beyond which sources share one bucket (about 50 MB of them).
-pub(crate) const MAX_SOURCES: usize = 1_000_000;
+const MAX_SOURCES: usize = 1_000_000;
 
 /// The first sweep waits for this many buckets; below it, they are not worth one.
 const FIRST_SWEEP_AT: usize = 16_384;
@@ -116,7 +116,7 @@ impl RateLimiter {
 
     /// How many sources have a bucket now.
     #[cfg(test)]
-    pub(crate) fn tracked_sources(&self) -> usize {
+    fn tracked_sources(&self) -> usize {
         self.limits
             .as_ref()
             .map_or(0, |limits| limits.sweeper.per_source.len())
@@ -124,7 +124,7 @@ impl RateLimiter {
 
     /// How many sweeps have run.
     #[cfg(test)]
-    pub(crate) fn sweeps(&self) -> u64 {
+    fn sweeps(&self) -> u64 {
         self.limits
             .as_ref()
             .map_or(0, |limits| limits.sweeper.sweeps.load(Ordering::Relaxed))

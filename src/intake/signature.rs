@@ -45,7 +45,7 @@ fn layout(scheme: SignatureScheme) -> Layout {
 }
 
 /// The scheme a form checks: `signature_scheme`, else the one its preset implies.
-pub(crate) fn scheme_of(form: &FormSettings) -> SignatureScheme {
+fn scheme_of(form: &FormSettings) -> SignatureScheme {
     form.signature_scheme
         .unwrap_or_else(|| SignatureScheme::implied_by(form.preset.as_deref()))
 }

@@ -9,7 +9,7 @@ use super::captcha::{self, CaptchaFailure};
 use crate::{config::FormSettings, intake::Submission};
 
 /// Honeypot inputs of common form backends (Formspree, FormSubmit, Web3Forms, Netlify …).
-pub(crate) const COMMON_HONEYPOTS: &[&str] = &[
+const COMMON_HONEYPOTS: &[&str] = &[
     "_gotcha",
     "_honey",
     "_honeypot",
@@ -58,7 +58,7 @@ pub(crate) fn note_prefix(code: &str) -> String {
 
 impl SpamVerdict {
     /// A stable code for the kind of verdict, one of [`VERDICT_CODES`].
-    pub(crate) fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             Self::Honeypot(_) => "honeypot",
             Self::TooFast { .. } => "too-fast",

@@ -16,7 +16,7 @@ use crate::{agencyhandy::WorkspaceClient, config::FormSettings, mapping::Member}
 pub(crate) const TEST_HEADER: &str = "leadrelay-test";
 
 /// The field a test submission may carry its form's `test_token` in.
-pub(crate) const TEST_FIELD: &str = "_leadrelay_test";
+const TEST_FIELD: &str = "_leadrelay_test";
 
 /// How long finding out a test lead's route may take before the preview says so.
 const PREVIEW_TIMEOUT: Duration = Duration::from_secs(5);

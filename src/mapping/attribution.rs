@@ -49,7 +49,7 @@ pub(crate) struct Attribution {
     /// The page the form was on.
     pub(crate) page_url: Option<String>,
     /// Where the page URL was found (`input "page_url"`, `Referer header`).
-    pub(crate) page_from: Option<String>,
+    page_from: Option<String>,
     /// The first visit's landing page.
     pub(crate) landing_page: Option<String>,
     /// The site that sent the visitor on their first visit.
@@ -57,7 +57,7 @@ pub(crate) struct Attribution {
     /// Tracking parameters without their `utm_` prefix (`source`, `medium`, `gclid` …).
     pub(crate) utm: BTreeMap<String, String>,
     /// Where the tracking parameters were found.
-    pub(crate) utm_from: Option<&'static str>,
+    utm_from: Option<&'static str>,
 }
 
 impl Attribution {

@@ -100,7 +100,7 @@ pub(crate) fn board_settings(form: &FormSettings) -> (u32, bool) {
 }
 
 /// Whether a checkbox-like value means yes (`on`, `1`, `true`, `yes`, or any other text).
-pub(crate) fn is_yes(value: &str) -> bool {
+fn is_yes(value: &str) -> bool {
     let value = value.trim().to_ascii_lowercase();
     !matches!(
         value.as_str(),

@@ -75,7 +75,7 @@ impl LeadField {
 
     /// Whether the alias table (and presets) may fill it; `status` and `source`
     /// come only from the form config or an explicit override.
-    pub(crate) fn from_inputs(self) -> bool {
+    pub(crate) fn fillable_from_inputs(self) -> bool {
         !matches!(self, Self::Status | Self::Source)
     }
 

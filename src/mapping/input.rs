@@ -26,7 +26,7 @@ pub(crate) struct Input<'a> {
 
 impl<'a> Input<'a> {
     /// An input matched against the alias table by `name`, then by `alt`.
-    pub(crate) fn new(
+    fn new(
         name: impl Into<Cow<'a, str>>,
         alt: Option<Cow<'a, str>>,
         value: impl Into<Cow<'a, str>>,

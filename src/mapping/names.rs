@@ -3,7 +3,7 @@
 
 /// Splits a whole name into (first, last): `Jane Mary Doe` → (`Jane Mary`, `Doe`),
 /// `Doe, Jane` → (`Jane`, `Doe`), `Cher` → (`Cher`, ``).
-pub(crate) fn split_full_name(full: &str) -> (String, String) {
+fn split_full_name(full: &str) -> (String, String) {
     let full = full.trim();
     if let Some((last, first)) = full.split_once(',') {
         let (first, last) = (first.trim(), last.trim());

@@ -117,7 +117,7 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        if !field.from_inputs() {
+        if !field.fillable_from_inputs() {
             return None;
         }
         self.tried.entry(field).or_default().extend(examples(field));
@@ -258,7 +258,7 @@ impl<'a> Resolver<'a> {
 }
 
 /// The value trimmed, or `None` when nothing is left.
-pub(crate) fn non_empty(value: Cow<'_, str>) -> Option<Cow<'_, str>> {
+fn non_empty(value: Cow<'_, str>) -> Option<Cow<'_, str>> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return None;
@@ -273,7 +273,7 @@ pub(crate) fn non_empty(value: Cow<'_, str>) -> Option<Cow<'_, str>> {
 }
 
 /// A constant as text: strings as they are, other JSON values as written.
-pub(crate) fn constant_text(value: &serde_json::Value) -> String {
+fn constant_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(text) => text.clone(),
         serde_json::Value::Null => String::new(),

@@ -58,7 +58,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         (status = 404, description = "The admin API is off (no admin_token)", body = crate::error::ErrorBody),
     )
 )]
-pub(crate) async fn admin_page(State(app): State<Arc<AppState>>) -> Response {
+async fn admin_page(State(app): State<Arc<AppState>>) -> Response {
     serve(&app, "text/html; charset=utf-8", PAGE)
 }
 

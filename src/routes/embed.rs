@@ -11,7 +11,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 
 /// The script: `embed.js` as minified at build time (see `build.rs`).
-pub(crate) const SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.min.js"));
+const SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.min.js"));
 
 /// `GET /embed.js`
 #[utoipa::path(

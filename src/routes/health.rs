@@ -16,9 +16,9 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `{"status": "..."}`: the body of the health replies.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub(crate) struct HealthReply {
+struct HealthReply {
     /// `ok`, `ready`, `shutting down` or `storage unavailable`.
-    pub(crate) status: &'static str,
+    status: &'static str,
 }
 
 /// `GET /healthz`: 200 while the process runs.

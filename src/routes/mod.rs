@@ -10,7 +10,7 @@ mod funnel;
 mod guard;
 mod health;
 mod name;
-pub(crate) mod openapi;
+mod openapi;
 mod reply;
 mod request;
 
@@ -32,7 +32,7 @@ use tower_http::{
 use crate::{error::ApiError, startup::AppState};
 
 /// The header carrying each request's ID.
-pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route (and `extra`, such as the demo's page), with request IDs,
 /// tracing, the request timeout and a caught panic.

@@ -44,7 +44,7 @@ use super::{admin, admin_page, admin_summary, cors, embed, forms, funnel, health
         (name = "admin", description = "Stored leads, behind `Authorization: Bearer <admin_token>`"),
     )
 )]
-pub(crate) struct ApiDoc;
+struct ApiDoc;
 
 /// A form post's fields by input name (`name`, `email`, `phone`, `message`, …).
 #[derive(ToSchema)]
@@ -74,7 +74,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// The description as JSON text, built once.
-pub(crate) fn openapi_text() -> &'static str {
+fn openapi_text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
         ApiDoc::openapi()

@@ -38,20 +38,20 @@ pub(crate) fn is_browser_post(headers: &HeaderMap) -> bool {
 #[schema(example = json!({"id": "01890f5e-3c1a-7cc2-8a51-5b1b2f3e4d5c", "status": "accepted"}))]
 pub(crate) struct AcceptedReply {
     /// The stored lead's ID (the first one's, when this was a replay).
-    pub(crate) id: LeadId,
+    id: LeadId,
     /// How it was stored.
-    pub(crate) status: Status,
+    status: Status,
     /// `/forms` only: where a browser form post would have been redirected
     /// (the form's `redirect`, or an allowed `_next`), for a page that sends
     /// with `fetch` to go to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) redirect: Option<String>,
+    redirect: Option<String>,
 }
 
 /// How a submission was stored, as its reply says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum Status {
+enum Status {
     /// Queued for delivery (a spam verdict is answered so too: bots learn nothing).
     Accepted,
     /// Kept with its reason: no lead can be made from it with today's config.
@@ -63,7 +63,7 @@ pub(crate) enum Status {
 impl Status {
     /// What the reply says of a lead stored in `state`: spam is answered as
     /// accepted (bots learn nothing).
-    pub(crate) fn of(state: LeadState) -> Self {
+    fn of(state: LeadState) -> Self {
         match state {
             LeadState::Test => Self::Test,
             LeadState::Held => Self::Held,

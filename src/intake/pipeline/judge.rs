@@ -25,7 +25,7 @@ pub(super) struct Judged {
     /// The lead, when one can be made.
     pub(crate) member: Option<mapping::Member>,
     /// Why no lead can be made with today's config, when none can.
-    pub(crate) held: Option<String>,
+    held: Option<String>,
     /// Test leads: the create call the lead would have gone out as.
     pub(crate) would_send: Option<serde_json::Value>,
 }

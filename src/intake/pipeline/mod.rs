@@ -73,7 +73,7 @@ pub(crate) struct Submitted {
     pub(crate) state: LeadState,
     /// An earlier lead answered for it (same idempotency key, or a double
     /// click within the dedupe window): nothing new was stored.
-    pub(crate) replayed: bool,
+    replayed: bool,
     /// The `_next` field, when sent.
     pub(crate) next: Option<String>,
 }

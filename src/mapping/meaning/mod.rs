@@ -20,9 +20,9 @@ mod words;
 
 use std::{fmt, sync::LazyLock};
 
+use shapes::fit;
 pub(crate) use shapes::{
-    fit, looks_like_email, looks_like_person_name, looks_like_phone, looks_like_phone_by_itself,
-    Fit,
+    looks_like_email, looks_like_person_name, looks_like_phone, looks_like_phone_by_itself, Fit,
 };
 use words::{Strength, BLOCKERS, PHRASES};
 
