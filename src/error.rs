@@ -63,21 +63,21 @@ pub(crate) enum ApiError {
 #[schema(example = json!({"error": {"code": "invalid_lead", "message": "no valid e-mail address", "fields": {"email": "is not an e-mail address"}}}))]
 pub(crate) struct ErrorBody {
     /// What went wrong.
-    pub(crate) error: ErrorDetail,
+    error: ErrorDetail,
 }
 
 /// One error: a stable machine-readable code, a sentence, and per-field problems.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct ErrorDetail {
+struct ErrorDetail {
     /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`,
     /// `conflict`, `body_too_large`,
     /// `unsupported_media_type`, `invalid_lead`, `rate_limited`, `unavailable` or `internal`.
-    pub(crate) code: &'static str,
+    code: &'static str,
     /// A sentence for humans.
-    pub(crate) message: String,
+    message: String,
     /// Problems by input name (422 only), to show next to the form's fields.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) fields: Option<BTreeMap<String, String>>,
+    fields: Option<BTreeMap<String, String>>,
 }
 
 impl ApiError {

@@ -75,7 +75,7 @@ impl Step {
     }
 
     /// The steps a newly stored lead in `state` counts for.
-    pub(crate) fn of_new_lead(state: LeadState) -> &'static [Step] {
+    fn of_new_lead(state: LeadState) -> &'static [Step] {
         match state {
             LeadState::Spam => &[Self::Submissions, Self::Spam],
             LeadState::Held => &[Self::Submissions, Self::Held],
@@ -93,24 +93,24 @@ impl Step {
 
 /// Counts per step of one form on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub(crate) struct FunnelDay {
+struct FunnelDay {
     /// The UTC day, `YYYY-MM-DD`.
-    pub(crate) day: String,
+    day: String,
     /// Step name → count, every step present, in funnel order.
     #[schema(value_type = Object, example = json!({"views": 40, "starts": 12, "submissions": 5, "delivered": 4, "spam": 1, "held": 0}))]
-    pub(crate) counts: serde_json::Map<String, serde_json::Value>,
+    counts: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One form's funnel over a run of days, oldest first, with its totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct FormFunnel {
     /// The form.
-    pub(crate) form: String,
+    form: String,
     /// Each day of the period (days without counts show zeros).
-    pub(crate) days: Vec<FunnelDay>,
+    days: Vec<FunnelDay>,
     /// Step name → count over the period.
     #[schema(value_type = Object)]
-    pub(crate) totals: serde_json::Map<String, serde_json::Value>,
+    totals: serde_json::Map<String, serde_json::Value>,
 }
 
 type Key = (String, String, Step);
@@ -274,7 +274,7 @@ fn step_map(count: impl Fn(Step) -> u64) -> serde_json::Map<String, serde_json::
 }
 
 /// Today's UTC day, `YYYY-MM-DD`.
-pub(crate) fn today() -> String {
+fn today() -> String {
     Utc::now().format("%Y-%m-%d").to_string()
 }
 

@@ -3,17 +3,17 @@
 
 pub mod agencyhandy;
 pub mod cli;
-pub(crate) mod clock;
+mod clock;
 pub mod commands;
 pub mod config;
 pub mod delivery;
 pub mod domain;
-pub(crate) mod error;
-pub(crate) mod funnel;
+mod error;
+mod funnel;
 pub mod intake;
 pub mod mapping;
 pub mod outbox;
-pub(crate) mod routes;
+mod routes;
 pub mod sandbox;
 pub mod startup;
-pub(crate) mod telemetry;
+mod telemetry;

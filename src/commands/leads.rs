@@ -119,11 +119,7 @@ async fn dispatch(
 }
 
 /// Re-runs the mapping of one lead from its stored original submission.
-pub(crate) async fn remap(
-    settings: &Settings,
-    outbox: &dyn Outbox,
-    id: LeadId,
-) -> anyhow::Result<()> {
+async fn remap(settings: &Settings, outbox: &dyn Outbox, id: LeadId) -> anyhow::Result<()> {
     let lead = outbox
         .get(id)
         .await?

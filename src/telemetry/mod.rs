@@ -14,7 +14,7 @@ use tracing_subscriber::{
     EnvFilter,
 };
 
-pub(crate) use self::json::FlatJson;
+use self::json::FlatJson;
 use crate::config::{LogFormat, LogSettings};
 
 /// Installs the global tracing subscriber (once; later calls do nothing).
