@@ -71,7 +71,7 @@ pub enum Command {
 pub struct ConfigArg {
     /// Config file (else LEADRELAY_CONFIG, else config/leadrelay.toml when present).
     #[arg(long, global = true)]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// `leadrelay leads ...`

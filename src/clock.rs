@@ -4,13 +4,12 @@
 //! dedupe window's start, when a lead was received) asks a [`Clock`] for it,
 //! so that a test moves the clock instead of sleeping.
 
-use std::{
-    sync::{
-        atomic::{AtomicI64, Ordering},
-        Arc,
-    },
-    time::Duration,
+use std::sync::{
+    atomic::{AtomicI64, Ordering},
+    Arc,
 };
+#[cfg(test)]
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -23,12 +22,13 @@ pub struct Clock {
 
 impl Clock {
     /// The system's clock.
-    pub fn system() -> Self {
+    #[cfg(test)]
+    fn system() -> Self {
         Self::default()
     }
 
     /// Milliseconds since the Unix epoch.
-    pub fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         match &self.manual {
             Some(ms) => ms.load(Ordering::Relaxed),
             None => Utc::now().timestamp_millis(),
@@ -36,45 +36,47 @@ impl Clock {
     }
 
     /// Whole seconds since the Unix epoch.
-    pub fn now_secs(&self) -> i64 {
+    pub(crate) fn now_secs(&self) -> i64 {
         self.now_ms() / 1000
     }
 
     /// Now, as a date and time in UTC (to the millisecond).
-    pub fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default()
     }
 }
 
 /// A clock that stands still until a test moves it; its [`ManualClock::clock`]
 /// is handed to the code under test.
+#[cfg(test)]
 #[derive(Debug, Clone)]
-pub struct ManualClock {
+pub(crate) struct ManualClock {
     ms: Arc<AtomicI64>,
 }
 
+#[cfg(test)]
 impl ManualClock {
     /// A clock standing at `ms` (Unix milliseconds).
-    pub fn at(ms: i64) -> Self {
+    fn at(ms: i64) -> Self {
         Self {
             ms: Arc::new(AtomicI64::new(ms)),
         }
     }
 
     /// A clock standing at the system's time now.
-    pub fn starting_now() -> Self {
+    pub(crate) fn starting_now() -> Self {
         Self::at(Clock::system().now_ms())
     }
 
     /// The clock to hand out; it reads whatever time this one is moved to.
-    pub fn clock(&self) -> Clock {
+    pub(crate) fn clock(&self) -> Clock {
         Clock {
             manual: Some(self.ms.clone()),
         }
     }
 
     /// Moves the time forward by `by`.
-    pub fn advance(&self, by: Duration) {
+    pub(crate) fn advance(&self, by: Duration) {
         let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
         self.ms
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |ms| {

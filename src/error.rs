@@ -19,7 +19,7 @@ use crate::{
 
 /// An error answered to an HTTP caller.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// 400: the body cannot be read.
     #[error("{0}")]
     Malformed(String),
@@ -61,28 +61,28 @@ pub enum ApiError {
 /// The body of every error reply: `{"error": {"code", "message", "fields"}}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"error": {"code": "invalid_lead", "message": "no valid e-mail address", "fields": {"email": "is not an e-mail address"}}}))]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     /// What went wrong.
-    pub error: ErrorDetail,
+    error: ErrorDetail,
 }
 
 /// One error: a stable machine-readable code, a sentence, and per-field problems.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
+struct ErrorDetail {
     /// `malformed_body`, `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`,
     /// `conflict`, `body_too_large`,
     /// `unsupported_media_type`, `invalid_lead`, `rate_limited`, `unavailable` or `internal`.
-    pub code: &'static str,
+    code: &'static str,
     /// A sentence for humans.
-    pub message: String,
+    message: String,
     /// Problems by input name (422 only), to show next to the form's fields.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<BTreeMap<String, String>>,
+    fields: Option<BTreeMap<String, String>>,
 }
 
 impl ApiError {
     /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -100,7 +100,7 @@ impl ApiError {
     }
 
     /// The machine-readable code (`error.code`, and `?error=` on error redirects).
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::Malformed(_) => "malformed_body",
             Self::Unauthorized(_) => "unauthorized",

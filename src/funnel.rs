@@ -27,7 +27,7 @@ const FLUSH_EVERY: Duration = Duration::from_secs(5);
 
 /// One step of the funnel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Step {
+pub(crate) enum Step {
     /// The form was shown (reported by `embed.js`).
     Views,
     /// A visitor first interacted with the form (reported by `embed.js`).
@@ -44,7 +44,7 @@ pub enum Step {
 
 impl Step {
     /// Every step, in funnel order.
-    pub const ALL: [Step; 6] = [
+    pub(crate) const ALL: [Step; 6] = [
         Self::Views,
         Self::Starts,
         Self::Submissions,
@@ -54,7 +54,7 @@ impl Step {
     ];
 
     /// The stored and displayed name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Views => "views",
             Self::Starts => "starts",
@@ -66,7 +66,7 @@ impl Step {
     }
 
     /// The step a page reports (`view`, `start`); the others are leadrelay's own.
-    pub fn reported(name: &str) -> Option<Self> {
+    pub(crate) fn reported(name: &str) -> Option<Self> {
         match name {
             "view" => Some(Self::Views),
             "start" => Some(Self::Starts),
@@ -75,7 +75,7 @@ impl Step {
     }
 
     /// The steps a newly stored lead in `state` counts for.
-    pub fn of_new_lead(state: LeadState) -> &'static [Step] {
+    fn of_new_lead(state: LeadState) -> &'static [Step] {
         match state {
             LeadState::Spam => &[Self::Submissions, Self::Spam],
             LeadState::Held => &[Self::Submissions, Self::Held],
@@ -93,24 +93,24 @@ impl Step {
 
 /// Counts per step of one form on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FunnelDay {
+struct FunnelDay {
     /// The UTC day, `YYYY-MM-DD`.
-    pub day: String,
+    day: String,
     /// Step name → count, every step present, in funnel order.
     #[schema(value_type = Object, example = json!({"views": 40, "starts": 12, "submissions": 5, "delivered": 4, "spam": 1, "held": 0}))]
-    pub counts: serde_json::Map<String, serde_json::Value>,
+    counts: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One form's funnel over a run of days, oldest first, with its totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FormFunnel {
+pub(crate) struct FormFunnel {
     /// The form.
-    pub form: String,
+    form: String,
     /// Each day of the period (days without counts show zeros).
-    pub days: Vec<FunnelDay>,
+    days: Vec<FunnelDay>,
     /// Step name → count over the period.
     #[schema(value_type = Object)]
-    pub totals: serde_json::Map<String, serde_json::Value>,
+    totals: serde_json::Map<String, serde_json::Value>,
 }
 
 type Key = (String, String, Step);
@@ -126,7 +126,7 @@ pub struct Funnel {
 
 impl Funnel {
     /// A counter adding to `outbox`.
-    pub fn new(outbox: Arc<dyn Outbox>) -> Self {
+    pub(crate) fn new(outbox: Arc<dyn Outbox>) -> Self {
         Self {
             outbox,
             pending: Mutex::new(HashMap::new()),
@@ -135,7 +135,7 @@ impl Funnel {
     }
 
     /// Counts one `step` of `form` today.
-    pub fn record(&self, form: &str, step: Step) {
+    pub(crate) fn record(&self, form: &str, step: Step) {
         metrics::counter!("leadrelay_funnel_events_total", "form" => form.to_owned(), "step" => step.as_str())
             .increment(1);
         let key = (form.to_owned(), today(), step);
@@ -143,14 +143,14 @@ impl Funnel {
     }
 
     /// Counts a newly stored lead of `form` in `state` (see [`Step::of_new_lead`]).
-    pub fn record_new_lead(&self, form: &str, state: LeadState) {
+    pub(crate) fn record_new_lead(&self, form: &str, state: LeadState) {
         for step in Step::of_new_lead(state) {
             self.record(form, *step);
         }
     }
 
     /// Adds what was counted to storage; on failure the counts are kept for the next try.
-    pub async fn flush(&self) -> StorageResult<()> {
+    pub(crate) async fn flush(&self) -> StorageResult<()> {
         let _flushing = self.flushing.lock().await;
         let taken = std::mem::take(&mut *self.lock());
         if taken.is_empty() {
@@ -178,7 +178,7 @@ impl Funnel {
     /// Every form's funnel over the last `days` days (today included), oldest first.
     /// `forms` are listed even without counts; forms no longer configured are
     /// listed when they have counts in the period.
-    pub async fn report(&self, forms: &[&str], days: u32) -> StorageResult<Vec<FormFunnel>> {
+    pub(crate) async fn report(&self, forms: &[&str], days: u32) -> StorageResult<Vec<FormFunnel>> {
         let days = days.clamp(1, 366);
         let today = Utc::now().date_naive();
         let first = today
@@ -207,7 +207,7 @@ impl Funnel {
     }
 
     /// Today's counts per form and step, after adding what was counted.
-    pub async fn today(&self) -> StorageResult<Vec<FunnelCount>> {
+    pub(crate) async fn today(&self) -> StorageResult<Vec<FunnelCount>> {
         self.stored_since(&today()).await
     }
 
@@ -219,7 +219,7 @@ impl Funnel {
     }
 
     /// Adds counts to storage every few seconds until `stop`, then once more.
-    pub async fn run_flusher(self: Arc<Self>, stop: CancellationToken) {
+    pub(crate) async fn run_flusher(self: Arc<Self>, stop: CancellationToken) {
         let mut every = tokio::time::interval(FLUSH_EVERY);
         loop {
             tokio::select! {
@@ -274,7 +274,7 @@ fn step_map(count: impl Fn(Step) -> u64) -> serde_json::Map<String, serde_json::
 }
 
 /// Today's UTC day, `YYYY-MM-DD`.
-pub fn today() -> String {
+fn today() -> String {
     Utc::now().format("%Y-%m-%d").to_string()
 }
 

@@ -3,17 +3,17 @@
 
 pub mod agencyhandy;
 pub mod cli;
-pub mod clock;
+mod clock;
 pub mod commands;
 pub mod config;
 pub mod delivery;
 pub mod domain;
-pub mod error;
-pub mod funnel;
+mod error;
+mod funnel;
 pub mod intake;
 pub mod mapping;
 pub mod outbox;
-pub mod routes;
+mod routes;
 pub mod sandbox;
 pub mod startup;
-pub mod telemetry;
+mod telemetry;

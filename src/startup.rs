@@ -31,19 +31,17 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// The intake service: a submission to a stored lead.
     pub intake: Pipeline,
-    /// The time.
-    pub clock: Clock,
     /// The Prometheus registry.
-    pub metrics: PrometheusHandle,
+    pub(crate) metrics: PrometheusHandle,
     /// Per-IP limiter for the funnel's page reports (`/funnel/{form}`).
-    pub funnel_limiter: crate::intake::RateLimiter,
+    pub(crate) funnel_limiter: crate::intake::RateLimiter,
     /// The form funnel's counts.
-    pub funnel: Arc<Funnel>,
+    pub(crate) funnel: Arc<Funnel>,
 }
 
 impl AppState {
     /// Whether new submissions are taken (false once shutdown has begun).
-    pub fn is_accepting(&self) -> bool {
+    pub(crate) fn is_accepting(&self) -> bool {
         self.intake.is_accepting()
     }
 }
@@ -55,7 +53,7 @@ pub struct BuildOptions {
     pub extra_routes: Option<Router>,
     /// Use this store instead of opening `storage.url` (tests inject faults through it).
     pub outbox: Option<Arc<dyn Outbox>>,
-    /// The time intake reads (tests move a [`crate::clock::ManualClock`]); the system's by default.
+    /// The time intake reads (unit tests hand in a hand-moved one); the system's by default.
     pub clock: Clock,
 }
 
@@ -108,7 +106,6 @@ impl Application {
             outbox,
             wake,
             intake,
-            clock: options.clock,
             metrics: telemetry::metrics_handle().clone(),
         });
         crate::intake::captcha::count_from_zero(settings.forms.iter().filter_map(
@@ -134,7 +131,7 @@ impl Application {
     }
 
     /// The bound address.
-    pub fn local_addr(&self) -> SocketAddr {
+    pub(crate) fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
@@ -206,7 +203,7 @@ impl Application {
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.
-pub async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use super::UpstreamError;
 
 /// Longest excerpt of a response body kept for errors and the audit trail, in characters.
-pub(crate) const EXCERPT_CHARS: usize = 300;
+const EXCERPT_CHARS: usize = 300;
 
 const REDACTED: &str = "[redacted]";
 
@@ -100,7 +100,7 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Parses a `Retry-After` value: delay-seconds or an HTTP-date (a date in the
 /// past means "now", i.e. zero).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -123,7 +123,7 @@ pub(crate) fn excerpt(body: &[u8], api_key: &str) -> String {
 }
 
 /// Replaces every occurrence of the API key in `text`.
-pub(crate) fn scrub(text: &str, api_key: &str) -> String {
+fn scrub(text: &str, api_key: &str) -> String {
     if api_key.is_empty() {
         return text.to_owned();
     }

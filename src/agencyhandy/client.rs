@@ -20,17 +20,17 @@ use crate::{
 
 /// The create call a lead would go out as (kept with test leads).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CreatePreview {
+pub(crate) struct CreatePreview {
     /// Always `POST`.
-    pub method: &'static str,
+    method: &'static str,
     /// The create route's URL.
-    pub url: String,
+    url: String,
     /// The headers that say who calls (the API key redacted).
-    pub headers: BTreeMap<String, String>,
+    headers: BTreeMap<String, String>,
     /// The exact request body.
-    pub body: serde_json::Value,
+    body: serde_json::Value,
     /// The API's generation the route belongs to.
-    pub generation: String,
+    generation: String,
 }
 
 /// The Agencyhandy API of one workspace. Cheap to share (`Send + Sync`); its
@@ -63,16 +63,6 @@ impl WorkspaceClient {
             transport: Transport::new(name, settings)?,
             directory: Directory::new(name, settings),
         })
-    }
-
-    /// The workspace's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The configured endpoint setting (`auto`, or a pin).
-    pub fn endpoint(&self) -> EndpointKind {
-        self.endpoint
     }
 
     /// The route leads take: fixed by config, else found out (cached with the
@@ -129,7 +119,10 @@ impl WorkspaceClient {
     /// The create call `member` would go out as now, on the route leads take
     /// (found out when not known yet; finding out creates nothing). The API
     /// key is shown as `[redacted]`.
-    pub async fn preview_create(&self, member: &Member) -> Result<CreatePreview, UpstreamError> {
+    pub(crate) async fn preview_create(
+        &self,
+        member: &Member,
+    ) -> Result<CreatePreview, UpstreamError> {
         let route = self.resolve().await?;
         let mut headers = BTreeMap::from([("x-api-key".to_owned(), "[redacted]".to_owned())]);
         if let Some(company) = route.company_header() {
@@ -150,7 +143,7 @@ impl WorkspaceClient {
     }
 
     /// What a `notAddedLeads` reason about the workspace means and how to fix it.
-    pub fn diagnose_not_added(&self, reason: &str) -> Diagnosis {
+    pub(crate) fn diagnose_not_added(&self, reason: &str) -> Diagnosis {
         diagnose_not_added(reason, &self.setting())
     }
 
@@ -217,7 +210,7 @@ impl WorkspaceClient {
 /// 400/422 whose answer names the role or company, or a 403 that names the
 /// company (no longer accessible under this key). Finding out again costs a
 /// discovery; the leads are only sent again when that finds another route.
-pub(crate) fn calls_for_rediscovery(err: &UpstreamError) -> bool {
+fn calls_for_rediscovery(err: &UpstreamError) -> bool {
     match err {
         UpstreamError::RouteMissing { .. } => true,
         UpstreamError::Rejected {

@@ -35,16 +35,16 @@ use crate::config::EndpointKind;
 #[derive(Debug, Clone)]
 pub(super) struct Setup {
     /// The workspace's config key (`agencyhandy`, `workspaces.NAME`), for fixes.
-    pub key: String,
-    pub endpoint: EndpointKind,
-    pub company_id: Option<String>,
-    pub company_name: Option<String>,
-    pub client_role_id: Option<String>,
+    pub(crate) key: String,
+    pub(crate) endpoint: EndpointKind,
+    pub(crate) company_id: Option<String>,
+    pub(crate) company_name: Option<String>,
+    pub(crate) client_role_id: Option<String>,
 }
 
 impl Setup {
     /// The route when nothing needs finding out: a pinned endpoint with both IDs configured.
-    pub fn fixed_route(&self) -> Option<Route> {
+    pub(crate) fn fixed_route(&self) -> Option<Route> {
         let ids = ResolvedIds {
             company_id: self.company_id.clone()?,
             client_role_id: self.client_role_id.clone()?,

@@ -14,7 +14,7 @@ use crate::config::EndpointKind;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnosis {
     /// What Agencyhandy said, in a sentence.
-    pub reason: String,
+    pub(crate) reason: String,
     /// What to change, naming the config key.
     pub fix: String,
 }
@@ -28,9 +28,9 @@ impl fmt::Display for Diagnosis {
 /// The workspace settings a fix refers to.
 pub(super) struct Setting {
     /// `agencyhandy` or `workspaces.NAME`.
-    pub key: String,
-    pub endpoint: EndpointKind,
-    pub company_configured: bool,
+    pub(crate) key: String,
+    pub(crate) endpoint: EndpointKind,
+    pub(crate) company_configured: bool,
 }
 
 fn diagnosis(reason: String, fix: String) -> Diagnosis {

@@ -18,7 +18,7 @@ use super::{
 use crate::config::{workspace_key, WorkspaceSettings};
 
 /// Cache of a workspace's route.
-pub struct Directory {
+pub(crate) struct Directory {
     setup: Setup,
     cache: Cache<(), Route>,
     announced: Mutex<Option<Route>>,
@@ -26,7 +26,7 @@ pub struct Directory {
 
 impl Directory {
     /// A directory for a workspace's settings (empty configured IDs count as absent).
-    pub fn new(workspace: &str, settings: &WorkspaceSettings) -> Self {
+    pub(crate) fn new(workspace: &str, settings: &WorkspaceSettings) -> Self {
         let configured = |value: &Option<String>| {
             value
                 .as_deref()
@@ -67,17 +67,17 @@ impl Directory {
     }
 
     /// Forgets the discovered route, so that the next [`Directory::resolve`] asks Agencyhandy again.
-    pub async fn invalidate(&self) {
+    pub(crate) async fn invalidate(&self) {
         self.cache.invalidate(&()).await;
     }
 
     /// Whether anything is found out (finding out again can change nothing otherwise).
-    pub fn discovers(&self) -> bool {
+    pub(crate) fn discovers(&self) -> bool {
         self.setup.fixed_route().is_none()
     }
 
     /// Whether the company ID is configured (rather than discovered).
-    pub fn company_configured(&self) -> bool {
+    pub(crate) fn company_configured(&self) -> bool {
         self.setup.company_id.is_some()
     }
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// Picks the company from `GET /accounts/companies`: the one whose `name`
 /// equals `wanted_name` (ignoring case) when a name is configured, else the first.
-pub fn pick_company(body: &Value, wanted_name: Option<&str>) -> Result<String, String> {
+pub(crate) fn pick_company(body: &Value, wanted_name: Option<&str>) -> Result<String, String> {
     let companies: Vec<(&str, &str)> = body
         .get("companies")
         .and_then(Value::as_array)
@@ -48,7 +48,7 @@ pub fn pick_company(body: &Value, wanted_name: Option<&str>) -> Result<String, S
 /// Picks the client role from `GET /roles?type=company`: the entry, at any
 /// index, whose `role.name` is `client` (ignoring case); returns its OUTER `_id`
 /// (never `role._id`, which Agencyhandy rejects when creating leads).
-pub fn pick_client_role(body: &Value) -> Result<String, String> {
+pub(crate) fn pick_client_role(body: &Value) -> Result<String, String> {
     let roles = body.get("roles").and_then(Value::as_array);
     let client = roles.into_iter().flatten().find(|entry| {
         entry

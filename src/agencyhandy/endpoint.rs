@@ -61,7 +61,7 @@ pub(crate) fn create_body(kind: EndpointKind, members: &[Member], client_role_id
 /// (false unless the form asked: Agencyhandy defaults it to true). The
 /// 2026-06 generation requires both names: an empty `firstName` becomes the
 /// e-mail's local part, an empty `lastName` a `-`.
-pub fn wire_member(
+fn wire_member(
     generation: Generation,
     member: &Member,
     client_role_id: Option<&str>,

@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 /// The lead statuses Agencyhandy takes, exactly as it spells them.
-pub const LEAD_STATUSES: [&str; 6] = [
+pub(crate) const LEAD_STATUSES: [&str; 6] = [
     "New",
     "Contacted",
     "Qualified",
@@ -32,11 +32,11 @@ const TEXT_FIELDS: [&str; 11] = [
 ];
 
 /// Longest `source` Agencyhandy keeps, in characters (its UI cuts the rest).
-pub const MAX_SOURCE_CHARS: usize = 50;
+pub(crate) const MAX_SOURCE_CHARS: usize = 50;
 
 /// The documented status that `value` means (ignoring case and repeated
 /// spaces: `proposal  sent` is `Proposal Sent`), if any.
-pub fn canonical_status(value: &str) -> Option<&'static str> {
+pub(crate) fn canonical_status(value: &str) -> Option<&'static str> {
     let wanted = value.split_whitespace().collect::<Vec<_>>().join(" ");
     LEAD_STATUSES
         .into_iter()

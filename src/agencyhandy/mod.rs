@@ -16,16 +16,14 @@ mod route;
 mod transport;
 
 pub(crate) use classify::mentions_workspace_setting;
-pub use classify::parse_retry_after;
-pub use client::{CreatePreview, WorkspaceClient};
-pub use diagnose::Diagnosis;
-pub use discovery::{pick_client_role, pick_company};
-pub use endpoint::wire_member;
+pub use client::WorkspaceClient;
 pub(crate) use endpoint::{create_body, create_path};
-pub use fields::{canonical_status, LEAD_STATUSES, MAX_SOURCE_CHARS};
-pub use probe::RouteProbe;
-pub use response::{parse_create_response, CreateResponse, LeadResult, UnreadableResponse};
-pub use route::{Generation, ResolvedIds, Route, MAX_BULK_LEADS};
+pub(crate) use fields::{canonical_status, LEAD_STATUSES, MAX_SOURCE_CHARS};
+pub(crate) use probe::RouteProbe;
+pub(crate) use response::CreateResponse;
+pub use response::LeadResult;
+pub(crate) use route::MAX_BULK_LEADS;
+pub use route::{Generation, ResolvedIds, Route};
 
 use std::time::Duration;
 

@@ -17,7 +17,7 @@ pub struct RouteProbe {
     /// HTTP status.
     pub status: u16,
     /// Start of the answer (API key scrubbed).
-    pub excerpt: String,
+    pub(crate) excerpt: String,
 }
 
 /// Whether a route exists.

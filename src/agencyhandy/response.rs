@@ -54,7 +54,7 @@ pub enum LeadResult {
 
 /// Why a 2xx body cannot be read as a create answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UnreadableResponse {
+pub(crate) enum UnreadableResponse {
     /// Not JSON (an HTML page, a cut body ...): nothing can be concluded.
     #[error("the response is not JSON")]
     NotJson,
@@ -64,7 +64,7 @@ pub enum UnreadableResponse {
 }
 
 /// Reads either response shape; see the module docs for how entries are matched to `sent`.
-pub fn parse_create_response(
+pub(crate) fn parse_create_response(
     body: &[u8],
     sent: &[Member],
 ) -> Result<Vec<LeadResult>, UnreadableResponse> {

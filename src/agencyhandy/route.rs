@@ -25,7 +25,7 @@ impl Generation {
     pub const ALL: [Generation; 3] = [Self::Seed, Self::BulkLeadWithRole, Self::BulkLead];
 
     /// When its documentation dates from: `2023`, `2026-06`, `2026-07`.
-    pub fn dated(self) -> &'static str {
+    fn dated(self) -> &'static str {
         match self {
             Self::Seed => "2023",
             Self::BulkLeadWithRole => "2026-06",
@@ -34,7 +34,7 @@ impl Generation {
     }
 
     /// The endpoint setting that pins this generation's create route.
-    pub fn endpoint(self) -> EndpointKind {
+    fn endpoint(self) -> EndpointKind {
         match self {
             Self::Seed => EndpointKind::CompanyMembers,
             Self::BulkLeadWithRole | Self::BulkLead => EndpointKind::BulkLead,
@@ -43,7 +43,7 @@ impl Generation {
 
     /// Whether each lead carries `role`, `isConvertedClient` and `positionInBoard`,
     /// and the call the `companyid` header.
-    pub fn takes_company_and_role(self) -> bool {
+    pub(crate) fn takes_company_and_role(self) -> bool {
         !matches!(self, Self::BulkLead)
     }
 }
@@ -80,11 +80,12 @@ pub enum Route {
 }
 
 /// Most leads Agencyhandy's bulk-lead endpoint takes in one call.
-pub const MAX_BULK_LEADS: usize = 200;
+pub(crate) const MAX_BULK_LEADS: usize = 200;
 
 impl Route {
     /// The route the generation takes with these IDs (`None`: the newest needs none).
-    pub fn new(generation: Generation, ids: Option<ResolvedIds>) -> Option<Self> {
+    #[cfg(test)]
+    fn new(generation: Generation, ids: Option<ResolvedIds>) -> Option<Self> {
         match (generation, ids) {
             (Generation::BulkLead, _) => Some(Self::BulkLead),
             (Generation::Seed, Some(ids)) => Some(Self::CompanyMembers(ids)),
@@ -111,7 +112,7 @@ impl Route {
     }
 
     /// Metrics label of the create call: `company-members` or `bulk-lead`.
-    pub fn op(&self) -> &'static str {
+    pub(crate) fn op(&self) -> &'static str {
         self.generation().endpoint().as_str()
     }
 
@@ -128,14 +129,6 @@ impl Route {
     /// The `companyid` header's value, where the generation sends it.
     pub(crate) fn company_header(&self) -> Option<&str> {
         self.ids().map(|ids| ids.company_id.as_str())
-    }
-
-    /// Most leads in one call, where the API caps it.
-    pub fn max_batch(&self) -> Option<usize> {
-        match self {
-            Self::CompanyMembers(_) => None,
-            Self::BulkLeadWithRole(_) | Self::BulkLead => Some(MAX_BULK_LEADS),
-        }
     }
 }
 

@@ -22,23 +22,23 @@ const USER_AGENT: &str = concat!("leadrelay/", env!("CARGO_PKG_VERSION"));
 /// A 2xx answer.
 pub(crate) struct Reply {
     /// HTTP status.
-    pub status: u16,
+    pub(crate) status: u16,
     /// The body, at most [`MAX_BODY_BYTES`].
-    pub body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// One request to make.
 pub(crate) struct Call<'a> {
     /// Metrics label: `companies`, `roles`, `company-members`, `bulk-lead` or `probe`.
-    pub op: &'static str,
-    pub method: Method,
-    pub url: Url,
+    pub(crate) op: &'static str,
+    pub(crate) method: Method,
+    pub(crate) url: Url,
     /// The `companyid` header, when the route needs it.
-    pub company_id: Option<&'a str>,
-    pub json: Option<&'a serde_json::Value>,
+    pub(crate) company_id: Option<&'a str>,
+    pub(crate) json: Option<&'a serde_json::Value>,
     /// A 4xx other than 401/403 is an expected answer (a probe, or a listing a
     /// generation lacks), logged at debug level instead of as a warning.
-    pub expects_refusal: bool,
+    pub(crate) expects_refusal: bool,
 }
 
 /// The HTTP side of a workspace client.
@@ -51,7 +51,7 @@ pub(crate) struct Transport {
 impl Transport {
     /// Builds the reqwest client (rustls, connect and request timeouts, no redirects:
     /// a redirect would carry the `x-api-key` header to wherever it points).
-    pub fn new(name: &str, settings: &WorkspaceSettings) -> anyhow::Result<Self> {
+    pub(crate) fn new(name: &str, settings: &WorkspaceSettings) -> anyhow::Result<Self> {
         let api_key = settings
             .api_key
             .clone()
@@ -77,7 +77,7 @@ impl Transport {
     }
 
     /// The base URL with `segments` appended as path segments (each escaped).
-    pub fn url(&self, segments: &[&str]) -> Url {
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
@@ -86,17 +86,17 @@ impl Transport {
     }
 
     /// The base URL, for messages.
-    pub fn base(&self) -> &Url {
+    pub(crate) fn base(&self) -> &Url {
         &self.base
     }
 
     /// The API key, for scrubbing it out of whatever comes back.
-    pub fn key_for_scrubbing(&self) -> &str {
+    pub(crate) fn key_for_scrubbing(&self) -> &str {
         self.api_key.expose_secret()
     }
 
     /// Sends a call; a 2xx comes back as a [`Reply`], anything else as a classified error.
-    pub async fn send(&self, call: Call<'_>) -> Result<Reply, UpstreamError> {
+    pub(crate) async fn send(&self, call: Call<'_>) -> Result<Reply, UpstreamError> {
         let key = self.api_key.expose_secret();
         let mut request = self
             .http

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Prints each workspace's route, or what is wrong and how to fix it.
-pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     settings.require_api_keys()?;
     println!("config: ok ({} form(s))", settings.forms.len());
     for warning in settings.agencyhandy_warnings() {

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// Runs the demo on `127.0.0.1:port` until Ctrl-C.
-pub async fn run(port: u16) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(port: u16) -> anyhow::Result<ExitCode> {
     let sandbox = Sandbox::start().await?;
     let db = std::env::temp_dir().join(format!("leadrelay-demo-{}.db", std::process::id()));
     let mut settings = Settings::from_toml(&demo_config(port, &db.display().to_string()))?;

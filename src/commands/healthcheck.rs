@@ -7,7 +7,7 @@ use anyhow::Context;
 use url::Url;
 
 /// Asks the service's readiness route; exit 0 on a 2xx answer.
-pub async fn run(url: &str) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(url: &str) -> anyhow::Result<ExitCode> {
     let url = readiness_url(url)?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(3))

@@ -48,7 +48,7 @@ const MIN_FITTED_WIDTH: u16 = 80;
 
 /// The listing as a table: columns line up, and on a terminal the long ones
 /// (name, e-mail, why) wrap to fit its width. Then `N lead(s)`.
-pub fn print_table(leads: &[LeadSummary]) {
+pub(crate) fn print_table(leads: &[LeadSummary]) {
     let mut table = Table::new();
     table.load_style(presets::NOTHING).set_header([
         "ID", "RECEIVED", "STATE", "FORM", "NAME", "EMAIL", "TRY", "WHY",
@@ -107,7 +107,7 @@ fn why(lead: &LeadSummary) -> String {
 
 /// One lead: its summary, member, original submission (with, for a test lead,
 /// the request it would have gone out as) and every attempt.
-pub fn print_detail(lead: &LeadDetail) {
+pub(crate) fn print_detail(lead: &LeadDetail) {
     let s = &lead.summary;
     println!("lead       {}", s.id);
     println!("state      {}", s.state);

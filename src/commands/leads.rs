@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Runs one `leads` subcommand against the configured storage.
-pub async fn run(settings: &Settings, command: LeadsCommand) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(settings: &Settings, command: LeadsCommand) -> anyhow::Result<ExitCode> {
     let outbox = outbox::open(&settings.storage).await?;
     let result = dispatch(settings, outbox.as_ref(), command).await;
     outbox.close().await;
@@ -119,7 +119,7 @@ async fn dispatch(
 }
 
 /// Re-runs the mapping of one lead from its stored original submission.
-pub async fn remap(settings: &Settings, outbox: &dyn Outbox, id: LeadId) -> anyhow::Result<()> {
+async fn remap(settings: &Settings, outbox: &dyn Outbox, id: LeadId) -> anyhow::Result<()> {
     let lead = outbox
         .get(id)
         .await?

@@ -25,7 +25,7 @@ const NO_LEAD: u8 = 2;
 const CLIENT_ROLE_PLACEHOLDER: &str = "<client role _id>";
 
 /// Prints the member that would be sent and how it was made, or exactly why none can be.
-pub async fn run(
+pub(crate) async fn run(
     settings: &Settings,
     form_name: &str,
     content_type: Option<&str>,

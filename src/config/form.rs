@@ -125,7 +125,7 @@ pub enum FieldSources {
 
 impl FieldSources {
     /// The names in order.
-    pub fn names(&self) -> &[String] {
+    pub(crate) fn names(&self) -> &[String] {
         match self {
             Self::One(name) => std::slice::from_ref(name),
             Self::Many(names) => names,

@@ -15,9 +15,14 @@ use std::collections::BTreeMap;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-pub use form::{FieldSources, FormSettings};
-pub use sections::{DeliverySettings, LogFormat, LogSettings, ServerSettings, StorageSettings};
-pub use security::{CaptchaProvider, CaptchaSettings, SignatureEncoding, SignatureScheme};
+#[cfg(test)]
+pub(crate) use form::FieldSources;
+pub use form::FormSettings;
+use sections::ServerSettings;
+pub use sections::StorageSettings;
+pub(crate) use sections::{DeliverySettings, LogFormat, LogSettings};
+pub use security::SignatureScheme;
+pub(crate) use security::{CaptchaProvider, CaptchaSettings, SignatureEncoding};
 pub use workspace::{EndpointKind, WorkspaceSettings};
 
 /// The whole configuration tree.
@@ -29,7 +34,7 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Logging.
     #[serde(default)]
-    pub log: LogSettings,
+    pub(crate) log: LogSettings,
     /// The `default` workspace's Agencyhandy account.
     #[serde(default)]
     pub agencyhandy: WorkspaceSettings,
@@ -49,13 +54,13 @@ pub struct Settings {
 
 impl Settings {
     /// Every workspace, `default` first.
-    pub fn workspace_list(&self) -> impl Iterator<Item = (&str, &WorkspaceSettings)> {
+    pub(crate) fn workspace_list(&self) -> impl Iterator<Item = (&str, &WorkspaceSettings)> {
         std::iter::once(("default", &self.agencyhandy))
             .chain(self.workspaces.iter().map(|(name, ws)| (name.as_str(), ws)))
     }
 
     /// The workspace by name (`default` is `[agencyhandy]`).
-    pub fn workspace(&self, name: &str) -> Option<&WorkspaceSettings> {
+    pub(crate) fn workspace(&self, name: &str) -> Option<&WorkspaceSettings> {
         if name == "default" {
             Some(self.workspaces.get(name).unwrap_or(&self.agencyhandy))
         } else {
@@ -64,13 +69,13 @@ impl Settings {
     }
 
     /// The admin token (`server.admin_token`); `None` turns the admin API off.
-    pub fn admin_token(&self) -> Option<&SecretString> {
+    pub(crate) fn admin_token(&self) -> Option<&SecretString> {
         self.server.admin_token.as_ref()
     }
 }
 
 /// The config key of a workspace's table.
-pub fn workspace_key(name: &str) -> String {
+pub(crate) fn workspace_key(name: &str) -> String {
     if name == "default" {
         "agencyhandy".into()
     } else {
@@ -79,7 +84,7 @@ pub fn workspace_key(name: &str) -> String {
 }
 
 /// Form names are path segments: keep them plain.
-pub fn is_valid_form_name(name: &str) -> bool {
+fn is_valid_form_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name

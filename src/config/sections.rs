@@ -10,17 +10,17 @@ pub struct ServerSettings {
     /// Address to listen on.
     pub listen: String,
     /// Largest accepted request body, in bytes (413 beyond).
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    pub(crate) trust_forwarded_for: bool,
     /// Submissions per client IP (an IPv6 client: per /64) and minute; over it:
     /// 429 + `Retry-After`. Only `/hooks` senders that authenticate are exempt.
     pub rate_limit_per_minute: u32,
     /// Funnel reports (`embed.js`'s page views and starts) per client IP and
     /// minute; beyond it they are not counted (429). 0 = no limit.
-    pub funnel_rate_limit_per_minute: u32,
+    pub(crate) funnel_rate_limit_per_minute: u32,
     /// Bearer token for `/admin` (a secret; empty is refused); absent = admin API off.
-    pub admin_token: Option<SecretString>,
+    pub(crate) admin_token: Option<SecretString>,
     /// Largest number of inputs (answers) one submission may carry. What the
     /// sender sent is counted, not what reading it spells out: sub-keys of one
     /// input (`fields[email][value]`, `fields[email][type]`) and repeated names
@@ -28,18 +28,18 @@ pub struct ServerSettings {
     /// `data.fields`, Typeform's `answers`) is one answer, options and all, and
     /// each value outside such lists one more. Memory stays bounded by
     /// `max_body_bytes`: a body is read into at most 16 times its size of fields.
-    pub max_fields: usize,
+    pub(crate) max_fields: usize,
     /// Longest accepted field value, in bytes.
-    pub max_field_bytes: usize,
+    pub(crate) max_field_bytes: usize,
     /// Whole-request timeout, in seconds; beyond it (a client trickling its body,
     /// stuck storage) the request is answered 503 + `Retry-After`, in the error shape.
-    pub request_timeout_secs: u64,
+    pub(crate) request_timeout_secs: u64,
     /// How long a client may take to send a request's headers, in seconds; slower
     /// connections are closed (slowloris), and so are keep-alive connections idle
     /// this long. leadrelay speaks HTTP/1.1; put a proxy in front for TLS or HTTP/2.
-    pub header_read_timeout_secs: u64,
+    pub(crate) header_read_timeout_secs: u64,
     /// How long a graceful shutdown may take before it is cut short, in seconds.
-    pub shutdown_timeout_secs: u64,
+    pub(crate) shutdown_timeout_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -63,11 +63,11 @@ impl Default for ServerSettings {
 /// `[log]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct LogSettings {
+pub(crate) struct LogSettings {
     /// `pretty` for a terminal, `json` for one JSON object per line.
-    pub format: LogFormat,
+    pub(crate) format: LogFormat,
     /// Filter directive; `RUST_LOG`, when set, wins.
-    pub level: String,
+    pub(crate) level: String,
 }
 
 impl Default for LogSettings {
@@ -82,7 +82,7 @@ impl Default for LogSettings {
 /// Log line format.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// Human-readable, for a terminal.
     Pretty,
     /// One JSON object per line, for log shippers.
@@ -119,25 +119,25 @@ impl Default for StorageSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct DeliverySettings {
     /// Most leads sent in one create call (bulk-lead allows 200).
-    pub batch_size: usize,
+    pub(crate) batch_size: usize,
     /// Attempts before a lead is `dead` (kept, replayable).
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// Delays between attempts, in seconds (±20 % jitter); the last one repeats.
     /// The default (5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, then every 6 h)
     /// spreads 20 attempts over about three days.
     pub backoff_secs: Vec<u64>,
     /// Most leads sent per minute per workspace (0 = no cap).
-    pub max_per_minute: u32,
+    pub(crate) max_per_minute: u32,
     /// Consecutive transient failures that open a workspace's circuit breaker.
-    pub breaker_threshold: u32,
+    pub(crate) breaker_threshold: u32,
     /// How long an open breaker waits before trying again, and the first wait of
     /// a workspace paused for its fault (doubling while it lasts, at most 300), in seconds.
-    pub pause_secs: u64,
+    pub(crate) pause_secs: u64,
     /// How long a claimed lead stays claimed before another worker may take it,
     /// in seconds. The worker renews it while it sends (every quarter of it),
     /// and sends a lead only while half of it is left; at least twice every
     /// workspace's `timeout_secs`.
-    pub lease_secs: u64,
+    pub(crate) lease_secs: u64,
     /// How often the worker looks for due leads when nothing wakes it, in milliseconds.
     pub poll_interval_ms: u64,
 }

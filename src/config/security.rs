@@ -37,7 +37,7 @@ pub enum SignatureScheme {
 impl SignatureScheme {
     /// The scheme a form uses when `signature_scheme` is not set: its preset's
     /// (`typeform`, `tally`, `wpforms`, `webflow`), else the generic `hmac`.
-    pub fn implied_by(preset: Option<&str>) -> Self {
+    pub(crate) fn implied_by(preset: Option<&str>) -> Self {
         match preset {
             Some("typeform") => Self::Typeform,
             Some("tally") => Self::Tally,
@@ -74,18 +74,18 @@ pub enum SignatureEncoding {
 #[serde(deny_unknown_fields)]
 pub struct CaptchaSettings {
     /// `turnstile`, `hcaptcha` or `recaptcha`.
-    pub provider: CaptchaProvider,
+    pub(crate) provider: CaptchaProvider,
     /// The provider's secret key (never logged).
-    pub secret: SecretString,
+    pub(crate) secret: SecretString,
     /// The verify endpoint; default the provider's own.
     #[serde(default)]
-    pub verify_url: Option<String>,
+    pub(crate) verify_url: Option<String>,
     /// reCAPTCHA v3 only: lowest accepted score (0.0 to 1.0).
     #[serde(default = "default_min_score")]
-    pub min_score: f64,
+    pub(crate) min_score: f64,
     /// How long the verify call may take, in milliseconds.
     #[serde(default = "default_captcha_timeout_ms")]
-    pub timeout_ms: u64,
+    pub(crate) timeout_ms: u64,
 }
 
 fn default_min_score() -> f64 {
@@ -98,7 +98,7 @@ fn default_captcha_timeout_ms() -> u64 {
 
 impl CaptchaSettings {
     /// The configured verify URL, else the provider's.
-    pub fn verify_url(&self) -> &str {
+    pub(crate) fn verify_url(&self) -> &str {
         self.verify_url
             .as_deref()
             .unwrap_or_else(|| self.provider.default_verify_url())
@@ -108,7 +108,7 @@ impl CaptchaSettings {
 /// A CAPTCHA service.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum CaptchaProvider {
+pub(crate) enum CaptchaProvider {
     /// Cloudflare Turnstile.
     Turnstile,
     /// hCaptcha.
@@ -119,7 +119,7 @@ pub enum CaptchaProvider {
 
 impl CaptchaProvider {
     /// The name used in config and logs.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Turnstile => "turnstile",
             Self::Hcaptcha => "hcaptcha",
@@ -128,7 +128,7 @@ impl CaptchaProvider {
     }
 
     /// The input the provider's widget fills with its token.
-    pub fn token_field(self) -> &'static str {
+    pub(crate) fn token_field(self) -> &'static str {
         match self {
             Self::Turnstile => "cf-turnstile-response",
             Self::Hcaptcha => "h-captcha-response",
@@ -139,7 +139,7 @@ impl CaptchaProvider {
     /// The provider's published test keys: the token its test widget sends,
     /// and the test secret that accepts it. reCAPTCHA publishes no fixed token
     /// (its test secret accepts any), so it has none here.
-    pub fn test_keys(self) -> Option<(&'static str, &'static str)> {
+    pub(crate) fn test_keys(self) -> Option<(&'static str, &'static str)> {
         match self {
             Self::Turnstile => Some((
                 "XXXX.DUMMY.TOKEN.XXXX",
@@ -154,7 +154,7 @@ impl CaptchaProvider {
     }
 
     /// The provider's verify endpoint.
-    pub fn default_verify_url(self) -> &'static str {
+    fn default_verify_url(self) -> &'static str {
         match self {
             Self::Turnstile => "https://challenges.cloudflare.com/turnstile/v0/siteverify",
             Self::Hcaptcha => "https://api.hcaptcha.com/siteverify",

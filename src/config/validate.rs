@@ -120,7 +120,7 @@ impl Settings {
 
     /// What is valid but worth a warning about what Agencyhandy will receive:
     /// a form's `source` longer than Agencyhandy keeps (it is cut).
-    pub fn agencyhandy_warnings(&self) -> Vec<String> {
+    pub(crate) fn agencyhandy_warnings(&self) -> Vec<String> {
         self.forms
             .iter()
             .filter(|(_, form)| !form.source.contains('{'))
@@ -136,7 +136,7 @@ impl Settings {
     }
 
     /// Fails unless every workspace used by a form has an API key (needed by `serve` and `check`).
-    pub fn require_api_keys(&self) -> anyhow::Result<()> {
+    pub(crate) fn require_api_keys(&self) -> anyhow::Result<()> {
         for (name, workspace) in self.workspace_list() {
             if workspace.api_key.is_none() {
                 let key = workspace_key(name);

@@ -58,7 +58,7 @@ pub enum EndpointKind {
 
 impl EndpointKind {
     /// The name used in config and metrics.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Auto => "auto",
             Self::CompanyMembers => "company-members",

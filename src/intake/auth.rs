@@ -14,11 +14,11 @@ use subtle::ConstantTimeEq;
 use crate::config::FormSettings;
 
 /// How far a `webhook-timestamp` may be from now.
-pub const SIGNATURE_TOLERANCE_SECS: u64 = 5 * 60;
+pub(crate) const SIGNATURE_TOLERANCE_SECS: u64 = 5 * 60;
 
 /// Why a sender was refused (answered as 401).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
+pub(crate) enum AuthError {
     /// No `Authorization: Bearer` header, or the wrong token.
     #[error("a valid `Authorization: Bearer <token>` header is required")]
     BadToken,
@@ -43,12 +43,12 @@ pub enum AuthError {
 }
 
 /// Whether the form authenticates its senders (token or any signature secret).
-pub fn is_required(form: &FormSettings) -> bool {
+pub(crate) fn is_required(form: &FormSettings) -> bool {
     form.token.is_some() || form.signing_secret.is_some() || form.signature_secret.is_some()
 }
 
 /// Checks a `/hooks` request against the form's token and signing secret.
-pub fn authenticate(
+pub(crate) fn authenticate(
     form: &FormSettings,
     headers: &HeaderMap,
     body: &[u8],
@@ -67,7 +67,7 @@ pub fn authenticate(
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -107,7 +107,7 @@ fn signing_key(secret: &SecretString) -> Vec<u8> {
 }
 
 /// Verifies a Standard Webhooks signature (several `v1,` signatures allowed, for rotation).
-pub fn verify_standard_webhook(
+pub(crate) fn verify_standard_webhook(
     secret: &SecretString,
     headers: &HeaderMap,
     body: &[u8],

@@ -9,7 +9,7 @@ use std::{sync::OnceLock, time::Duration};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-pub use self::outage::{count_from_zero, UNAVAILABLE_TOTAL};
+pub(crate) use self::outage::{count_from_zero, UNAVAILABLE_TOTAL};
 use crate::{
     config::{CaptchaProvider, CaptchaSettings},
     intake::Submission,
@@ -17,7 +17,7 @@ use crate::{
 
 /// Why a submission did not pass its CAPTCHA (the reason stored with the spam lead).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CaptchaFailure {
+pub(crate) enum CaptchaFailure {
     /// The widget's input is absent or empty.
     #[error("captcha token missing ({0} was not sent)")]
     MissingToken(&'static str),
@@ -57,19 +57,19 @@ pub enum CaptchaFailure {
 
 /// The provider's answer (the fields all three share).
 #[derive(Debug, Default, Deserialize)]
-pub struct VerifyAnswer {
+struct VerifyAnswer {
     /// Whether the token is valid.
     #[serde(default)]
-    pub success: bool,
+    success: bool,
     /// reCAPTCHA v3's score (hCaptcha Enterprise's has the opposite meaning and is ignored).
     #[serde(default)]
-    pub score: Option<f64>,
+    score: Option<f64>,
     /// Why the token is invalid.
     #[serde(default, rename = "error-codes")]
-    pub error_codes: Vec<String>,
+    error_codes: Vec<String>,
     /// The site the widget was solved on (all three report it).
     #[serde(default)]
-    pub hostname: Option<String>,
+    hostname: Option<String>,
 }
 
 /// Checks the submission's token with the provider; when the form lists
@@ -81,7 +81,7 @@ pub struct VerifyAnswer {
 /// site is not judged (test keys report a placeholder site): the call to the
 /// provider is still made, so the whole path is exercised.
 #[tracing::instrument(skip_all, fields(provider = settings.provider.as_str()))]
-pub async fn verify(
+pub(crate) async fn verify(
     form_name: &str,
     settings: &CaptchaSettings,
     allowed_origins: &[String],
@@ -141,7 +141,7 @@ pub async fn verify(
 }
 
 /// The verdict on a provider's answer.
-pub fn judge_answer(
+fn judge_answer(
     settings: &CaptchaSettings,
     allowed_origins: &[String],
     answer: &VerifyAnswer,

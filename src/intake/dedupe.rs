@@ -11,13 +11,13 @@ use super::Submission;
 
 /// What storage compares to find an earlier lead that answers for a new one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sameness {
+pub(crate) struct Sameness {
     /// The caller's idempotency key, scoped like the hash.
-    pub idempotency_key: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
     /// Hash of form + e-mail + content.
-    pub dedupe_hash: String,
+    pub(crate) dedupe_hash: String,
     /// Leads with the same hash stored at or after this instant (unix ms) are the same.
-    pub dedupe_since_ms: i64,
+    pub(crate) dedupe_since_ms: i64,
 }
 
 impl Sameness {
@@ -25,7 +25,7 @@ impl Sameness {
     /// `email`, and its window of `window_secs`, which ends at `now_ms`. A test never answers
     /// for a real submission, nor a real one for a test: a test's key and hash
     /// are kept apart.
-    pub fn of(
+    pub(crate) fn of(
         form: &str,
         email: &str,
         submission: &Submission,

@@ -17,7 +17,7 @@ use super::{parse::shorten, IntakeError, Limits};
 
 /// How many bytes of fields (names, values and their bookkeeping) one byte of
 /// body may become once read: deep JSON repeats its keys in every path.
-pub(crate) const FLATTENED_BYTES_PER_BODY_BYTE: usize = 16;
+const FLATTENED_BYTES_PER_BODY_BYTE: usize = 16;
 
 /// The smallest allowance, for small bodies with deep paths.
 const MIN_FLATTENED_BYTES: usize = 64 * 1024;
@@ -90,7 +90,7 @@ impl FieldSink {
 /// The input a form field belongs to: `fields[email][value]` → `fields[email]`,
 /// `services[]` → `services`; a numbered last part is an input of its own
 /// (`wpforms[fields][3]`).
-pub(crate) fn input_of(name: &str) -> &str {
+fn input_of(name: &str) -> &str {
     let name = name.strip_suffix("[]").unwrap_or(name);
     let Some(open) = name.rfind('[') else {
         return name;
@@ -107,7 +107,7 @@ pub(crate) fn input_of(name: &str) -> &str {
 /// The answers of a JSON document: the entries of its longest list of objects
 /// (each one answer, whatever it holds), plus the values outside such lists
 /// (an array of plain values is one multi-choice answer).
-pub(crate) fn answer_count(json: &Value) -> usize {
+fn answer_count(json: &Value) -> usize {
     let mut outside = 0;
     let mut longest_list = 0;
     let mut stack = vec![json];

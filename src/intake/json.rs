@@ -49,11 +49,7 @@ pub(crate) fn parse_json(body: &[u8], limits: Limits) -> Result<Submission, Inta
 }
 
 /// Flattens `value` under `prefix` without recursion (depth cannot blow the stack).
-pub(crate) fn flatten(
-    value: &Value,
-    prefix: &str,
-    sink: &mut FieldSink,
-) -> Result<(), IntakeError> {
+fn flatten(value: &Value, prefix: &str, sink: &mut FieldSink) -> Result<(), IntakeError> {
     let mut stack: Vec<(String, &Value)> = vec![(prefix.to_owned(), value)];
     while let Some((path, value)) = stack.pop() {
         match value {

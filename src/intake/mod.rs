@@ -5,26 +5,27 @@
 //! sender auth, spam, rate); and when a submission is one already stored.
 
 pub mod auth;
-pub mod captcha;
+pub(crate) mod captcha;
 mod dedupe;
 mod fields;
 mod form;
 mod json;
 mod multipart;
-pub mod origin;
+pub(crate) mod origin;
 mod parse;
 mod pipeline;
 mod rate_limit;
 pub mod signature;
-pub mod spam;
+pub(crate) mod spam;
 mod submission;
-pub mod test_mode;
+mod test_mode;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{parse_body, BodyFormat, IntakeError, Limits};
-pub use pipeline::{
-    BodyError, Door, Pipeline, PipelineParts, SubmitError, SubmitRequest, Submitted,
-};
+pub(crate) use parse::BodyFormat;
+pub(crate) use parse::IntakeError;
+pub use parse::{parse_body, Limits};
+pub(crate) use pipeline::Pipeline;
+pub(crate) use pipeline::{BodyError, Door, PipelineParts, SubmitError, SubmitRequest, Submitted};
 pub use rate_limit::RateLimiter;
 pub use submission::{Submission, SubmissionMeta};

@@ -6,7 +6,7 @@ use crate::config::FormSettings;
 
 /// A browser post from a page the form does not list (answered as 403).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OriginRefused {
+pub(crate) enum OriginRefused {
     /// The page's origin is not in `allowed_origins`.
     #[error("posts from {0} are not allowed for this form")]
     Unlisted(String),
@@ -21,7 +21,7 @@ pub enum OriginRefused {
 /// any). The page's origin is its `Origin`, else its `Referer`; one that is
 /// opaque (`null`: a sandboxed frame, a `file:` or `data:` page) or that does not
 /// parse is no listed origin, and is refused like any other.
-pub fn check_origin(form: &FormSettings, headers: &HeaderMap) -> Result<(), OriginRefused> {
+pub(crate) fn check_origin(form: &FormSettings, headers: &HeaderMap) -> Result<(), OriginRefused> {
     if form.allowed_origins.is_empty() {
         return Ok(());
     }

@@ -9,7 +9,7 @@ use super::{
 
 /// The body formats accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyFormat {
+pub(crate) enum BodyFormat {
     /// `application/x-www-form-urlencoded`
     UrlEncoded,
     /// `multipart/form-data`
@@ -22,7 +22,7 @@ pub enum BodyFormat {
 
 impl BodyFormat {
     /// The format named by a `Content-Type` value, or `None` when unsupported.
-    pub fn from_content_type(content_type: &str) -> Option<Self> {
+    pub(crate) fn from_content_type(content_type: &str) -> Option<Self> {
         let essence = content_type
             .split(';')
             .next()
@@ -42,7 +42,7 @@ impl BodyFormat {
     }
 
     /// A guess from the body itself, for requests without a `Content-Type`.
-    pub fn guess(body: &[u8]) -> Self {
+    fn guess(body: &[u8]) -> Self {
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{' | b'[') => Self::Json,
             _ => Self::UrlEncoded,

@@ -28,7 +28,7 @@ use governor::{
 };
 
 /// Live buckets beyond which sources share one bucket (about 50 MB of them).
-pub const MAX_SOURCES: usize = 1_000_000;
+const MAX_SOURCES: usize = 1_000_000;
 
 /// The first sweep waits for this many buckets; below it, they are not worth one.
 const FIRST_SWEEP_AT: usize = 16_384;
@@ -114,15 +114,17 @@ impl RateLimiter {
         verdict.map_err(|not_until| wait_secs(&not_until))
     }
 
-    /// How many sources have a bucket now (for benchmarks and tests).
-    pub fn tracked_sources(&self) -> usize {
+    /// How many sources have a bucket now.
+    #[cfg(test)]
+    fn tracked_sources(&self) -> usize {
         self.limits
             .as_ref()
             .map_or(0, |limits| limits.sweeper.per_source.len())
     }
 
-    /// How many sweeps have run (for benchmarks and tests).
-    pub fn sweeps(&self) -> u64 {
+    /// How many sweeps have run.
+    #[cfg(test)]
+    fn sweeps(&self) -> u64 {
         self.limits
             .as_ref()
             .map_or(0, |limits| limits.sweeper.sweeps.load(Ordering::Relaxed))

@@ -45,13 +45,13 @@ fn layout(scheme: SignatureScheme) -> Layout {
 }
 
 /// The scheme a form checks: `signature_scheme`, else the one its preset implies.
-pub fn scheme_of(form: &FormSettings) -> SignatureScheme {
+fn scheme_of(form: &FormSettings) -> SignatureScheme {
     form.signature_scheme
         .unwrap_or_else(|| SignatureScheme::implied_by(form.preset.as_deref()))
 }
 
 /// Verifies a request against the form's `signature_secret`.
-pub fn verify(
+pub(crate) fn verify(
     form: &FormSettings,
     secret: &SecretString,
     headers: &HeaderMap,

@@ -9,7 +9,7 @@ use super::captcha::{self, CaptchaFailure};
 use crate::{config::FormSettings, intake::Submission};
 
 /// Honeypot inputs of common form backends (Formspree, FormSubmit, Web3Forms, Netlify …).
-pub const COMMON_HONEYPOTS: &[&str] = &[
+const COMMON_HONEYPOTS: &[&str] = &[
     "_gotcha",
     "_honey",
     "_honeypot",
@@ -25,7 +25,7 @@ const ELAPSED_MS_BELOW: i64 = 1_000_000_000;
 
 /// Why a submission was judged spam.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SpamVerdict {
+pub(crate) enum SpamVerdict {
     /// The honeypot input was filled.
     Honeypot(String),
     /// Sent sooner after the page loaded than `min_fill_secs`.
@@ -40,7 +40,7 @@ pub enum SpamVerdict {
 }
 
 /// The verdicts' codes (see [`SpamVerdict::code`]), for `leads release --reason`.
-pub const VERDICT_CODES: &[&str] = &[
+pub(crate) const VERDICT_CODES: &[&str] = &[
     "honeypot",
     "too-fast",
     "captcha-missing",
@@ -52,13 +52,13 @@ pub const VERDICT_CODES: &[&str] = &[
 
 /// How a verdict is kept on its lead (as its last error), and so how leads are
 /// found by verdict: `CODE: reason`.
-pub fn note_prefix(code: &str) -> String {
+pub(crate) fn note_prefix(code: &str) -> String {
     format!("{code}: ")
 }
 
 impl SpamVerdict {
     /// A stable code for the kind of verdict, one of [`VERDICT_CODES`].
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             Self::Honeypot(_) => "honeypot",
             Self::TooFast { .. } => "too-fast",
@@ -71,12 +71,12 @@ impl SpamVerdict {
     }
 
     /// What is kept on the lead: `CODE: reason` (see [`note_prefix`]).
-    pub fn note(&self) -> String {
+    pub(crate) fn note(&self) -> String {
         format!("{}{}", note_prefix(self.code()), self.reason())
     }
 
     /// A short reason, stored with the lead.
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         match self {
             Self::Honeypot(field) => format!("honeypot field {field:?} was filled"),
             Self::TooFast {
@@ -91,7 +91,7 @@ impl SpamVerdict {
 /// Judges a submission to the form `form_name`; `None` means not spam.
 /// `remote_ip` goes to the CAPTCHA provider; `now_ms` is the server's clock;
 /// `test` says the submission is a test (see [`captcha::verify`]).
-pub async fn judge(
+pub(crate) async fn judge(
     form_name: &str,
     form: &FormSettings,
     submission: &Submission,
@@ -117,7 +117,7 @@ pub async fn judge(
 }
 
 /// The checks that need no I/O: honeypots and the fill time.
-pub fn judge_fields(
+pub(crate) fn judge_fields(
     form: &FormSettings,
     submission: &Submission,
     now_ms: i64,

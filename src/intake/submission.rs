@@ -10,16 +10,16 @@ use super::json::value_text;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Submission {
     /// `(name, value)` pairs; nested JSON objects appear under dotted names.
-    pub fields: Vec<(String, String)>,
+    pub(crate) fields: Vec<(String, String)>,
     /// The parsed JSON body, for path look-ups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub json: Option<serde_json::Value>,
+    pub(crate) json: Option<serde_json::Value>,
 }
 
 impl Submission {
     /// The first value of a field: the literal name first, then as a dotted path
     /// into the JSON body (string values only; see [`Submission::value`] for all).
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         if let Some(literal) = self.literal_json_key(name).and_then(Value::as_str) {
             return Some(literal);
         }
@@ -31,7 +31,8 @@ impl Submission {
     }
 
     /// Every value of a field, in order (repeated keys of urlencoded and multipart bodies).
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    #[cfg(test)]
+    pub(crate) fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields
             .iter()
             .filter(move |(key, _)| key == name)
@@ -42,7 +43,7 @@ impl Submission {
     /// dotted path into the JSON body (numbers and booleans as text, arrays joined
     /// with `, `), then a path into a field whose value is itself a JSON document
     /// (Jotform's `rawRequest.q3_name.first`).
-    pub fn value(&self, name: &str) -> Option<Cow<'_, str>> {
+    pub(crate) fn value(&self, name: &str) -> Option<Cow<'_, str>> {
         if let Some(literal) = self.literal_json_key(name).and_then(text_of) {
             return Some(literal);
         }
@@ -67,7 +68,7 @@ impl Submission {
 
     /// The JSON value at a dotted path (`a.b.0.c`) of the body, descending into
     /// strings that are themselves JSON documents.
-    pub fn json_path(&self, path: &str) -> Option<&Value> {
+    pub(crate) fn json_path(&self, path: &str) -> Option<&Value> {
         let mut current = self.json.as_ref()?;
         for segment in path.split('.') {
             current = match current {

@@ -13,17 +13,17 @@ use super::Submission;
 use crate::{agencyhandy::WorkspaceClient, config::FormSettings, mapping::Member};
 
 /// The header a test submission may carry its form's `test_token` in.
-pub const TEST_HEADER: &str = "leadrelay-test";
+pub(crate) const TEST_HEADER: &str = "leadrelay-test";
 
 /// The field a test submission may carry its form's `test_token` in.
-pub const TEST_FIELD: &str = "_leadrelay_test";
+const TEST_FIELD: &str = "_leadrelay_test";
 
 /// How long finding out a test lead's route may take before the preview says so.
 const PREVIEW_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A test token was sent that is not the form's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TestTokenRefused {
+pub(crate) enum TestTokenRefused {
     /// The form has no `test_token`.
     #[error("this form takes no test submissions (it has no test_token)")]
     NotEnabled,
@@ -35,7 +35,7 @@ pub enum TestTokenRefused {
 /// Takes the test token out of `submission` (every `_leadrelay_test` field)
 /// and says whether the submission is a test: `Ok(true)` when the header's or
 /// the field's token is the form's, `Ok(false)` when none was sent.
-pub fn take_test_token(
+pub(crate) fn take_test_token(
     form: &FormSettings,
     header: Option<&str>,
     submission: &mut Submission,
@@ -65,7 +65,7 @@ pub fn take_test_token(
 
 /// What a test lead would go out as: method, URL, headers and the exact body
 /// on the workspace's route, or why that cannot be said now.
-pub async fn would_send(client: Option<&WorkspaceClient>, member: &Member) -> Value {
+pub(crate) async fn would_send(client: Option<&WorkspaceClient>, member: &Member) -> Value {
     let Some(client) = client else {
         return json!({"error": "the form's workspace is not configured"});
     };

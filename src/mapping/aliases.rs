@@ -4,7 +4,7 @@ use super::field::LeadField;
 
 /// How an input name matched the alias table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum MatchQuality {
+pub(crate) enum MatchQuality {
     /// The whole name is an alias (`Email address`, `your-email`).
     Whole,
     /// Only its last segment(s) are (`contact.email`, `form_fields[email]`).
@@ -12,7 +12,7 @@ pub enum MatchQuality {
 }
 
 /// Lower-cases and keeps only letters and digits: `Your-E_mail Address` → `youremailaddress`.
-pub fn normalize(name: &str) -> String {
+pub(crate) fn normalize(name: &str) -> String {
     name.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -22,7 +22,7 @@ pub fn normalize(name: &str) -> String {
 /// The lead field an input name stands for. The name is normalized once; then
 /// the whole name, the last two segments and the last segment are looked up
 /// (segments split at `.`, `[`, `]` and `__`; skipped when a segment is an index).
-pub fn match_name(name: &str) -> Option<(LeadField, MatchQuality)> {
+pub(crate) fn match_name(name: &str) -> Option<(LeadField, MatchQuality)> {
     match_normalized(name, &normalize(name))
 }
 
@@ -124,7 +124,7 @@ fn table(normalized: &str) -> Option<LeadField> {
 }
 
 /// Spellings shown when a field cannot be found ("tried …").
-pub fn examples(field: LeadField) -> &'static [&'static str] {
+pub(crate) fn examples(field: LeadField) -> &'static [&'static str] {
     match field {
         LeadField::FirstName => &[
             "first name",

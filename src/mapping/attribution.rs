@@ -45,24 +45,24 @@ const MAX_PAGE_URL: usize = 500;
 
 /// Where a lead came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Attribution {
+pub(crate) struct Attribution {
     /// The page the form was on.
-    pub page_url: Option<String>,
+    pub(crate) page_url: Option<String>,
     /// Where the page URL was found (`input "page_url"`, `Referer header`).
-    pub page_from: Option<String>,
+    page_from: Option<String>,
     /// The first visit's landing page.
-    pub landing_page: Option<String>,
+    pub(crate) landing_page: Option<String>,
     /// The site that sent the visitor on their first visit.
-    pub referrer: Option<String>,
+    pub(crate) referrer: Option<String>,
     /// Tracking parameters without their `utm_` prefix (`source`, `medium`, `gclid` …).
-    pub utm: BTreeMap<String, String>,
+    pub(crate) utm: BTreeMap<String, String>,
     /// Where the tracking parameters were found.
-    pub utm_from: Option<&'static str>,
+    utm_from: Option<&'static str>,
 }
 
 impl Attribution {
     /// Reads the page URL and tracking parameters, taking the inputs they came from.
-    pub fn capture(resolver: &mut Resolver<'_>, meta: &SubmissionMeta) -> Self {
+    pub(crate) fn capture(resolver: &mut Resolver<'_>, meta: &SubmissionMeta) -> Self {
         let mut attribution = Self::default();
         for name in PAGE_FIELDS {
             if let Some(value) = resolver.lookup(name) {
@@ -113,7 +113,7 @@ impl Attribution {
     }
 
     /// A tracking parameter for templates: `utm_source`, `source` or `gclid`.
-    pub fn tracked(&self, name: &str) -> Option<&str> {
+    pub(crate) fn tracked(&self, name: &str) -> Option<&str> {
         name.strip_prefix("utm_")
             .and_then(|key| self.utm.get(key))
             .or_else(|| self.utm.get(name))
@@ -122,7 +122,7 @@ impl Attribution {
 
     /// The `notes` lines: `("Page", url)`, `("Landing page", url)`,
     /// `("Referrer", url)` and `("UTM", "source=google, medium=cpc")`.
-    pub fn note_lines(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn note_lines(&self) -> Vec<(&'static str, String)> {
         let mut lines = Vec::new();
         for (label, value) in [
             ("Page", &self.page_url),
@@ -141,7 +141,7 @@ impl Attribution {
     }
 
     /// Explanation lines for `pageUrl`, `landingPage`, `referrer` and `utm`.
-    pub fn traces(&self) -> [FieldTrace; 4] {
+    pub(crate) fn traces(&self) -> [FieldTrace; 4] {
         let utm = (!self.utm.is_empty()).then(|| {
             let pairs: Vec<String> = self.utm.iter().map(|(k, v)| format!("{k}={v}")).collect();
             pairs.join(", ")

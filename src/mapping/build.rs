@@ -36,7 +36,7 @@ const EXTRA_FIELDS: [LeadField; 9] = [
 ];
 
 /// Maps a submission and records how each lead field was found.
-pub fn explain(
+pub(crate) fn explain(
     submission: &Submission,
     meta: &SubmissionMeta,
     form: &FormSettings,
@@ -46,7 +46,7 @@ pub fn explain(
 
 /// Maps a submission without recording how: intake's path, where the
 /// explanation would only be built to be dropped.
-pub fn member(
+pub(crate) fn member(
     submission: &Submission,
     meta: &SubmissionMeta,
     form: &FormSettings,

@@ -7,31 +7,31 @@ use super::{resolve::Origin, MappingError, Member};
 
 /// How one lead field was filled, or what was tried for it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldTrace {
+pub(crate) struct FieldTrace {
     /// The member key (`email`, `firstName`, `name` for the whole name …).
-    pub field: &'static str,
+    pub(crate) field: &'static str,
     /// The value taken, when one was found.
-    pub value: Option<String>,
+    pub(crate) value: Option<String>,
     /// Where it came from (`input "your-email"`, `override "contact.email"` …).
-    pub from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Names and paths tried, in order.
-    pub tried: Vec<String>,
+    pub(crate) tried: Vec<String>,
     /// The input the value was guessed from (by meaning or shape), if it was:
     /// a name to pin in the form's `fields` when the guess is wrong.
-    pub guessed_from: Option<String>,
+    pub(crate) guessed_from: Option<String>,
 }
 
 /// The whole story of one mapping.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MappingExplanation {
+pub(crate) struct MappingExplanation {
     /// The preset the form uses, if any.
-    pub preset: Option<String>,
+    pub(crate) preset: Option<String>,
     /// One entry per lead field that was looked for.
-    pub fields: Vec<FieldTrace>,
+    pub(crate) fields: Vec<FieldTrace>,
     /// Inputs appended to the notes as `name: value` lines.
-    pub into_notes: Vec<String>,
+    pub(crate) into_notes: Vec<String>,
     /// The member, or why none can be made.
-    pub result: Result<Member, MappingError>,
+    pub(crate) result: Result<Member, MappingError>,
 }
 
 impl FieldTrace {

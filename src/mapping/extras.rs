@@ -23,7 +23,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Adds `fields` overrides and `constants` whose keys are not lead fields.
-pub fn add_configured(
+pub(crate) fn add_configured(
     resolver: &mut Resolver<'_>,
     form: &FormSettings,
     extra: &mut Map<String, Value>,
@@ -75,7 +75,7 @@ fn insert(extra: &mut Map<String, Value>, key: &str, value: Value) {
 }
 
 /// `positionInBoard` and `sendInvitationEmail` from constants, else the form's settings.
-pub fn board_settings(form: &FormSettings) -> (u32, bool) {
+pub(crate) fn board_settings(form: &FormSettings) -> (u32, bool) {
     let mut position = form.position_in_board;
     let mut invite = form.send_invitation_email;
     for (key, value) in &form.constants {
@@ -100,7 +100,7 @@ pub fn board_settings(form: &FormSettings) -> (u32, bool) {
 }
 
 /// Whether a checkbox-like value means yes (`on`, `1`, `true`, `yes`, or any other text).
-pub fn is_yes(value: &str) -> bool {
+fn is_yes(value: &str) -> bool {
     let value = value.trim().to_ascii_lowercase();
     !matches!(
         value.as_str(),
@@ -110,7 +110,7 @@ pub fn is_yes(value: &str) -> bool {
 
 /// The consent record (`{given, field, value, text, at}`) when the form names a
 /// `consent_field`; `Err` when consent is required and was not given.
-pub fn consent(
+pub(crate) fn consent(
     resolver: &mut Resolver<'_>,
     form: &FormSettings,
     meta: &SubmissionMeta,

@@ -2,7 +2,7 @@
 
 /// A member field that mapping fills from a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LeadField {
+pub(crate) enum LeadField {
     /// `firstName`
     FirstName,
     /// `lastName`
@@ -38,28 +38,8 @@ pub enum LeadField {
 }
 
 impl LeadField {
-    /// Every field, in the order they are resolved and explained.
-    pub const ALL: [LeadField; 16] = [
-        Self::Email,
-        Self::FirstName,
-        Self::LastName,
-        Self::FullName,
-        Self::ContactNo,
-        Self::CompanyName,
-        Self::Website,
-        Self::Address,
-        Self::City,
-        Self::State,
-        Self::ZipCode,
-        Self::Country,
-        Self::LeadValue,
-        Self::Notes,
-        Self::Status,
-        Self::Source,
-    ];
-
     /// The member's JSON key (`name` for the whole name).
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Self::FirstName => "firstName",
             Self::LastName => "lastName",
@@ -81,7 +61,7 @@ impl LeadField {
     }
 
     /// Longest value kept, in characters; longer values are cut.
-    pub fn max_chars(self) -> usize {
+    pub(crate) fn max_chars(self) -> usize {
         match self {
             Self::FirstName | Self::LastName | Self::City | Self::State | Self::Country => 100,
             Self::FullName => 200,
@@ -95,13 +75,13 @@ impl LeadField {
 
     /// Whether the alias table (and presets) may fill it; `status` and `source`
     /// come only from the form config or an explicit override.
-    pub fn from_inputs(self) -> bool {
+    pub(crate) fn fillable_from_inputs(self) -> bool {
         !matches!(self, Self::Status | Self::Source)
     }
 
     /// The field a config key (`fields` or `constants`) names, by normalized key
     /// (`contactNo`, `contact_no`, `phone`, `name`, `company` …).
-    pub fn from_config_key(key: &str) -> Option<Self> {
+    pub(crate) fn from_config_key(key: &str) -> Option<Self> {
         let normalized = super::aliases::normalize(key);
         let field = match normalized.as_str() {
             "firstname" => Self::FirstName,

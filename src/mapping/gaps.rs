@@ -7,13 +7,13 @@ use crate::{config::FormSettings, domain::Email, intake::Submission};
 
 /// What is missing, for the `email` entry of the error and the held reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmailGap {
+pub(crate) struct EmailGap {
     /// The one-line message, when it says more than "no valid e-mail address".
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// What is wrong with the `email` field.
-    pub problem: String,
+    pub(crate) problem: String,
     /// Whether the visitor can fix it in the form.
-    pub visitor_can_fix: bool,
+    pub(crate) visitor_can_fix: bool,
 }
 
 /// Senders whose webhooks carry only IDs: a key of theirs, and what to do.
@@ -34,7 +34,7 @@ const ID_ONLY_SENDERS: &[(&str, &str)] = &[
 ];
 
 /// Explains a submission in which no e-mail address was taken.
-pub fn missing_email(resolver: &mut Resolver<'_>, form: &FormSettings) -> EmailGap {
+pub(crate) fn missing_email(resolver: &mut Resolver<'_>, form: &FormSettings) -> EmailGap {
     let configured: Vec<String> = form
         .fields
         .iter()
@@ -98,7 +98,7 @@ pub fn missing_email(resolver: &mut Resolver<'_>, form: &FormSettings) -> EmailG
 /// The first e-mail address among a submission's values, lower-cased, or
 /// empty: kept with a lead no member could be made of (held, spam), so that
 /// `leads list` shows whose it likely is and erasing that address finds it.
-pub fn email_hint(submission: &Submission) -> String {
+pub(crate) fn email_hint(submission: &Submission) -> String {
     submission
         .fields
         .iter()

@@ -11,22 +11,22 @@ use crate::intake::Submission;
 
 /// One named value the alias table and the notes can use.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Input<'a> {
+pub(crate) struct Input<'a> {
     /// The name shown in notes and explanations (a label when the sender has one).
-    pub name: Cow<'a, str>,
+    pub(crate) name: Cow<'a, str>,
     /// A second name to match by (a sender's field key, ref or ID).
-    pub alt: Option<Cow<'a, str>>,
+    pub(crate) alt: Option<Cow<'a, str>>,
     /// The value, as sent.
-    pub value: Cow<'a, str>,
+    pub(crate) value: Cow<'a, str>,
     /// The lead field its name matched in the alias table, computed once.
-    pub alias: Option<(LeadField, MatchQuality)>,
+    pub(crate) alias: Option<(LeadField, MatchQuality)>,
     /// `name` [`normalize`]d, computed once: look-ups compare it many times.
-    pub normalized: String,
+    pub(crate) normalized: String,
 }
 
 impl<'a> Input<'a> {
     /// An input matched against the alias table by `name`, then by `alt`.
-    pub fn new(
+    fn new(
         name: impl Into<Cow<'a, str>>,
         alt: Option<Cow<'a, str>>,
         value: impl Into<Cow<'a, str>>,
@@ -46,39 +46,39 @@ impl<'a> Input<'a> {
 
     /// Whether the input is never lead data nor notes: form machinery, bot traps
     /// and captcha tokens (`_next`, `_gotcha`, `_wpcf7…`, `g-recaptcha-response` …).
-    pub fn is_machinery(&self) -> bool {
+    pub(crate) fn is_machinery(&self) -> bool {
         self.name.starts_with('_') || is_normalized_machinery(&self.normalized)
     }
 
     /// Whether the input is called `name` (literally, or its alternative name).
-    pub fn is_named(&self, name: &str) -> bool {
+    pub(crate) fn is_named(&self, name: &str) -> bool {
         self.name == name || self.alt.as_deref() == Some(name)
     }
 }
 
 /// A value a preset knows the meaning of (by the sender's field type or position).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Direct<'a> {
+pub(crate) struct Direct<'a> {
     /// The lead field it fills.
-    pub field: LeadField,
+    pub(crate) field: LeadField,
     /// The value.
-    pub value: Cow<'a, str>,
+    pub(crate) value: Cow<'a, str>,
     /// Where it was read, for explanations (and notes, when it is not used).
-    pub label: Cow<'a, str>,
+    pub(crate) label: Cow<'a, str>,
 }
 
 /// A submission as mapping sees it: typed values from a preset, and named inputs.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Prepared<'a> {
+pub(crate) struct Prepared<'a> {
     /// Values a preset assigned to a lead field.
-    pub direct: Vec<Direct<'a>>,
+    pub(crate) direct: Vec<Direct<'a>>,
     /// Named values for overrides, the alias table and the notes.
-    pub inputs: Vec<Input<'a>>,
+    pub(crate) inputs: Vec<Input<'a>>,
 }
 
 impl<'a> Prepared<'a> {
     /// Every field of the submission as an input (no preset).
-    pub fn from_fields(submission: &'a Submission) -> Self {
+    pub(crate) fn from_fields(submission: &'a Submission) -> Self {
         Self {
             direct: Vec::new(),
             inputs: submission
@@ -90,7 +90,7 @@ impl<'a> Prepared<'a> {
     }
 
     /// Adds a typed value.
-    pub fn direct(
+    pub(crate) fn direct(
         &mut self,
         field: LeadField,
         value: impl Into<Cow<'a, str>>,
@@ -104,7 +104,7 @@ impl<'a> Prepared<'a> {
     }
 
     /// Adds a named input.
-    pub fn input(
+    pub(crate) fn input(
         &mut self,
         name: impl Into<Cow<'a, str>>,
         alt: Option<Cow<'a, str>>,
@@ -132,7 +132,7 @@ const CLICK_IDS: [&str; 5] = ["gclid", "fbclid", "msclkid", "ttclid", "li_fat_id
 
 /// The attribution key of a tracking parameter (`utm_source` → `source`, `gclid` → `gclid`).
 /// Allocates only for a name that is one (it runs on every input).
-pub fn tracking_key(name: &str) -> Option<String> {
+pub(crate) fn tracking_key(name: &str) -> Option<String> {
     let name = name.trim();
     let is_utm = name
         .get(..4)

@@ -10,14 +10,14 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 /// A label as words (`"\n  Owner E-mail* "` → `owner email`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Label {
+pub(crate) struct Label {
     words: Vec<String>,
     silent: bool,
 }
 
 impl Label {
     /// Reads a name or label into its words.
-    pub fn parse(name: &str) -> Self {
+    pub(crate) fn parse(name: &str) -> Self {
         let folded = fold(name);
         let mut words: Vec<String> = Vec::new();
         for token in tokens(&folded) {
@@ -32,24 +32,24 @@ impl Label {
     }
 
     /// [`Label::is_silent`] of a name, without reading its words.
-    pub fn is_silent_name(name: &str) -> bool {
+    pub(crate) fn is_silent_name(name: &str) -> bool {
         is_silent(tokens(&fold(name)))
     }
 
     /// The words, in order.
-    pub fn words(&self) -> &[String] {
+    pub(crate) fn words(&self) -> &[String] {
         &self.words
     }
 
     /// The words run together (`owner email` → `owneremail`): the form the
     /// exact alias table is keyed by.
-    pub fn joined(&self) -> String {
+    pub(crate) fn joined(&self) -> String {
         self.words.concat()
     }
 
     /// Whether every word left is a generic one (`Question 3`, `field_7`,
     /// `q12`): such a name names no field, whatever its decorations.
-    pub fn has_only_generic_words(&self) -> bool {
+    pub(crate) fn has_only_generic_words(&self) -> bool {
         self.words
             .iter()
             .all(|w| GENERIC_KEY_WORDS.contains(&w.as_str()))
@@ -59,7 +59,7 @@ impl Label {
     /// mixing letters and digits, and generic words (`3`, `1.3`, `field_7`,
     /// `q12`, `question_mVGEg3`, `x7r2m`). Names such as `id` or `created_at`
     /// say what they hold, and are not silent.
-    pub fn is_silent(&self) -> bool {
+    pub(crate) fn is_silent(&self) -> bool {
         self.silent
     }
 }

@@ -33,7 +33,7 @@ pub struct Member {
 impl Member {
     /// The person's name as shown beside the e-mail: `first last`, trimmed
     /// (empty when neither is known).
-    pub fn full_name(&self) -> String {
+    pub(crate) fn full_name(&self) -> String {
         format!("{} {}", self.first_name.trim(), self.last_name.trim())
             .trim()
             .to_owned()

@@ -38,14 +38,9 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-pub use aliases::{match_name, normalize, MatchQuality};
-pub use attribution::Attribution;
-pub use build::explain;
-pub use explain::{FieldTrace, MappingExplanation};
-pub use field::LeadField;
-pub use gaps::email_hint;
+pub(crate) use build::explain;
+pub(crate) use gaps::email_hint;
 pub use member::Member;
-pub use names::split_full_name;
 
 use crate::{
     config::FormSettings,
@@ -78,18 +73,18 @@ pub struct MappingError {
     /// A one-line explanation.
     pub message: String,
     /// Lead field → what is wrong with it.
-    pub fields: BTreeMap<String, String>,
+    pub(crate) fields: BTreeMap<String, String>,
     /// Whether the person filling the form can fix it (an empty or mistyped
     /// e-mail address, an unchecked consent box: a form post is answered 422).
     /// Otherwise only the config can (no e-mail input at all, a payload of
     /// IDs): the submission is held.
-    pub visitor_can_fix: bool,
+    pub(crate) visitor_can_fix: bool,
 }
 
 impl MappingError {
     /// The whole story on one line (`message (email: missing: …)`), kept as a
     /// held lead's reason.
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         let fields: Vec<String> = self
             .fields
             .iter()

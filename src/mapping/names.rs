@@ -3,7 +3,7 @@
 
 /// Splits a whole name into (first, last): `Jane Mary Doe` → (`Jane Mary`, `Doe`),
 /// `Doe, Jane` → (`Jane`, `Doe`), `Cher` → (`Cher`, ``).
-pub fn split_full_name(full: &str) -> (String, String) {
+fn split_full_name(full: &str) -> (String, String) {
     let full = full.trim();
     if let Some((last, first)) = full.split_once(',') {
         let (first, last) = (first.trim(), last.trim());
@@ -22,7 +22,7 @@ pub fn split_full_name(full: &str) -> (String, String) {
 /// The first and last names, completed from a whole name: split when both
 /// are missing; when one is known, the other is what the whole name adds to it
 /// (`Prénom` + `Nom`, `Vorname` + `Name`, `Nombre` + `Apellido`).
-pub fn complete_names(
+pub(crate) fn complete_names(
     first: Option<String>,
     last: Option<String>,
     full: &str,
@@ -61,7 +61,7 @@ fn collapse(text: &str) -> String {
 }
 
 /// At most `max` characters of `text` (cut at a character boundary, trimmed).
-pub fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((at, _)) => text[..at].trim_end().to_owned(),
         None => text.to_owned(),

@@ -16,7 +16,7 @@ use crate::{config::FormSettings, intake::Submission};
 
 /// Where a lead field's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin<'a> {
+pub(crate) enum Origin<'a> {
     /// A per-form `fields` entry: the input name or path that was present.
     Override(&'a str),
     /// A per-form `constants` entry (its key).
@@ -33,15 +33,15 @@ pub enum Origin<'a> {
 
 /// A chosen value and its origin.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Pick<'a> {
+pub(crate) struct Pick<'a> {
     /// The value, trimmed, never empty.
-    pub value: Cow<'a, str>,
+    pub(crate) value: Cow<'a, str>,
     /// Where it came from.
-    pub origin: Origin<'a>,
+    pub(crate) origin: Origin<'a>,
 }
 
 /// Resolution state: which inputs are used, and which names each field tried.
-pub struct Resolver<'a> {
+pub(crate) struct Resolver<'a> {
     submission: &'a Submission,
     form: &'a FormSettings,
     prepared: Prepared<'a>,
@@ -63,7 +63,11 @@ pub struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     /// Starts resolving a prepared submission for a form.
-    pub fn new(submission: &'a Submission, form: &'a FormSettings, prepared: Prepared<'a>) -> Self {
+    pub(crate) fn new(
+        submission: &'a Submission,
+        form: &'a FormSettings,
+        prepared: Prepared<'a>,
+    ) -> Self {
         Self {
             submission,
             form,
@@ -79,7 +83,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The value of a lead field, taking (marking used) the input it came from.
-    pub fn pick(&mut self, field: LeadField) -> Option<Pick<'a>> {
+    pub(crate) fn pick(&mut self, field: LeadField) -> Option<Pick<'a>> {
         let pick = self.pick_any(field);
         if pick.is_some() {
             self.found |= 1 << field as u32;
@@ -113,7 +117,7 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        if !field.from_inputs() {
+        if !field.fillable_from_inputs() {
             return None;
         }
         self.tried.entry(field).or_default().extend(examples(field));
@@ -159,7 +163,7 @@ impl<'a> Resolver<'a> {
 
     /// A configured input name or path: the submission (literal, then path, then
     /// a path into a JSON-valued field), else a preset input by name or label.
-    pub fn lookup(&mut self, name: &str) -> Option<Cow<'a, str>> {
+    pub(crate) fn lookup(&mut self, name: &str) -> Option<Cow<'a, str>> {
         if let Some(value) = self.submission.value(name).and_then(non_empty) {
             self.mark_used(|input_name| input_name == name);
             return Some(value);
@@ -182,7 +186,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Like [`Resolver::lookup`], without taking the input (for templates).
-    pub fn peek(&self, name: &str) -> Option<Cow<'a, str>> {
+    pub(crate) fn peek(&self, name: &str) -> Option<Cow<'a, str>> {
         if let Some(value) = self.submission.value(name).and_then(non_empty) {
             return Some(value);
         }
@@ -202,17 +206,17 @@ impl<'a> Resolver<'a> {
     }
 
     /// Marks the inputs called `name` used (the consent field, the honeypot).
-    pub fn consume(&mut self, name: &str) {
+    pub(crate) fn consume(&mut self, name: &str) {
         self.mark_used(|input_name| input_name == name);
     }
 
     /// The names tried for a field, in order.
-    pub fn tried(&self, field: LeadField) -> &[&'a str] {
+    pub(crate) fn tried(&self, field: LeadField) -> &[&'a str] {
         self.tried.get(&field).map_or(&[], Vec::as_slice)
     }
 
     /// Tracking parameters (`utm_source` → `source`), first value of each.
-    pub fn tracking(&mut self) -> BTreeMap<String, String> {
+    pub(crate) fn tracking(&mut self) -> BTreeMap<String, String> {
         let mut tracking = BTreeMap::new();
         for (index, input) in self.prepared.inputs.iter().enumerate() {
             let Some(key) = tracking_key(&input.name) else {
@@ -228,7 +232,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Unused, non-empty inputs and typed values, for the notes: `(name, value)`.
-    pub fn leftovers(&self) -> Vec<(&str, &str)> {
+    pub(crate) fn leftovers(&self) -> Vec<(&str, &str)> {
         let honeypot = self.form.honeypot.as_deref();
         let inputs = self
             .prepared
@@ -254,7 +258,7 @@ impl<'a> Resolver<'a> {
 }
 
 /// The value trimmed, or `None` when nothing is left.
-pub fn non_empty(value: Cow<'_, str>) -> Option<Cow<'_, str>> {
+fn non_empty(value: Cow<'_, str>) -> Option<Cow<'_, str>> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return None;
@@ -269,7 +273,7 @@ pub fn non_empty(value: Cow<'_, str>) -> Option<Cow<'_, str>> {
 }
 
 /// A constant as text: strings as they are, other JSON values as written.
-pub fn constant_text(value: &serde_json::Value) -> String {
+fn constant_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(text) => text.clone(),
         serde_json::Value::Null => String::new(),

@@ -10,7 +10,7 @@ const SEPARATORS: &[char] = &['/', '-', '_', ':', '|', '.', ' ', ','];
 /// tracking parameter…) or the request's `ip`, `referer`, `origin`,
 /// `user_agent`, `received_at`. A missing value leaves nothing, and the
 /// separator next to it goes too: `website/{utm_source}` → `website`.
-pub fn render(
+pub(crate) fn render(
     template: &str,
     meta: &SubmissionMeta,
     mut value: impl FnMut(&str) -> Option<String>,

@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// The admin routes.
-pub fn routes() -> Router<Arc<AppState>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/admin/leads", get(list_leads))
         .route("/admin/leads/{id}", get(show_lead))
@@ -32,7 +32,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 /// Proof that the request carries the admin token.
-pub struct Admin;
+pub(crate) struct Admin;
 
 impl FromRequestParts<Arc<AppState>> for Admin {
     type Rejection = ApiError;
@@ -60,7 +60,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 /// Query of `GET /admin/leads`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+struct ListQuery {
     /// Only leads in this state (`pending`, `delivering`, `delivered`, `duplicate`,
     /// `retrying`, `dead`, `spam`, `held`, `test`).
     #[param(value_type = Option<LeadState>)]
@@ -117,11 +117,11 @@ fn day_start_ms(key: &str, day: &str, later: u64) -> Result<i64, ApiError> {
 
 /// `{"id": "...", "status": "queued"}`: a lead was put back in the delivery queue.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QueuedReply {
+struct QueuedReply {
     /// The lead's ID.
-    pub id: LeadId,
+    id: LeadId,
     /// Always `queued`.
-    pub status: &'static str,
+    status: &'static str,
 }
 
 /// `GET /admin/leads`: stored leads, newest first.
@@ -138,7 +138,7 @@ pub struct QueuedReply {
         (status = 404, description = "The admin API is off (no admin_token)", body = crate::error::ErrorBody),
     )
 )]
-pub async fn list_leads(
+async fn list_leads(
     _: Admin,
     State(app): State<Arc<AppState>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
@@ -165,7 +165,7 @@ pub(super) fn parse_id(id: &str) -> Result<LeadId, ApiError> {
         (status = 404, description = "No such lead", body = crate::error::ErrorBody),
     )
 )]
-pub async fn show_lead(
+async fn show_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
     Name(id): Name,
@@ -192,7 +192,7 @@ pub async fn show_lead(
         (status = 404, description = "No such lead", body = crate::error::ErrorBody),
     )
 )]
-pub async fn retry_lead(
+async fn retry_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
     Name(id): Name,
@@ -228,7 +228,7 @@ pub async fn retry_lead(
         (status = 404, description = "No such lead", body = crate::error::ErrorBody),
     )
 )]
-pub async fn release_lead(
+async fn release_lead(
     _: Admin,
     State(app): State<Arc<AppState>>,
     Name(id): Name,

@@ -42,7 +42,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
 /// The page and its files.
-pub fn routes() -> Router<Arc<AppState>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/admin", get(admin_page))
         .route("/admin/ui/{file}", get(admin_asset))
@@ -58,7 +58,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         (status = 404, description = "The admin API is off (no admin_token)", body = crate::error::ErrorBody),
     )
 )]
-pub async fn admin_page(State(app): State<Arc<AppState>>) -> Response {
+async fn admin_page(State(app): State<Arc<AppState>>) -> Response {
     serve(&app, "text/html; charset=utf-8", PAGE)
 }
 

@@ -22,7 +22,7 @@ use crate::{
 const MAX_BULK_IDS: usize = 1000;
 
 /// The summary and bulk routes.
-pub fn routes() -> Router<Arc<AppState>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/admin/summary", get(summary))
         .route("/admin/leads/bulk", post(bulk))
@@ -31,33 +31,33 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// Query of `GET /admin/summary`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct SummaryQuery {
+struct SummaryQuery {
     /// The funnel's period in days, today included (default 14, at most 90).
     days: Option<u32>,
 }
 
 /// How many stored leads are in one state.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StateCount {
+struct StateCount {
     /// The state.
-    pub state: LeadState,
+    state: LeadState,
     /// How many leads are in it.
-    pub count: u64,
+    count: u64,
 }
 
 /// `GET /admin/summary`: every state's count, and each form's funnel.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Summary {
+struct Summary {
     /// Every lead state, in lifecycle order, with its count (0 included).
-    pub states: Vec<StateCount>,
+    states: Vec<StateCount>,
     /// The configured forms.
-    pub forms: Vec<String>,
+    forms: Vec<String>,
     /// The funnel's steps, in order.
-    pub steps: Vec<&'static str>,
+    steps: Vec<&'static str>,
     /// The funnel's period, in days.
-    pub days: u32,
+    days: u32,
     /// Each form's funnel over the period.
-    pub funnel: Vec<FormFunnel>,
+    funnel: Vec<FormFunnel>,
 }
 
 /// `GET /admin/summary`
@@ -74,7 +74,7 @@ pub struct Summary {
         (status = 404, description = "The admin API is off (no admin_token)", body = crate::error::ErrorBody),
     )
 )]
-pub async fn summary(
+async fn summary(
     _: Admin,
     State(app): State<Arc<AppState>>,
     query: Result<Query<SummaryQuery>, axum::extract::rejection::QueryRejection>,
@@ -106,7 +106,7 @@ pub async fn summary(
 /// What to do with every lead of a bulk request.
 #[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum BulkAction {
+enum BulkAction {
     /// Re-queue pending, retrying or dead leads now.
     Retry,
     /// Send leads held as spam.
@@ -115,20 +115,20 @@ pub enum BulkAction {
 
 /// `POST /admin/leads/bulk`: one action on several leads.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct BulkRequest {
+struct BulkRequest {
     /// `retry` or `release`.
-    pub action: BulkAction,
+    action: BulkAction,
     /// The leads (at most 1000).
-    pub ids: Vec<String>,
+    ids: Vec<String>,
 }
 
 /// What a bulk request did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BulkReply {
+struct BulkReply {
     /// Leads put back in the delivery queue.
-    pub changed: Vec<LeadId>,
+    changed: Vec<LeadId>,
     /// Leads left as they were: unknown, or in a state the action does not apply to.
-    pub unchanged: Vec<String>,
+    unchanged: Vec<String>,
 }
 
 /// `POST /admin/leads/bulk`
@@ -145,7 +145,7 @@ pub struct BulkReply {
         (status = 404, description = "The admin API is off (no admin_token)", body = crate::error::ErrorBody),
     )
 )]
-pub async fn bulk(
+async fn bulk(
     _: Admin,
     State(app): State<Arc<AppState>>,
     request: Result<Json<BulkRequest>, JsonRejection>,

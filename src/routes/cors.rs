@@ -26,7 +26,7 @@ use crate::{config::FormSettings, error::ApiError, startup::AppState};
         (status = 404, description = "No such form", body = crate::error::ErrorBody),
     )
 )]
-pub async fn preflight(
+pub(crate) async fn preflight(
     State(app): State<Arc<AppState>>,
     Name(form_name): Name,
     headers: HeaderMap,
@@ -72,7 +72,7 @@ fn allowed_origin(form: &FormSettings, headers: &HeaderMap) -> Option<HeaderValu
 }
 
 /// Adds CORS headers to every reply to an allowed origin, errors included.
-pub fn decorate(
+pub(crate) fn decorate(
     form: &FormSettings,
     door: Door,
     headers: &HeaderMap,

@@ -11,7 +11,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 
 /// The script: `embed.js` as minified at build time (see `build.rs`).
-pub const SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.min.js"));
+const SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.min.js"));
 
 /// `GET /embed.js`
 #[utoipa::path(
@@ -24,7 +24,7 @@ pub const SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.min.js"))
         (status = 304, description = "The cached copy is current", headers(("ETag" = String))),
     )
 )]
-pub async fn embed_js(headers: HeaderMap) -> Response {
+pub(crate) async fn embed_js(headers: HeaderMap) -> Response {
     let etag = etag();
     let cached = headers
         .get_all(header::IF_NONE_MATCH)

@@ -11,7 +11,7 @@ use axum::{
 };
 
 use super::{cors, name::Name, reply, request};
-pub use crate::intake::Door;
+pub(crate) use crate::intake::Door;
 use crate::{error::ApiError, intake::SubmitRequest, startup::AppState};
 
 /// `POST /forms/{form}`
@@ -47,7 +47,7 @@ use crate::{error::ApiError, intake::SubmitRequest, startup::AppState};
         (status = 503, description = "Storage unavailable, shutting down, or over `server.request_timeout_secs`: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
     )
 )]
-pub async fn submit_form(
+pub(crate) async fn submit_form(
     State(app): State<Arc<AppState>>,
     Name(form): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -91,7 +91,7 @@ pub async fn submit_form(
         (status = 503, description = "Storage unavailable, shutting down, or over `server.request_timeout_secs`: retry", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
     )
 )]
-pub async fn submit_hook(
+pub(crate) async fn submit_hook(
     State(app): State<Arc<AppState>>,
     Name(form): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -133,7 +133,7 @@ async fn submit(
 }
 
 /// Which door and form a request path names (`/forms/NAME`, `/hooks/NAME`).
-pub fn door_of(path: &str) -> Option<(Door, &str)> {
+pub(crate) fn door_of(path: &str) -> Option<(Door, &str)> {
     let (door, rest) = if let Some(rest) = path.strip_prefix("/forms/") {
         (Door::Form, rest)
     } else {
@@ -146,7 +146,7 @@ pub fn door_of(path: &str) -> Option<(Door, &str)> {
 /// storage, or the request's timeout or a panic caught around the handler):
 /// logged, counted, in the error shape (or the form's `error_redirect` for a
 /// browser post), with the form's CORS headers.
-pub fn refused(
+pub(crate) fn refused(
     app: &AppState,
     door: Door,
     form_name: &str,

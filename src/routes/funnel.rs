@@ -19,7 +19,7 @@ use crate::{error::ApiError, funnel::Step, intake::origin, startup::AppState};
 /// Query of `POST /funnel/{form}`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct StepQuery {
+pub(crate) struct StepQuery {
     /// `view` (the form was shown) or `start` (first interaction).
     #[param(required = true, pattern = "^(view|start)$")]
     step: Option<String>,
@@ -39,7 +39,7 @@ pub struct StepQuery {
         (status = 429, description = "Over `server.funnel_rate_limit_per_minute` for this client IP: not counted", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
     )
 )]
-pub async fn report_step(
+pub(crate) async fn report_step(
     State(app): State<Arc<AppState>>,
     Name(form_name): Name,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

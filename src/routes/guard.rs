@@ -19,7 +19,7 @@ use crate::{error::ApiError, startup::AppState};
 /// Runs the handler within `server.request_timeout_secs` and catches its panic.
 /// A timeout answers 503 + `Retry-After` (the sender should retry: nothing is
 /// known to be stored); a panic answers 500, is logged, and the process goes on.
-pub async fn contain_failures(
+pub(crate) async fn contain_failures(
     State(app): State<Arc<AppState>>,
     request: Request,
     next: Next,

@@ -16,9 +16,9 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `{"status": "..."}`: the body of the health replies.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct HealthReply {
+struct HealthReply {
     /// `ok`, `ready`, `shutting down` or `storage unavailable`.
-    pub status: &'static str,
+    status: &'static str,
 }
 
 /// `GET /healthz`: 200 while the process runs.
@@ -28,7 +28,7 @@ pub struct HealthReply {
     tag = "health",
     responses((status = 200, description = "The process runs", body = HealthReply))
 )]
-pub async fn healthz() -> impl IntoResponse {
+pub(crate) async fn healthz() -> impl IntoResponse {
     Json(HealthReply { status: "ok" })
 }
 
@@ -42,7 +42,7 @@ pub async fn healthz() -> impl IntoResponse {
         (status = 503, description = "Storage does not take writes (down, disk full, read-only, writer stopped), or shutting down", body = HealthReply),
     )
 )]
-pub async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
+pub(crate) async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
     if !app.is_accepting() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -78,7 +78,7 @@ pub async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
         content_type = "text/plain; version=0.0.4"
     ))
 )]
-pub async fn metrics(State(app): State<Arc<AppState>>) -> impl IntoResponse {
+pub(crate) async fn metrics(State(app): State<Arc<AppState>>) -> impl IntoResponse {
     if let Ok(counts) = app.outbox.count_by_state().await {
         let waiting: u64 = counts
             .iter()

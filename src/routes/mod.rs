@@ -12,7 +12,7 @@ mod funnel;
 mod guard;
 mod health;
 mod name;
-pub mod openapi;
+mod openapi;
 mod reply;
 mod request;
 
@@ -34,11 +34,11 @@ use tower_http::{
 use crate::{error::ApiError, startup::AppState};
 
 /// The header carrying each request's ID.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route (and `extra`, such as the demo's page), with request IDs,
 /// tracing, the request timeout and a caught panic.
-pub fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
+pub(crate) fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
     let api = Router::new()
         .route(
             "/forms/{form}",

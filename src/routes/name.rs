@@ -11,7 +11,7 @@ use axum::{
 use crate::error::ApiError;
 
 /// The route's path segment, decoded.
-pub struct Name(pub String);
+pub(crate) struct Name(pub(crate) String);
 
 /// Longer than any form name, lead ID or admin file.
 const MAX_NAME_CHARS: usize = 128;

@@ -44,13 +44,13 @@ use super::{admin, admin_page, admin_summary, cors, embed, forms, funnel, health
         (name = "admin", description = "Stored leads, behind `Authorization: Bearer <admin_token>`"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 /// A form post's fields by input name (`name`, `email`, `phone`, `message`, …).
 #[derive(ToSchema)]
 #[schema(example = json!({"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000", "message": "Hello"}))]
 #[allow(dead_code)] // describes a body; never built
-pub struct FormFields(HashMap<String, String>);
+pub(crate) struct FormFields(HashMap<String, String>);
 
 struct SecuritySchemes;
 
@@ -74,7 +74,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// The description as JSON text, built once.
-pub fn openapi_text() -> &'static str {
+fn openapi_text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
         ApiDoc::openapi()
@@ -90,6 +90,6 @@ pub fn openapi_text() -> &'static str {
     tag = "health",
     responses((status = 200, description = "This description (OpenAPI 3)", body = Object))
 )]
-pub async fn openapi_json() -> impl IntoResponse {
+pub(crate) async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], openapi_text())
 }

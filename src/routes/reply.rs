@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// A plain HTML form post whose sender does not ask for JSON.
-pub fn is_browser_post(headers: &HeaderMap) -> bool {
+pub(crate) fn is_browser_post(headers: &HeaderMap) -> bool {
     let form_encoded = matches!(
         headers
             .get(header::CONTENT_TYPE)
@@ -36,22 +36,22 @@ pub fn is_browser_post(headers: &HeaderMap) -> bool {
 /// `{"id": "<lead id>", "status": "accepted" | "held"}`: the JSON reply to a stored submission.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"id": "01890f5e-3c1a-7cc2-8a51-5b1b2f3e4d5c", "status": "accepted"}))]
-pub struct AcceptedReply {
+pub(crate) struct AcceptedReply {
     /// The stored lead's ID (the first one's, when this was a replay).
-    pub id: LeadId,
+    id: LeadId,
     /// How it was stored.
-    pub status: Status,
+    status: Status,
     /// `/forms` only: where a browser form post would have been redirected
     /// (the form's `redirect`, or an allowed `_next`), for a page that sends
     /// with `fetch` to go to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect: Option<String>,
+    redirect: Option<String>,
 }
 
 /// How a submission was stored, as its reply says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+enum Status {
     /// Queued for delivery (a spam verdict is answered so too: bots learn nothing).
     Accepted,
     /// Kept with its reason: no lead can be made from it with today's config.
@@ -63,7 +63,7 @@ pub enum Status {
 impl Status {
     /// What the reply says of a lead stored in `state`: spam is answered as
     /// accepted (bots learn nothing).
-    pub fn of(state: LeadState) -> Self {
+    fn of(state: LeadState) -> Self {
         match state {
             LeadState::Test => Self::Test,
             LeadState::Held => Self::Held,
@@ -74,7 +74,12 @@ impl Status {
 
 /// The reply to a stored submission (spam included: bots learn nothing). A
 /// browser gets the form's usual success whatever the status.
-pub fn accepted(form: &FormSettings, door: Door, accepted: &Submitted, browser: bool) -> Response {
+pub(crate) fn accepted(
+    form: &FormSettings,
+    door: Door,
+    accepted: &Submitted,
+    browser: bool,
+) -> Response {
     // Redirects go to the URL as parsed and serialized, never to the text as
     // sent: the parser drops line breaks and tabs and escapes what a header
     // may not carry, so no `_next` can break the reply.
@@ -98,7 +103,7 @@ pub fn accepted(form: &FormSettings, door: Door, accepted: &Submitted, browser: 
 }
 
 /// The reply to a refused submission.
-pub fn error(
+pub(crate) fn error(
     form: Option<&FormSettings>,
     door: Door,
     headers: &HeaderMap,

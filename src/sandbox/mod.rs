@@ -181,15 +181,6 @@ impl Sandbox {
             .unwrap_or_default()
     }
 
-    /// The OUTER `_id` of the first company's client role now.
-    pub fn current_client_role_id(&self) -> String {
-        let state = self.shared.lock();
-        state
-            .client_role(self.company_id())
-            .map(|r| r.outer_id.clone())
-            .unwrap_or_default()
-    }
-
     /// Recreates the first company's client role with new IDs (the old outer
     /// `_id` is "role not found" from now on); returns the new outer `_id`.
     pub fn rotate_client_role(&self) -> String {

@@ -15,17 +15,17 @@ use crate::agencyhandy::Generation;
 
 /// A company the sandbox's key gives access to.
 pub(crate) struct Company {
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 /// One entry of `GET /roles`: its OUTER `_id` is what lead creation wants; the
 /// inner `role._id` is a different ID, the documented trap.
 #[derive(Clone)]
 pub(crate) struct RoleEntry {
-    pub outer_id: String,
-    pub inner_id: String,
-    pub name: &'static str,
+    pub(crate) outer_id: String,
+    pub(crate) inner_id: String,
+    pub(crate) name: &'static str,
 }
 
 impl RoleEntry {
@@ -38,7 +38,7 @@ impl RoleEntry {
     }
 
     /// The entry as `GET /roles?type=company` lists it.
-    pub fn to_json(&self, company_id: &str) -> Value {
+    pub(crate) fn to_json(&self, company_id: &str) -> Value {
         json!({
             "_id": self.outer_id,
             "role": {"_id": self.inner_id, "responsibility": "", "name": self.name},
@@ -53,43 +53,43 @@ impl RoleEntry {
 
 /// Injected failures for the next create calls.
 pub(crate) struct Failures {
-    pub remaining: usize,
-    pub status: u16,
-    pub retry_after: Option<String>,
+    pub(crate) remaining: usize,
+    pub(crate) status: u16,
+    pub(crate) retry_after: Option<String>,
 }
 
 /// Everything that changes while the sandbox runs.
 pub(crate) struct State {
     /// The generation of the API served.
-    pub generation: Generation,
+    pub(crate) generation: Generation,
     /// Roles by company `_id`; the client role is never the first.
-    pub roles: HashMap<String, Vec<RoleEntry>>,
+    pub(crate) roles: HashMap<String, Vec<RoleEntry>>,
     /// Label (category) IDs that exist.
-    pub categories: HashSet<String>,
-    pub leads: Vec<Value>,
+    pub(crate) categories: HashSet<String>,
+    pub(crate) leads: Vec<Value>,
     /// How many times each lower-cased e-mail came in a valid create call,
     /// created or skipped: more than once means a lead was sent twice.
-    pub received: HashMap<String, usize>,
+    pub(crate) received: HashMap<String, usize>,
     /// Members created as clients by `POST /members/bulk-client`.
-    pub clients: Vec<Value>,
+    pub(crate) clients: Vec<Value>,
     /// Lower-cased e-mails skipped with this reason in `notAddedLeads`.
-    pub skipped: HashMap<String, String>,
+    pub(crate) skipped: HashMap<String, String>,
     /// Lower-cased e-mails that already exist in the workspace.
-    pub existing: HashSet<String>,
+    pub(crate) existing: HashSet<String>,
     /// Lower-cased e-mails whose create calls are refused with a ValidationError.
-    pub rejected: HashSet<String>,
-    pub failures: Option<Failures>,
-    pub revoked: bool,
-    pub latency: Duration,
-    pub stats: SandboxStats,
+    pub(crate) rejected: HashSet<String>,
+    pub(crate) failures: Option<Failures>,
+    pub(crate) revoked: bool,
+    pub(crate) latency: Duration,
+    pub(crate) stats: SandboxStats,
 }
 
 /// What handlers and the [`super::Sandbox`] handle share.
 pub(crate) struct Shared {
-    pub api_key: String,
-    pub companies: Vec<Company>,
+    pub(crate) api_key: String,
+    pub(crate) companies: Vec<Company>,
     /// The first company's client role, as it was at start.
-    pub initial_client_role_id: String,
+    pub(crate) initial_client_role_id: String,
     state: Mutex<State>,
 }
 
@@ -98,7 +98,7 @@ const ROLE_NAMES: [&str; 4] = ["admin", "member", "client", "viewer"];
 impl Shared {
     /// Two companies ("Sandbox Agency" first, "Other Agency" second), each with
     /// its own roles; one label.
-    pub fn new(api_key: String, latency: Duration, generation: Generation) -> Self {
+    pub(crate) fn new(api_key: String, latency: Duration, generation: Generation) -> Self {
         let companies = vec![
             Company {
                 id: object_id(),
@@ -141,19 +141,19 @@ impl Shared {
     }
 
     /// The state; a panic elsewhere while it was held does not make it unusable.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether `id` is a company's `_id`.
-    pub fn has_company(&self, id: &str) -> bool {
+    pub(crate) fn has_company(&self, id: &str) -> bool {
         self.companies.iter().any(|c| c.id == id)
     }
 }
 
 impl State {
     /// The client role of a company.
-    pub fn client_role(&self, company_id: &str) -> Option<&RoleEntry> {
+    pub(crate) fn client_role(&self, company_id: &str) -> Option<&RoleEntry> {
         self.roles
             .get(company_id)?
             .iter()
@@ -161,7 +161,7 @@ impl State {
     }
 
     /// Gives a company's client role new IDs (as if it were recreated); returns the new outer `_id`.
-    pub fn rotate_client_role(&mut self, company_id: &str) -> Option<String> {
+    pub(crate) fn rotate_client_role(&mut self, company_id: &str) -> Option<String> {
         let role = self
             .roles
             .get_mut(company_id)?
@@ -172,7 +172,7 @@ impl State {
     }
 
     /// Renames the first company's client role away (`missing`) or back.
-    pub fn set_client_role_missing(&mut self, company_id: &str, missing: bool) {
+    pub(crate) fn set_client_role_missing(&mut self, company_id: &str, missing: bool) {
         let (from, to) = if missing {
             ("client", "customer")
         } else {
@@ -188,7 +188,7 @@ impl State {
     }
 
     /// Takes one injected failure, if any is pending.
-    pub fn take_failure(&mut self) -> Option<(u16, Option<String>)> {
+    pub(crate) fn take_failure(&mut self) -> Option<(u16, Option<String>)> {
         let failures = self.failures.as_mut()?;
         let taken = (failures.status, failures.retry_after.clone());
         failures.remaining -= 1;

@@ -13,7 +13,7 @@ use tower::ServiceExt;
 
 /// Serves `router` on `listener` until `stop` is cancelled, then waits for the
 /// open connections to finish their requests.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     header_read_timeout: Duration,

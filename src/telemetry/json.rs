@@ -18,7 +18,7 @@ use tracing_subscriber::{
 };
 
 /// Formats events as flat JSON objects; use with [`JsonFields`] as the field formatter.
-pub struct FlatJson;
+pub(crate) struct FlatJson;
 
 impl<S> FormatEvent<S, JsonFields> for FlatJson
 where

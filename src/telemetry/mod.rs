@@ -14,12 +14,12 @@ use tracing_subscriber::{
     EnvFilter,
 };
 
-pub use self::json::FlatJson;
+use self::json::FlatJson;
 use crate::config::{LogFormat, LogSettings};
 
 /// Installs the global tracing subscriber (once; later calls do nothing).
 /// `RUST_LOG`, when set and not empty, wins over `log.level`.
-pub fn init_tracing(settings: &LogSettings) {
+pub(crate) fn init_tracing(settings: &LogSettings) {
     let _ = match settings.format {
         LogFormat::Json => tracing_subscriber::registry()
             .with(log_filter(settings))
@@ -52,7 +52,7 @@ fn log_filter(settings: &LogSettings) -> EnvFilter {
 }
 
 /// The process-wide Prometheus registry (installed on first use).
-pub fn metrics_handle() -> &'static PrometheusHandle {
+pub(crate) fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
@@ -75,7 +75,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
 
 /// Drains recorded histogram samples into the registry every few seconds, so
 /// memory stays flat between scrapes (and when nothing scrapes at all).
-pub async fn run_metrics_upkeep(stop: CancellationToken) {
+pub(crate) async fn run_metrics_upkeep(stop: CancellationToken) {
     let handle = metrics_handle();
     let mut every = tokio::time::interval(Duration::from_secs(5));
     loop {

@@ -11,11 +11,11 @@ use std::{
 };
 
 /// The counter of submissions kept as spam because the provider did not answer.
-pub const UNAVAILABLE_TOTAL: &str = "leadrelay_captcha_unavailable_total";
+pub(crate) const UNAVAILABLE_TOTAL: &str = "leadrelay_captcha_unavailable_total";
 
 /// Shows the counter at 0 for each form with a CAPTCHA (name and provider), so
 /// that an `increase()` alert sees the first outage too.
-pub fn count_from_zero<'a>(forms: impl IntoIterator<Item = (&'a str, &'static str)>) {
+pub(crate) fn count_from_zero<'a>(forms: impl IntoIterator<Item = (&'a str, &'static str)>) {
     for (form, provider) in forms {
         metrics::counter!(UNAVAILABLE_TOTAL, "form" => form.to_owned(), "provider" => provider)
             .increment(0);

@@ -8,7 +8,7 @@ use crate::{
 
 /// Why a request's body could not be had.
 #[derive(Debug, thiserror::Error)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     /// Over `server.max_body_bytes` (the limit, in bytes).
     #[error("the body is larger than {0} bytes (server.max_body_bytes)")]
     TooLarge(usize),
@@ -19,7 +19,7 @@ pub enum BodyError {
 
 /// Why a submission was refused, or could not be stored.
 #[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
+pub(crate) enum SubmitError {
     /// No form has this name.
     #[error("no form named {0:?}")]
     NoSuchForm(String),

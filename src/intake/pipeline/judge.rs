@@ -15,24 +15,24 @@ use crate::{
 /// What the pipeline made of a submission.
 pub(super) struct Judged {
     /// The submission as read (the test token taken out).
-    pub submission: Submission,
+    pub(crate) submission: Submission,
     /// The `_next` field, when sent.
-    pub next: Option<String>,
+    pub(crate) next: Option<String>,
     /// It carried the form's test token.
-    pub test: bool,
+    pub(crate) test: bool,
     /// Why it is spam, when it is.
-    pub verdict: Option<spam::SpamVerdict>,
+    pub(crate) verdict: Option<spam::SpamVerdict>,
     /// The lead, when one can be made.
-    pub member: Option<mapping::Member>,
+    pub(crate) member: Option<mapping::Member>,
     /// Why no lead can be made with today's config, when none can.
-    pub held: Option<String>,
+    held: Option<String>,
     /// Test leads: the create call the lead would have gone out as.
-    pub would_send: Option<serde_json::Value>,
+    pub(crate) would_send: Option<serde_json::Value>,
 }
 
 impl Judged {
     /// The state the lead is stored in.
-    pub fn state(&self) -> LeadState {
+    pub(crate) fn state(&self) -> LeadState {
         match (self.test, &self.verdict, &self.held) {
             (true, _, _) => LeadState::Test,
             (false, Some(_), _) => LeadState::Spam,
@@ -43,7 +43,7 @@ impl Judged {
 
     /// Why the lead is kept back, stored as its last error: a spam verdict
     /// (`CODE: reason`), why it is held, or what a test lead would have become.
-    pub fn reason(&self) -> Option<String> {
+    pub(crate) fn reason(&self) -> Option<String> {
         let verdict = self.verdict.as_ref().map(spam::SpamVerdict::note);
         if !self.test {
             return verdict.or_else(|| self.held.clone());

@@ -27,7 +27,7 @@ use axum::http::HeaderMap;
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-pub use error::{BodyError, SubmitError};
+pub(crate) use error::{BodyError, SubmitError};
 
 use super::RateLimiter;
 use crate::{
@@ -41,7 +41,7 @@ use crate::{
 
 /// Which door a submission came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Door {
+pub(crate) enum Door {
     /// `/forms/{form}`: browsers and fetch; CORS, rate limit, redirects.
     Form,
     /// `/hooks/{form}`: servers; token or signature; always JSON; limited by IP
@@ -52,36 +52,36 @@ pub enum Door {
 /// One submission as the service takes it; its body comes separately (see
 /// [`Pipeline::submit`]). No `Debug`: its headers may carry a sender's secret.
 #[derive(Clone, Copy)]
-pub struct SubmitRequest<'a> {
+pub(crate) struct SubmitRequest<'a> {
     /// The form's name (`[forms.NAME]`).
-    pub form_name: &'a str,
+    pub(crate) form_name: &'a str,
     /// The door it came through.
-    pub door: Door,
+    pub(crate) door: Door,
     /// The client's address (the peer's, or a forwarded one the config trusts).
-    pub client_ip: IpAddr,
+    pub(crate) client_ip: IpAddr,
     /// The request's headers: content type, origin and referer, user agent,
     /// idempotency key, the sender's token or signature, the test token.
-    pub headers: &'a HeaderMap,
+    pub(crate) headers: &'a HeaderMap,
 }
 
 /// A stored submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Submitted {
+pub(crate) struct Submitted {
     /// The lead's ID (the first one's, for a replay).
-    pub id: LeadId,
+    pub(crate) id: LeadId,
     /// How this submission was judged: pending, spam, held or test.
-    pub state: LeadState,
+    pub(crate) state: LeadState,
     /// An earlier lead answered for it (same idempotency key, or a double
     /// click within the dedupe window): nothing new was stored.
-    pub replayed: bool,
+    replayed: bool,
     /// The `_next` field, when sent.
-    pub next: Option<String>,
+    pub(crate) next: Option<String>,
 }
 
 impl Submitted {
     /// The received count's outcome label (`accepted`, `spam`, `held`,
     /// `replayed`, `test`).
-    pub fn outcome(&self) -> &'static str {
+    pub(crate) fn outcome(&self) -> &'static str {
         match (self.replayed, self.state) {
             (true, _) => "replayed",
             (false, LeadState::Test) => "test",
@@ -93,19 +93,19 @@ impl Submitted {
 }
 
 /// What the service works with, shared with the rest of the application.
-pub struct PipelineParts {
+pub(crate) struct PipelineParts {
     /// The configuration.
-    pub settings: Arc<Settings>,
+    pub(crate) settings: Arc<Settings>,
     /// Lead storage.
-    pub outbox: Arc<dyn Outbox>,
+    pub(crate) outbox: Arc<dyn Outbox>,
     /// Wakes the delivery worker when a lead to send is stored.
-    pub wake: Arc<Notify>,
+    pub(crate) wake: Arc<Notify>,
     /// The form funnel's counts.
-    pub funnel: Arc<Funnel>,
+    pub(crate) funnel: Arc<Funnel>,
     /// Each workspace's Agencyhandy client (test leads show what they would send).
-    pub clients: HashMap<String, Arc<WorkspaceClient>>,
+    pub(crate) clients: HashMap<String, Arc<WorkspaceClient>>,
     /// The time.
-    pub clock: Clock,
+    pub(crate) clock: Clock,
 }
 
 /// The intake service (see the module's docs).
@@ -119,7 +119,7 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// The service, taking submissions.
-    pub fn new(parts: PipelineParts) -> Self {
+    pub(crate) fn new(parts: PipelineParts) -> Self {
         Self {
             rate_limiter: RateLimiter::new(parts.settings.server.rate_limit_per_minute),
             accepting: AtomicBool::new(true),
@@ -128,7 +128,7 @@ impl Pipeline {
     }
 
     /// Whether new submissions are taken.
-    pub fn is_accepting(&self) -> bool {
+    pub(crate) fn is_accepting(&self) -> bool {
         self.accepting.load(Ordering::Relaxed)
     }
 
@@ -140,7 +140,7 @@ impl Pipeline {
     /// Takes one submission to a stored lead. `body` reads the request's body;
     /// it is awaited only once the guards that need no body have passed, so a
     /// refused sender's body is never read.
-    pub async fn submit(
+    pub(crate) async fn submit(
         &self,
         request: SubmitRequest<'_>,
         body: impl Future<Output = Result<Bytes, BodyError>>,

@@ -20,9 +20,9 @@ mod words;
 
 use std::{fmt, sync::LazyLock};
 
-pub use shapes::{
-    fit, looks_like_email, looks_like_person_name, looks_like_phone, looks_like_phone_by_itself,
-    Fit,
+use shapes::fit;
+pub(crate) use shapes::{
+    looks_like_email, looks_like_person_name, looks_like_phone, looks_like_phone_by_itself, Fit,
 };
 use words::{Strength, BLOCKERS, PHRASES};
 
@@ -30,7 +30,7 @@ use super::{aliases, field::LeadField, label::Label};
 
 /// What a guess rests on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rule {
+pub(crate) enum Rule {
     /// The name, its decorations dropped, is an alias (`Email 2` → `email`).
     Cleaned(String),
     /// The name contains this phrase.
@@ -41,7 +41,7 @@ pub enum Rule {
 
 /// Shapes read when keys say nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// The one value of the submission that is an e-mail address.
     LoneEmail,
     /// A phone number.
@@ -70,28 +70,28 @@ impl fmt::Display for Rule {
 
 /// A lead field an input was guessed to hold, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guess {
+pub(crate) struct Guess {
     /// The field.
-    pub field: LeadField,
+    pub(crate) field: LeadField,
     /// The rule that matched.
-    pub rule: Rule,
+    pub(crate) rule: Rule,
     /// How well the value fits the field.
-    pub fit: Fit,
+    pub(crate) fit: Fit,
 }
 
 /// What an input without an exact alias means, read once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Meaning {
+pub(crate) struct Meaning {
     /// The field its name (or alternative name) points to, if any.
-    pub guess: Option<Guess>,
+    pub(crate) guess: Option<Guess>,
     /// Whether its key says nothing (`3`, `field_7`): values' shapes may speak.
-    pub silent: bool,
+    pub(crate) silent: bool,
     /// Whether its name names an e-mail input, whatever its value.
-    pub names_email: bool,
+    pub(crate) names_email: bool,
 }
 
 /// Reads an input's name (then its alternative name) and value.
-pub fn read(name: &str, alt: Option<&str>, value: &str) -> Meaning {
+pub(crate) fn read(name: &str, alt: Option<&str>, value: &str) -> Meaning {
     let mut meaning = read_name(name, value);
     if meaning.guess.is_none() {
         if let Some(alt) = alt {

@@ -6,7 +6,7 @@ use crate::domain::Email;
 
 /// How well a value fits a lead field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Fit {
+pub(crate) enum Fit {
     /// It cannot be that field's value (a phone label holding `mornings`).
     No,
     /// It may be.
@@ -16,7 +16,7 @@ pub enum Fit {
 }
 
 /// How `value` fits `field`, for inputs whose label names the field.
-pub fn fit(field: LeadField, value: &str) -> Fit {
+pub(crate) fn fit(field: LeadField, value: &str) -> Fit {
     let value = value.trim();
     let has_at = value.contains('@');
     let typical_or = |typical: bool, plausible: bool| match (typical, plausible) {
@@ -54,13 +54,13 @@ pub fn fit(field: LeadField, value: &str) -> Fit {
 }
 
 /// Whether a value reads as an e-mail address.
-pub fn looks_like_email(value: &str) -> bool {
+pub(crate) fn looks_like_email(value: &str) -> bool {
     value.contains('@') && Email::parse(value).is_ok()
 }
 
 /// Whether a value reads as a phone number: 7–15 digits and only `+ ( ) - . /`
 /// and spaces, and not a date.
-pub fn looks_like_phone(value: &str) -> bool {
+pub(crate) fn looks_like_phone(value: &str) -> bool {
     let value = value.trim();
     let digits = value.bytes().filter(u8::is_ascii_digit).count();
     (7..=15).contains(&digits)
@@ -72,7 +72,7 @@ pub fn looks_like_phone(value: &str) -> bool {
 
 /// A phone number under a key that says nothing: a phone shape that is not
 /// a bare run of digits an ID or Unix time could be (`1714650000`).
-pub fn looks_like_phone_by_itself(value: &str) -> bool {
+pub(crate) fn looks_like_phone_by_itself(value: &str) -> bool {
     let value = value.trim();
     if !looks_like_phone(value) {
         return false;
@@ -85,7 +85,7 @@ pub fn looks_like_phone_by_itself(value: &str) -> bool {
 /// `2024-05-02`, `05/02/2024`, `2.5.2024`, with or without a time after it:
 /// three numbers, the first or last of four digits (a year), the others of
 /// one or two.
-pub fn looks_like_date(value: &str) -> bool {
+pub(crate) fn looks_like_date(value: &str) -> bool {
     let date = value.split([' ', 'T']).next().unwrap_or_default();
     let parts: Vec<&str> = date.split(['-', '/', '.']).collect();
     let number = |p: &str, len: std::ops::RangeInclusive<usize>| {
@@ -151,7 +151,7 @@ const NOT_IN_NAMES: &[&str] = &[
 
 /// Two to four words of letters (`Jane Doe`, `María José García`, `O'Neil`),
 /// none of them a word names do not have.
-pub fn looks_like_person_name(value: &str) -> bool {
+pub(crate) fn looks_like_person_name(value: &str) -> bool {
     let words: Vec<&str> = value.split_whitespace().collect();
     (2..=4).contains(&words.len())
         && value.chars().count() <= 60

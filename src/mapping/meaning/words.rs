@@ -9,7 +9,7 @@ use super::super::field::LeadField::{self, *};
 /// How telling a phrase is: a weak one (`name`) loses to any strong one in
 /// the same label (`Name of your company`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Strength {
+pub(crate) enum Strength {
     /// A generic word that other words refine.
     Weak,
     /// A word that names one field.
@@ -19,7 +19,7 @@ pub enum Strength {
 use Strength::{Strong, Weak};
 
 /// Phrase → lead field.
-pub const PHRASES: &[(LeadField, &str, Strength)] = &[
+pub(crate) const PHRASES: &[(LeadField, &str, Strength)] = &[
     // e-mail
     (Email, "email*", Strong),
     (Email, "mail", Strong),
@@ -239,7 +239,7 @@ pub const PHRASES: &[(LeadField, &str, Strength)] = &[
 
 /// Words that, anywhere in a label, keep a field from being read out of it
 /// (`Friend's e-mail`, `Project name`, `Referrer URL`).
-pub const BLOCKERS: &[(LeadField, &[&str])] = &[
+pub(crate) const BLOCKERS: &[(LeadField, &[&str])] = &[
     (Email, &["friend", "friends", "referrer", "referral", "cc"]),
     (ContactNo, &["fax", "friend", "referrer"]),
     (

@@ -35,7 +35,7 @@ struct Field<'a> {
 }
 
 /// Reads either mode.
-pub fn elementor(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn elementor(submission: &Submission) -> Prepared<'_> {
     let mut advanced: Vec<Field<'_>> = Vec::new();
     let mut prepared = Prepared::default();
     for (name, value) in &submission.fields {

@@ -18,7 +18,7 @@ const NETLIFY_REQUEST_KEYS: &[&str] = &["ip", "user_agent"];
 /// the inputs by name (labelled by `ordered_human_fields[].title`) and the
 /// page it came from as `referrer`. The top-level `name`, `email`, `summary`,
 /// `body` … repeat `data` and are not read.
-pub fn netlify(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn netlify(submission: &Submission) -> Prepared<'_> {
     let Some(Value::Object(data)) = submission.json_path("data") else {
         return Prepared::from_fields(submission);
     };
@@ -58,7 +58,7 @@ pub fn netlify(submission: &Submission) -> Prepared<'_> {
 /// answers, the UTM parameters of the booking page, and the event booked (into
 /// the notes). The host (`scheduled_event.event_memberships`) is never read:
 /// their e-mail address is not the lead's.
-pub fn calendly(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn calendly(submission: &Submission) -> Prepared<'_> {
     let Some(invitee) = submission.json_path("payload").filter(|p| p.is_object()) else {
         return Prepared::from_fields(submission);
     };

@@ -12,7 +12,7 @@ use crate::{
 /// Jotform's webhook (multipart): the answers are in `rawRequest`, a JSON string
 /// keyed `q<N>_<name>`; a Full Name is `{first, last}`, a Phone `{full}` or
 /// `{area, phone}`, an Address `{addr_line1, addr_line2, city, state, postal, country}`.
-pub fn jotform(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn jotform(submission: &Submission) -> Prepared<'_> {
     let raw: Option<Value> = submission
         .value("rawRequest")
         .and_then(|raw| serde_json::from_str(&raw).ok());
@@ -102,7 +102,7 @@ fn jotform_parts(prepared: &mut Prepared<'_>, key: &str, label: &str, parts: &Ma
 
 /// Webflow's `form_submission` webhook: the answers under `payload.data` (v2) or
 /// `data` (v1), keyed by the inputs' names.
-pub fn webflow(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn webflow(submission: &Submission) -> Prepared<'_> {
     for prefix in ["payload.data.", "data."] {
         let mut prepared = Prepared::default();
         for (name, value) in &submission.fields {
@@ -119,7 +119,7 @@ pub fn webflow(submission: &Submission) -> Prepared<'_> {
 
 /// Google Forms through Apps Script: an object keyed by question titles, bare or
 /// under `namedValues` (values are arrays), `responses` or `response`.
-pub fn google_forms(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn google_forms(submission: &Submission) -> Prepared<'_> {
     let root = ["namedValues", "responses", "response"]
         .iter()
         .find_map(|key| submission.json_path(key).filter(|v| v.is_object()))
@@ -156,7 +156,7 @@ pub fn google_forms(submission: &Submission) -> Prepared<'_> {
 
 /// Zapier's webhook action: flattened (`contact__email`) or nested
 /// (`contact.email`) data; segments are matched by the alias table.
-pub fn zapier(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn zapier(submission: &Submission) -> Prepared<'_> {
     let mut prepared = Prepared::default();
     for (name, value) in &submission.fields {
         let label = name

@@ -22,7 +22,7 @@ use super::{
 use crate::intake::Submission;
 
 /// Reads a submission the way its preset says (no preset: every field as an input).
-pub fn prepare<'a>(preset: Option<&str>, submission: &'a Submission) -> Prepared<'a> {
+pub(crate) fn prepare<'a>(preset: Option<&str>, submission: &'a Submission) -> Prepared<'a> {
     match preset {
         Some("contact-form-7") => wordpress::contact_form_7(submission),
         Some("elementor") => elementor::elementor(submission),

@@ -12,7 +12,7 @@ use crate::{
 /// Typeform's `form_response`: `answers[]` read by type (`email`, `phone_number`,
 /// `url`, `text`, `choice(s)` …), labelled with the question titles from
 /// `definition.fields` and matched by `field.ref` too; `hidden` fields as inputs.
-pub fn typeform(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn typeform(submission: &Submission) -> Prepared<'_> {
     let mut prepared = Prepared::default();
     let Some(response) = submission.json_path("form_response") else {
         return Prepared::from_fields(submission);
@@ -94,7 +94,7 @@ fn typeform_value<'a>(answer: &'a Value, kind: &str) -> Option<Cow<'a, str>> {
 
 /// Tally's `data.fields[]` (`key`, `label`, `type`, `value`): typed e-mail, phone
 /// and link fields; choice values (option IDs) turned into their option texts.
-pub fn tally(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn tally(submission: &Submission) -> Prepared<'_> {
     let mut prepared = Prepared::default();
     let Some(Value::Array(fields)) = submission.json_path("data.fields") else {
         return Prepared::from_fields(submission);

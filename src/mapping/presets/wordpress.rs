@@ -10,7 +10,7 @@ use crate::{
 
 /// Contact Form 7 (via the common CF7-to-webhook plugins): fields by their
 /// form-tag names (`your-name`, `your-email`, `your-tel` …), `_wpcf7*` skipped.
-pub fn contact_form_7(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn contact_form_7(submission: &Submission) -> Prepared<'_> {
     let mut prepared = Prepared::default();
     for (name, value) in &submission.fields {
         if name.starts_with("_wpcf7") {
@@ -53,7 +53,7 @@ const ENTRY_KEYS: &[&str] = &[
 
 /// WPForms (Webhooks / Zapier add-ons): fields by label, the Name field's parts as
 /// `Name (First)` / `Name (Last)`; a raw post's `wpforms[fields][N][first|last]` too.
-pub fn wpforms(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn wpforms(submission: &Submission) -> Prepared<'_> {
     let mut prepared = Prepared::default();
     for (name, value) in &submission.fields {
         if ENTRY_KEYS.contains(&name.as_str()) || name.starts_with("wpforms[id]") {
@@ -81,7 +81,7 @@ pub fn wpforms(submission: &Submission) -> Prepared<'_> {
 /// state, zip, country); other parts are checkbox choices. Plain IDs are read by their content: the first e-mail address,
 /// the first phone number, the longest text as the message. Keys that are not
 /// IDs (labels, when the webhook maps them) go through the alias table.
-pub fn gravity_forms(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn gravity_forms(submission: &Submission) -> Prepared<'_> {
     let mut prepared = Prepared::default();
     let mut plain: Vec<(&str, &str)> = Vec::new();
     for (name, value) in &submission.fields {

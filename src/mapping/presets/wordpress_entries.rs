@@ -15,7 +15,7 @@ use crate::{
 /// names, the Name field's parts (`names[first_name]`, `names.last_name`) and
 /// the Address field's (`address_1[city]` …) read by part, checkbox choices
 /// (`checkbox[]`, `checkbox.0`) joined; `_fluentform_…` tokens skipped.
-pub fn fluent_forms(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn fluent_forms(submission: &Submission) -> Prepared<'_> {
     let mut prepared = Prepared::default();
     let mut choices: Vec<(&str, Vec<&str>)> = Vec::new();
     for (name, value) in &submission.fields {
@@ -85,7 +85,7 @@ const NINJA_SKIPPED_TYPES: &[&str] = &[
 /// the submission's `fields` (`{id, key, label, type, value}` each, as an
 /// array or by ID) read by type: `email`, `phone`, `firstname`, `lastname`,
 /// `address`, `city`, `zip`, `liststate`, `listcountry`.
-pub fn ninja_forms(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn ninja_forms(submission: &Submission) -> Prepared<'_> {
     let typed = match submission.json_path("fields") {
         Some(Value::Array(fields)) => Some(fields.iter().collect::<Vec<_>>()),
         Some(Value::Object(fields)) => Some(fields.values().collect()),
@@ -167,7 +167,7 @@ const FORMIDABLE_ENTRY_KEYS: &[&str] = &[
 /// state, zip, country}`) are read by part; keys are often random
 /// (`29yf4d`), so the values speak: the message is the longest text, and the
 /// e-mail address and phone number are found by their shapes.
-pub fn formidable(submission: &Submission) -> Prepared<'_> {
+pub(crate) fn formidable(submission: &Submission) -> Prepared<'_> {
     let meta = submission.json_path("meta").and_then(Value::as_object);
     let (values, skip_entry_keys) = match (meta, submission.json.as_ref()) {
         (Some(meta), _) => (meta, false),

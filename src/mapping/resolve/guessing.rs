@@ -10,11 +10,11 @@ use crate::mapping::{
 };
 
 /// An input named for the e-mail address whose value could not be taken.
-pub struct EmailInput<'a> {
+pub(crate) struct EmailInput<'a> {
     /// Its name.
-    pub name: Cow<'a, str>,
+    pub(crate) name: Cow<'a, str>,
     /// Its value, as sent.
-    pub value: Cow<'a, str>,
+    pub(crate) value: Cow<'a, str>,
 }
 
 impl<'a> Resolver<'a> {
@@ -130,7 +130,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The names of inputs [`Resolver::unclaimed_emails`] finds.
-    pub fn unclaimed_email_names(&mut self) -> Vec<String> {
+    pub(crate) fn unclaimed_email_names(&mut self) -> Vec<String> {
         self.unclaimed_emails()
             .into_iter()
             .map(|index| self.prepared.inputs[index].name.clone().into_owned())
@@ -159,7 +159,7 @@ impl<'a> Resolver<'a> {
     /// An input named for the e-mail address that nothing took (its value is
     /// empty or no address): the form's `fields` names for `email` present
     /// in the submission, an exact alias, then a name that means e-mail.
-    pub fn untaken_email_input(&mut self, configured: &[String]) -> Option<EmailInput<'a>> {
+    pub(crate) fn untaken_email_input(&mut self, configured: &[String]) -> Option<EmailInput<'a>> {
         for name in configured {
             if let Some(value) = self.submission.value(name) {
                 return Some(EmailInput {
@@ -184,7 +184,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Every input's name and value (for telling a payload of IDs apart).
-    pub fn all_inputs(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn all_inputs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.prepared
             .inputs
             .iter()
