@@ -74,7 +74,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// The description as JSON text, built once.
-fn openapi_text() -> &'static str {
+pub(super) fn openapi_text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
         ApiDoc::openapi()
