@@ -91,7 +91,7 @@ fn wire_member(
     } else {
         fields.remove("positionInBoard");
     }
-    if generation != Generation::Seed {
+    if generation != Generation::CompanyBulkClient {
         add_bulk_lead_fields(&mut fields, member);
     }
     if generation == Generation::BulkLeadWithRole {

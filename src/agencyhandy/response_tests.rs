@@ -31,7 +31,7 @@ fn created(id: &str) -> LeadResult {
 }
 
 #[test]
-fn seed_created_members_without_emails_match_by_position() {
+fn company_route_created_members_without_emails_match_by_position() {
     let sent = members(&["a@example.com", "b@example.com"]);
     let body = json!({"message": "Lead created successfully", "createdMembers": [
         {"_id": "m1", "name": "A B", "status": "New", "role": "client"},

@@ -11,7 +11,7 @@ pub enum Generation {
     /// 2023 (the first documented flow): `GET /accounts/companies`, `GET /roles?type=company`,
     /// then `POST /company/{id}/members/bulk-client` with `{"members": [...]}`.
     /// There is no `/members/bulk-lead`.
-    Seed,
+    CompanyBulkClient,
     /// 2026-06: `POST /members/bulk-lead` with the `companyid` header and each
     /// lead's `role` (the client role's outer `_id`); the company-scoped route is gone.
     BulkLeadWithRole,
@@ -22,12 +22,16 @@ pub enum Generation {
 
 impl Generation {
     /// Every generation, oldest first.
-    pub const ALL: [Generation; 3] = [Self::Seed, Self::BulkLeadWithRole, Self::BulkLead];
+    pub const ALL: [Generation; 3] = [
+        Self::CompanyBulkClient,
+        Self::BulkLeadWithRole,
+        Self::BulkLead,
+    ];
 
     /// When its documentation dates from: `2023`, `2026-06`, `2026-07`.
     fn dated(self) -> &'static str {
         match self {
-            Self::Seed => "2023",
+            Self::CompanyBulkClient => "2023",
             Self::BulkLeadWithRole => "2026-06",
             Self::BulkLead => "2026-07",
         }
@@ -36,7 +40,7 @@ impl Generation {
     /// The endpoint setting that pins this generation's create route.
     fn endpoint(self) -> EndpointKind {
         match self {
-            Self::Seed => EndpointKind::CompanyMembers,
+            Self::CompanyBulkClient => EndpointKind::CompanyMembers,
             Self::BulkLeadWithRole | Self::BulkLead => EndpointKind::BulkLead,
         }
     }
@@ -51,7 +55,7 @@ impl Generation {
 impl fmt::Display for Generation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self {
-            Self::Seed => "company-members, with company and client role",
+            Self::CompanyBulkClient => "company-members, with company and client role",
             Self::BulkLeadWithRole => "bulk-lead, with company and client role",
             Self::BulkLead => "bulk-lead, with the API key alone",
         };
@@ -88,7 +92,7 @@ impl Route {
     fn new(generation: Generation, ids: Option<ResolvedIds>) -> Option<Self> {
         match (generation, ids) {
             (Generation::BulkLead, _) => Some(Self::BulkLead),
-            (Generation::Seed, Some(ids)) => Some(Self::CompanyMembers(ids)),
+            (Generation::CompanyBulkClient, Some(ids)) => Some(Self::CompanyMembers(ids)),
             (Generation::BulkLeadWithRole, Some(ids)) => Some(Self::BulkLeadWithRole(ids)),
             (_, None) => None,
         }
@@ -97,7 +101,7 @@ impl Route {
     /// The generation this route belongs to.
     pub fn generation(&self) -> Generation {
         match self {
-            Self::CompanyMembers(_) => Generation::Seed,
+            Self::CompanyMembers(_) => Generation::CompanyBulkClient,
             Self::BulkLeadWithRole(_) => Generation::BulkLeadWithRole,
             Self::BulkLead => Generation::BulkLead,
         }
@@ -160,9 +164,12 @@ mod tests {
 
     #[test]
     fn each_generation_has_its_route() {
-        let seed = Route::new(Generation::Seed, Some(ids())).unwrap();
-        assert_eq!(seed.path(), ["company", "c1", "members", "bulk-client"]);
-        assert_eq!(seed.company_header(), Some("c1"));
+        let company_route = Route::new(Generation::CompanyBulkClient, Some(ids())).unwrap();
+        assert_eq!(
+            company_route.path(),
+            ["company", "c1", "members", "bulk-client"]
+        );
+        assert_eq!(company_route.company_header(), Some("c1"));
         let june = Route::new(Generation::BulkLeadWithRole, Some(ids())).unwrap();
         assert_eq!(june.path(), ["members", "bulk-lead"]);
         assert_eq!(june.company_header(), Some("c1"));
@@ -173,7 +180,7 @@ mod tests {
             "the newest sends no IDs, even known ones"
         );
         assert_eq!(july.company_header(), None);
-        assert_eq!(Route::new(Generation::Seed, None), None);
+        assert_eq!(Route::new(Generation::CompanyBulkClient, None), None);
         for generation in Generation::ALL {
             let route = Route::new(generation, Some(ids())).unwrap();
             assert_eq!(route.generation(), generation);

@@ -69,7 +69,12 @@ pub(crate) async fn company_members(
         },
         _ => return Err(invalid("the body must be a JSON object with \"members\"")),
     };
-    let accepted = accept(&shared, Some(&company_id), &members, Generation::Seed)?;
+    let accepted = accept(
+        &shared,
+        Some(&company_id),
+        &members,
+        Generation::CompanyBulkClient,
+    )?;
     Ok(created_members_answer(accepted))
 }
 

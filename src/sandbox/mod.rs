@@ -8,7 +8,7 @@
 //! with the client role third and every inner `role._id` different from the
 //! outer `_id`.
 //!
-//! - 2023 ([`Generation::Seed`]): `/accounts/companies`, `/roles`
+//! - 2023 ([`Generation::CompanyBulkClient`]): `/accounts/companies`, `/roles`
 //!   (`companyid` required: missing → 400, unknown → 403) and
 //!   `POST /company/{id}/members/bulk-client` with `{"members": [...]}`; each
 //!   member's `role` must be the OUTER client role `_id` (else `400

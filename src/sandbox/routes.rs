@@ -87,8 +87,8 @@ impl ApiRoute {
         match self {
             Self::Companies => true,
             Self::Roles => generation != Generation::BulkLead,
-            Self::CompanyMembers => generation == Generation::Seed,
-            Self::BulkLead => generation != Generation::Seed,
+            Self::CompanyMembers => generation == Generation::CompanyBulkClient,
+            Self::BulkLead => generation != Generation::CompanyBulkClient,
             Self::BulkClient => generation == Generation::BulkLead,
             Self::Other => false,
         }

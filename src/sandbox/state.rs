@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn client_role_is_not_first_and_its_ids_differ() {
-        let shared = Shared::new("k".into(), Duration::ZERO, Generation::Seed);
+        let shared = Shared::new("k".into(), Duration::ZERO, Generation::CompanyBulkClient);
         let state = shared.lock();
         let roles = &state.roles[&shared.companies[0].id];
         assert_ne!(roles[0].name, "client");

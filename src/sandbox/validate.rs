@@ -20,13 +20,13 @@ pub(crate) fn validate_members(
     rejected: &HashSet<String>,
 ) -> Result<(), String> {
     let list = match generation {
-        Generation::Seed => "members",
+        Generation::CompanyBulkClient => "members",
         Generation::BulkLeadWithRole | Generation::BulkLead => "leads",
     };
     if members.is_empty() {
         return Err(format!("\"{list}\" must contain at least 1 item"));
     }
-    if generation != Generation::Seed && members.len() > MAX_BULK_LEADS {
+    if generation != Generation::CompanyBulkClient && members.len() > MAX_BULK_LEADS {
         return Err(format!(
             "\"{list}\" must contain less than or equal to {MAX_BULK_LEADS} items"
         ));
@@ -64,7 +64,7 @@ fn validate_member(
         }
     }
     match generation {
-        Generation::Seed => with_role(fields, client_role),
+        Generation::CompanyBulkClient => with_role(fields, client_role),
         Generation::BulkLeadWithRole => {
             with_role(fields, client_role)?;
             for key in ["firstName", "lastName"] {
@@ -198,7 +198,7 @@ mod tests {
         }
     }
 
-    fn seed_lead() -> Value {
+    fn lead_of_2023() -> Value {
         json!({"email": "a@example.com", "role": "outer", "isConvertedClient": false,
                "firstName": "A", "lastName": "B"})
     }
@@ -213,27 +213,30 @@ mod tests {
 
     #[test]
     fn each_generation_takes_its_documented_lead() {
-        assert_eq!(check(seed_lead(), Generation::Seed), Ok(()));
-        assert_eq!(check(seed_lead(), Generation::BulkLeadWithRole), Ok(()));
+        assert_eq!(check(lead_of_2023(), Generation::CompanyBulkClient), Ok(()));
+        assert_eq!(check(lead_of_2023(), Generation::BulkLeadWithRole), Ok(()));
         assert_eq!(check(current_lead(), Generation::BulkLead), Ok(()));
-        assert!(check(current_lead(), Generation::Seed).is_err(), "no role");
         assert!(
-            check(seed_lead(), Generation::BulkLead).is_err(),
+            check(current_lead(), Generation::CompanyBulkClient).is_err(),
+            "no role"
+        );
+        assert!(
+            check(lead_of_2023(), Generation::BulkLead).is_err(),
             "no type or status"
         );
     }
 
     #[test]
     fn the_inner_role_id_is_not_found() {
-        let mut member = seed_lead();
+        let mut member = lead_of_2023();
         member["role"] = json!("inner");
-        let err = check(member, Generation::Seed).unwrap_err();
+        let err = check(member, Generation::CompanyBulkClient).unwrap_err();
         assert!(err.contains("role not found"), "{err}");
     }
 
     #[test]
     fn the_june_generation_requires_both_names() {
-        let mut member = seed_lead();
+        let mut member = lead_of_2023();
         member["lastName"] = json!("");
         let err = check(member, Generation::BulkLeadWithRole).unwrap_err();
         assert!(err.contains("lastName"), "{err}");
@@ -273,7 +276,9 @@ mod tests {
     fn bulk_lead_takes_at_most_200() {
         let many = vec![current_lead(); MAX_BULK_LEADS + 1];
         assert!(validate_members(&many, Generation::BulkLead, None, &HashSet::new()).is_err());
-        assert!(validate_members(&[], Generation::Seed, None, &HashSet::new()).is_err());
+        assert!(
+            validate_members(&[], Generation::CompanyBulkClient, None, &HashSet::new()).is_err()
+        );
     }
 
     #[test]

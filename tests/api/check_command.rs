@@ -54,7 +54,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "a revoked key on the 2023 API",
-            generation: Generation::Seed,
+            generation: Generation::CompanyBulkClient,
             workspace: "",
             form: "",
             delivery: "",
@@ -72,7 +72,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "a wrong company, pinned with its role, on the 2023 API",
-            generation: Generation::Seed,
+            generation: Generation::CompanyBulkClient,
             workspace: "endpoint = \"company-members\"\ncompany_id = \"ffffffffffffffffffffffff\"\nclient_role_id = \"{role}\"",
             form: "",
             delivery: "",
@@ -108,7 +108,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "bulk-lead pinned on the 2023 API",
-            generation: Generation::Seed,
+            generation: Generation::CompanyBulkClient,
             workspace: "endpoint = \"bulk-lead\"",
             form: "",
             delivery: "",

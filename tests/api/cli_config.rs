@@ -30,7 +30,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 #[tokio::test]
 async fn check_prints_the_resolved_ids() {
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let dir = tempfile::tempdir().unwrap();
     let key_file = write(dir.path(), "key", &format!("{}\n", sandbox.api_key()));
     let config = write(

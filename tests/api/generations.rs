@@ -48,7 +48,7 @@ async fn every_generation_takes_leads_with_the_default_config() {
                 assert_eq!(lead["role"], app.sandbox.client_role_id());
                 assert_eq!(lead["sendInvitationEmail"], false);
             }
-            Generation::Seed => {
+            Generation::CompanyBulkClient => {
                 assert_eq!(lead["role"], app.sandbox.client_role_id());
                 assert_eq!(lead["isConvertedClient"], false);
                 assert!(lead.get("sendInvitationEmail").is_none(), "{lead}");
@@ -63,8 +63,8 @@ async fn every_generation_takes_leads_with_the_default_config() {
 #[tokio::test]
 async fn the_api_changing_under_a_running_relay_loses_nothing() {
     for (before, after) in [
-        (Generation::Seed, Generation::BulkLead),
-        (Generation::BulkLead, Generation::Seed),
+        (Generation::CompanyBulkClient, Generation::BulkLead),
+        (Generation::BulkLead, Generation::CompanyBulkClient),
     ] {
         // Arrange: leads already flowing on the old generation
         let app = spawn_app_at(before, "").await;

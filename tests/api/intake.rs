@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn json_submission_is_accepted_and_reaches_agencyhandy() {
-    let app = spawn_app_at(Generation::Seed, "").await;
+    let app = spawn_app_at(Generation::CompanyBulkClient, "").await;
 
     let response = app
         .post_json("ajax", &json!({"name": "Ada Lovelace", "email": " ada@example.com ", "phone": "+44 20 7946 0000"}))

@@ -69,7 +69,7 @@ fn metrics_count_submissions_deliveries_and_upstream_calls() {
 async fn count_submissions_deliveries_and_upstream_calls() {
     // Arrange: a form only this test uses; one address Agencyhandy refuses for good.
     let app = spawn_app_at(
-        Generation::Seed,
+        Generation::CompanyBulkClient,
         "[forms.metrics_probe]\nhoneypot = \"_gotcha\"\n[delivery]\npause_secs = 1",
     )
     .await;

@@ -26,7 +26,7 @@ async fn post_leads(app: &TestApp, form: &str, emails: &[&str]) {
 
 #[tokio::test]
 async fn a_wrong_company_id_pauses_kills_nothing_and_delivers_once_fixed() {
-    for generation in [Generation::Seed, Generation::BulkLeadWithRole] {
+    for generation in [Generation::CompanyBulkClient, Generation::BulkLeadWithRole] {
         // Arrange
         let sandbox = sandbox_at(generation).await;
         let wrong = workspace("acme", "company_id = \"ffffffffffffffffffffffff\"");
@@ -292,7 +292,7 @@ async fn discovery_failing_pauses_and_resumes_by_itself() {
 #[tokio::test]
 async fn a_route_the_api_lacks_pauses_and_names_the_fix() {
     // Arrange: bulk-lead pinned, on the 2023 API that has no such route
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let pinned = workspace("pinned", "endpoint = \"bulk-lead\"");
     let app = spawn_app_with(&format!("{FAST}{pinned}"), sandbox).await;
 

@@ -11,7 +11,7 @@ use crate::helpers::sandbox_at;
 
 #[tokio::test]
 async fn company_members_creates_a_batch_in_one_call() {
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let client = sandbox_client(&sandbox, EndpointKind::CompanyMembers);
     let batch = [
         member("a@example.com"),

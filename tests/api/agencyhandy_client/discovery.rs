@@ -18,7 +18,7 @@ fn ids_of(route: Route) -> ResolvedIds {
 
 #[tokio::test]
 async fn discovery_uses_the_outer_id_of_a_client_role_that_is_not_first() {
-    for generation in [Generation::Seed, Generation::BulkLeadWithRole] {
+    for generation in [Generation::CompanyBulkClient, Generation::BulkLeadWithRole] {
         let sandbox = sandbox_at(generation).await;
         let client = sandbox_client(&sandbox, EndpointKind::Auto);
 
@@ -41,7 +41,7 @@ async fn discovery_uses_the_outer_id_of_a_client_role_that_is_not_first() {
 
 #[tokio::test]
 async fn the_inner_role_id_is_refused_by_the_sandbox() {
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let configured = WorkspaceSettings {
         company_id: Some(sandbox.company_id().into()),
         client_role_id: Some(sandbox.client_role_inner_id()),
@@ -88,7 +88,7 @@ async fn company_name_picks_among_several_companies() {
 
 #[tokio::test]
 async fn an_absent_company_name_lists_the_companies_available() {
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let by_name = WorkspaceSettings {
         company_name: Some("Nobody Ltd".into()),
         ..settings(
@@ -115,7 +115,7 @@ async fn an_absent_company_name_lists_the_companies_available() {
 
 #[tokio::test]
 async fn configured_ids_skip_discovery_on_a_pinned_endpoint() {
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let configured = WorkspaceSettings {
         company_id: Some(sandbox.company_id().into()),
         client_role_id: Some(sandbox.client_role_id().into()),
@@ -183,7 +183,7 @@ async fn fifty_concurrent_creates_on_a_fresh_client_discover_once() {
 
 #[tokio::test]
 async fn stale_client_role_is_re_resolved_and_the_create_retried_once() {
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let client = sandbox_client(&sandbox, EndpointKind::CompanyMembers);
     client.resolve().await.unwrap();
     let new_role = sandbox.rotate_client_role();

@@ -35,7 +35,7 @@ fn assert_no_key(err: &UpstreamError) {
 
 #[tokio::test]
 async fn a_revoked_key_is_unauthorized() {
-    let sandbox = sandbox_with_secret_key_at(Generation::Seed).await;
+    let sandbox = sandbox_with_secret_key_at(Generation::CompanyBulkClient).await;
     let client = sandbox_client(&sandbox, EndpointKind::CompanyMembers);
     client.resolve().await.unwrap();
     sandbox.set_key_revoked(true);

@@ -44,10 +44,10 @@ async fn auto_finds_each_generation_without_creating_anything() {
 #[tokio::test]
 async fn the_route_is_found_again_when_the_api_changes_under_a_client() {
     for (before, after) in [
-        (Generation::Seed, Generation::BulkLead),
-        (Generation::Seed, Generation::BulkLeadWithRole),
+        (Generation::CompanyBulkClient, Generation::BulkLead),
+        (Generation::CompanyBulkClient, Generation::BulkLeadWithRole),
         (Generation::BulkLeadWithRole, Generation::BulkLead),
-        (Generation::BulkLead, Generation::Seed),
+        (Generation::BulkLead, Generation::CompanyBulkClient),
     ] {
         let sandbox = sandbox_at(before).await;
         let client = sandbox_client(&sandbox, EndpointKind::Auto);
@@ -108,7 +108,7 @@ async fn a_pinned_bulk_lead_works_on_both_of_its_generations() {
 async fn a_pin_the_api_lacks_says_how_to_unpin() {
     let current = sandbox_at(Generation::BulkLead).await;
     let seed_pinned = sandbox_client(&current, EndpointKind::CompanyMembers);
-    let old = sandbox_at(Generation::Seed).await;
+    let old = sandbox_at(Generation::CompanyBulkClient).await;
     let bulk_pinned = sandbox_client(&old, EndpointKind::BulkLead);
 
     let no_roles = seed_pinned
@@ -141,7 +141,7 @@ async fn the_probe_proves_a_route_without_creating_a_lead() {
     let client = sandbox_client(&sandbox, EndpointKind::Auto);
 
     let exists = client.probe(&Route::BulkLead).await.unwrap();
-    sandbox.set_generation(Generation::Seed);
+    sandbox.set_generation(Generation::CompanyBulkClient);
     let gone = client.probe(&Route::BulkLead).await.unwrap_err();
 
     assert_eq!(exists.status, 400, "a strict API refuses the empty list");

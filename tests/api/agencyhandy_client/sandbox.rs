@@ -96,7 +96,7 @@ async fn the_june_generation_is_strict_about_headers_and_bodies() {
 
 #[tokio::test]
 async fn the_seed_generation_has_no_bulk_lead_route() {
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let company = sandbox.company_id().to_owned();
     let one = json!([lead(&sandbox, "a@example.com")]).to_string();
     let wrapped = json!({"members": [lead(&sandbox, "a@example.com")]}).to_string();
@@ -184,7 +184,7 @@ async fn the_current_bulk_client_route_creates_clients_not_leads() {
 
 #[tokio::test]
 async fn the_generation_can_change_while_it_runs() {
-    let sandbox = sandbox_at(Generation::Seed).await;
+    let sandbox = sandbox_at(Generation::CompanyBulkClient).await;
     let company = sandbox.company_id().to_owned();
     let body = json!({"members": [lead(&sandbox, "a@example.com")]}).to_string();
     let route = format!("/company/{company}/members/bulk-client");
