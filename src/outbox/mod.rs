@@ -108,10 +108,12 @@ pub trait Outbox: Send + Sync + 'static {
     /// Leads, newest first.
     async fn list(&self, filter: &LeadFilter) -> StorageResult<Vec<LeadSummary>>;
 
-    /// Re-queues one lead (dead, retrying, delivered ...) for an immediate attempt.
+    /// Re-queues one lead in [`LeadState::RETRYABLE`] (dead, retrying or
+    /// pending; never a delivered one) for an immediate attempt.
     async fn retry(&self, id: LeadId) -> StorageResult<bool>;
 
-    /// Re-queues every lead in `state`.
+    /// Re-queues every lead in `state`, when it is one of
+    /// [`LeadState::BULK_RETRYABLE`] (else none).
     async fn retry_state(&self, state: LeadState) -> StorageResult<u64>;
 
     /// Moves a spam lead to the queue (its kept reason is cleared).
