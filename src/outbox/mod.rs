@@ -3,6 +3,7 @@
 mod decode;
 mod group_commit;
 mod postgres;
+mod sql;
 mod sqlite;
 mod types;
 
@@ -157,51 +158,9 @@ pub trait Outbox: Send + Sync + 'static {
     async fn close(&self);
 }
 
-/// The readiness probe's write, the same on both backends (see
-/// [`Outbox::check_writable`]): one row rewritten, so a probe adds nothing.
-const PROBE_WRITE: &str = "INSERT INTO storage_probe (id, checked_at) VALUES (1, $1)
-     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at";
-
-/// [`Outbox::release_noted`], the same on both backends (`$1` now, `$2` the prefix).
-const RELEASE_NOTED: &str = "UPDATE leads SET state = 'pending', last_error = NULL,
-        next_attempt_at = $1, updated_at = $1
-     WHERE state = 'spam' AND substr(last_error, 1, length($2)) = $2";
-
-/// Adds one funnel count, the same on both backends (`$1` form, `$2` day,
-/// `$3` step, `$4` how many).
-const FUNNEL_ADD: &str = "INSERT INTO form_funnel (form, day, step, count) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (form, day, step) DO UPDATE SET count = form_funnel.count + excluded.count";
-
-/// Reads the funnel's counts from a day on (`$1`), the same on both backends.
-const FUNNEL_READ: &str =
-    "SELECT form, day, step, count FROM form_funnel WHERE day >= $1 ORDER BY form, day, step";
-
-/// [`Outbox::replace_member`]'s rule, the same on both backends (`$1` the
-/// e-mail, `$2` the name, `$3` now, `$4` the lead ID; parameters appear in
-/// that order, as SQLite numbers named ones by appearance): a lead in one of
-/// [`LeadState::REMAPPABLE`] is queued afresh; a spam lead stays spam, and a
-/// held lead's reason for being held is dropped. The member is set beside it:
-/// in the same row on PostgreSQL ([`REPLACE_MEMBER`]), in `lead_bodies` on SQLite.
-pub(crate) static REPLACE_LEAD: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| replace_lead_sql(""));
-
-/// [`REPLACE_LEAD`] that also sets the row's `member` (`$5`).
-pub(crate) static REPLACE_MEMBER: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| replace_lead_sql(", member = $5"));
-
-fn replace_lead_sql(also_set: &str) -> String {
-    let states: Vec<String> = LeadState::REMAPPABLE
-        .iter()
-        .map(|state| format!("'{state}'"))
-        .collect();
-    format!(
-        "UPDATE leads SET email = $1, name = $2,
-            state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
-            last_error = CASE WHEN state = 'held' THEN NULL ELSE last_error END,
-            attempts = 0, next_attempt_at = $3, updated_at = $3{also_set}
-         WHERE id = $4 AND state IN ({})",
-        states.join(", ")
-    )
+/// When a lease taken at `now` (unix ms) for `lease` ends.
+pub(crate) fn lease_end(now: i64, lease: Duration) -> i64 {
+    now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Says that some outcomes came after their leads changed hands.

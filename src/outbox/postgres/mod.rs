@@ -8,6 +8,7 @@
 //! much as two replicas' clocks differ.
 
 mod intake;
+mod operate;
 mod queue;
 mod read;
 
@@ -138,50 +139,19 @@ impl Outbox for PostgresOutbox {
     }
 
     async fn retry(&self, id: LeadId) -> StorageResult<bool> {
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1
-             WHERE id = $2 AND state IN ('dead', 'retrying', 'pending')",
-        )
-        .bind(now_ms())
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        operate::retry(&self.pool, id, now_ms()).await
     }
 
     async fn retry_state(&self, state: LeadState) -> StorageResult<u64> {
-        if !matches!(state, LeadState::Dead | LeadState::Retrying) {
-            return Ok(0);
-        }
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 WHERE state = $2",
-        )
-        .bind(now_ms())
-        .bind(state.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        operate::retry_state(&self.pool, state, now_ms()).await
     }
 
     async fn release(&self, id: LeadId) -> StorageResult<bool> {
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', last_error = NULL, next_attempt_at = $1, updated_at = $1
-             WHERE id = $2 AND state = 'spam'",
-        )
-        .bind(now_ms())
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        operate::release(&self.pool, id, now_ms()).await
     }
 
     async fn release_noted(&self, prefix: &str) -> StorageResult<u64> {
-        let done = sqlx::query(super::RELEASE_NOTED)
-            .bind(now_ms())
-            .bind(prefix)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        operate::release_noted(&self.pool, prefix, now_ms()).await
     }
 
     async fn replace_member(
@@ -191,42 +161,15 @@ impl Outbox for PostgresOutbox {
         name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
-        let done = sqlx::query(super::REPLACE_MEMBER.as_str())
-            .bind(email)
-            .bind(pg_text(name))
-            .bind(now_ms())
-            .bind(id.to_string())
-            .bind(member.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        operate::replace_member(&self.pool, id, (email, name, member), now_ms()).await
     }
 
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "DELETE FROM attempts WHERE lead_id IN (SELECT id FROM leads WHERE email = $1)",
-        )
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query("DELETE FROM leads WHERE email = $1")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+        operate::erase_email(&self.pool, email).await
     }
 
     async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
-        let done = sqlx::query(
-            "UPDATE leads SET submission = NULL
-             WHERE submission IS NOT NULL AND state IN ('delivered', 'duplicate') AND updated_at < $1",
-        )
-        .bind(before_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        operate::purge_submissions(&self.pool, before_ms).await
     }
 
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
@@ -234,7 +177,7 @@ impl Outbox for PostgresOutbox {
     }
 
     async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
-        read::add_funnel_counts(&self.pool, counts).await
+        operate::add_funnel_counts(&self.pool, counts).await
     }
 
     async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
@@ -243,11 +186,7 @@ impl Outbox for PostgresOutbox {
 
     async fn check_writable(&self) -> StorageResult<()> {
         self.intake.check_running()?;
-        sqlx::query(super::PROBE_WRITE)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        operate::probe(&self.pool, now_ms()).await
     }
 
     async fn close(&self) {

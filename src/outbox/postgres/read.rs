@@ -1,16 +1,16 @@
 //! Reads for operators (`leads`, `/admin`): one lead, listings, counts and the
-//! funnel; and the funnel's additions.
+//! funnel.
 
 use sqlx::{postgres::PgRow, PgPool, Row};
 
 use super::{parse_id, parse_json, parse_state, pg_text};
 use crate::{
     domain::{LeadId, LeadState},
-    outbox::{AttemptRecord, FunnelCount, LeadDetail, LeadFilter, LeadSummary, StorageResult},
+    outbox::{
+        sql::{self, SUMMARY_COLUMNS},
+        AttemptRecord, FunnelCount, LeadDetail, LeadFilter, LeadSummary, StorageResult,
+    },
 };
-
-const SUMMARY_COLUMNS: &str = "id, form, workspace, state, email, name, attempts, last_error, \
-     member_id, created_at, next_attempt_at";
 
 fn summary_from_row(row: &PgRow) -> StorageResult<LeadSummary> {
     Ok(LeadSummary {
@@ -46,12 +46,10 @@ pub(super) async fn get(pool: &PgPool, id: LeadId) -> StorageResult<Option<LeadD
     let Some(row) = sqlx::query(&query).bind(&id).fetch_optional(pool).await? else {
         return Ok(None);
     };
-    let attempts = sqlx::query(
-        "SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = $1 ORDER BY id",
-    )
-    .bind(&id)
-    .fetch_all(pool)
-    .await?;
+    let attempts = sqlx::query(sql::ATTEMPTS_OF.postgres())
+        .bind(&id)
+        .fetch_all(pool)
+        .await?;
     let submission: Option<&str> = row.try_get("submission")?;
     Ok(Some(LeadDetail {
         summary: summary_from_row(&row)?,
@@ -86,9 +84,7 @@ pub(super) async fn list(pool: &PgPool, filter: &LeadFilter) -> StorageResult<Ve
 
 /// Lead counts by state.
 pub(super) async fn count_by_state(pool: &PgPool) -> StorageResult<Vec<(LeadState, u64)>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM leads GROUP BY state")
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query(sql::COUNT_BY_STATE).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
             let count = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
@@ -97,34 +93,12 @@ pub(super) async fn count_by_state(pool: &PgPool) -> StorageResult<Vec<(LeadStat
         .collect()
 }
 
-/// Adds to the funnel's counts in one transaction (rows in key order, so that
-/// replicas adding to the same rows lock them in one order).
-pub(super) async fn add_funnel_counts(pool: &PgPool, counts: &[FunnelCount]) -> StorageResult<()> {
-    if counts.is_empty() {
-        return Ok(());
-    }
-    let mut sorted: Vec<&FunnelCount> = counts.iter().collect();
-    sorted.sort_by(|a, b| (&a.form, &a.day, &a.step).cmp(&(&b.form, &b.day, &b.step)));
-    let mut tx = pool.begin().await?;
-    for count in sorted {
-        sqlx::query(crate::outbox::FUNNEL_ADD)
-            .bind(&count.form)
-            .bind(&count.day)
-            .bind(&count.step)
-            .bind(i64::try_from(count.count).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// The funnel's counts from `since_day` on.
 pub(super) async fn funnel_counts(
     pool: &PgPool,
     since_day: &str,
 ) -> StorageResult<Vec<FunnelCount>> {
-    let rows = sqlx::query(crate::outbox::FUNNEL_READ)
+    let rows = sqlx::query(sql::FUNNEL_READ.postgres())
         .bind(since_day)
         .fetch_all(pool)
         .await?;

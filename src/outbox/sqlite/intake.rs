@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{dedupe::DedupeWindow, parse_id};
 use crate::{
     domain::LeadId,
-    outbox::{Enqueued, NewLead, StorageResult},
+    outbox::{sql, Enqueued, NewLead, StorageResult},
 };
 
 /// Stores a batch (in the caller's transaction); one result per lead, in
@@ -67,8 +67,7 @@ fn stored_keys<'a>(connection: &Connection, leads: &'a [NewLead]) -> StorageResu
     if leads.iter().all(|lead| lead.idempotency_key.is_none()) {
         return Ok(found);
     }
-    let mut find = connection
-        .prepare_cached("SELECT id FROM leads WHERE form = ?1 AND idempotency_key = ?2")?;
+    let mut find = connection.prepare_cached(sql::FIND_KEY.sqlite())?;
     for lead in leads {
         if let Some(key) = lead.idempotency_key.as_deref() {
             let id: Option<String> = find

@@ -6,11 +6,11 @@ use sqlx::{sqlite::SqliteRow, Row, SqlitePool};
 use super::{parse_id, parse_json, parse_state};
 use crate::{
     domain::{LeadId, LeadState},
-    outbox::{AttemptRecord, FunnelCount, LeadDetail, LeadFilter, LeadSummary, StorageResult},
+    outbox::{
+        sql::{self, SUMMARY_COLUMNS},
+        AttemptRecord, FunnelCount, LeadDetail, LeadFilter, LeadSummary, StorageResult,
+    },
 };
-
-const SUMMARY_COLUMNS: &str = "id, form, workspace, state, email, name, attempts, last_error, \
-     member_id, created_at, next_attempt_at";
 
 fn summary_from_row(row: &SqliteRow) -> StorageResult<LeadSummary> {
     Ok(LeadSummary {
@@ -20,7 +20,7 @@ fn summary_from_row(row: &SqliteRow) -> StorageResult<LeadSummary> {
         state: parse_state(row.try_get("state")?)?,
         email: row.try_get("email")?,
         name: row.try_get("name")?,
-        attempts: row.try_get::<i64, _>("attempts")? as u32,
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
         last_error: row.try_get("last_error")?,
         member_id: row.try_get("member_id")?,
         created_at_ms: row.try_get("created_at")?,
@@ -31,9 +31,11 @@ fn summary_from_row(row: &SqliteRow) -> StorageResult<LeadSummary> {
 fn attempt_from_row(row: &SqliteRow) -> StorageResult<AttemptRecord> {
     Ok(AttemptRecord {
         at_ms: row.try_get("at")?,
-        status: row.try_get::<Option<i64>, _>("status")?.map(|s| s as u16),
+        status: row
+            .try_get::<Option<i64>, _>("status")?
+            .and_then(|status| u16::try_from(status).ok()),
         excerpt: row.try_get("excerpt")?,
-        duration_ms: row.try_get::<i64, _>("duration_ms")? as u64,
+        duration_ms: u64::try_from(row.try_get::<i64, _>("duration_ms")?).unwrap_or(0),
     })
 }
 
@@ -50,12 +52,10 @@ pub(super) async fn get(reader: &SqlitePool, id: LeadId) -> StorageResult<Option
     else {
         return Ok(None);
     };
-    let attempts = sqlx::query(
-        "SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = ?1 ORDER BY id",
-    )
-    .bind(&id)
-    .fetch_all(reader)
-    .await?;
+    let attempts = sqlx::query(sql::ATTEMPTS_OF.sqlite())
+        .bind(&id)
+        .fetch_all(reader)
+        .await?;
     let submission: Option<String> = row.try_get("submission")?;
     Ok(Some(LeadDetail {
         summary: summary_from_row(&row)?,
@@ -93,14 +93,12 @@ pub(super) async fn list(
 
 /// Lead counts by state.
 pub(super) async fn count_by_state(reader: &SqlitePool) -> StorageResult<Vec<(LeadState, u64)>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM leads GROUP BY state")
-        .fetch_all(reader)
-        .await?;
+    let rows = sqlx::query(sql::COUNT_BY_STATE).fetch_all(reader).await?;
     rows.iter()
         .map(|row| {
             Ok((
                 parse_state(row.try_get("state")?)?,
-                row.try_get::<i64, _>("n")? as u64,
+                u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0),
             ))
         })
         .collect()
@@ -111,7 +109,7 @@ pub(super) async fn funnel_counts(
     reader: &SqlitePool,
     since_day: &str,
 ) -> StorageResult<Vec<FunnelCount>> {
-    let rows = sqlx::query(crate::outbox::FUNNEL_READ)
+    let rows = sqlx::query(sql::FUNNEL_READ.sqlite())
         .bind(since_day)
         .fetch_all(reader)
         .await?;
