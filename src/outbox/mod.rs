@@ -3,6 +3,7 @@
 mod decode;
 mod group_commit;
 mod postgres;
+mod resolve;
 mod sql;
 mod sqlite;
 mod types;
