@@ -93,7 +93,7 @@ impl Application {
         )?;
         let intake = Pipeline::new(PipelineParts {
             settings: settings.clone(),
-            outbox: outbox.clone(),
+            outbox: outbox.clone().intake(),
             wake: wake.clone(),
             funnel: funnel.clone(),
             clients: worker.clients(),

@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use crate::outbox::{now_ms, Outbox};
+use crate::outbox::{now_ms, DeliveryQueue};
 
 /// The lease of one round's claim, renewed every quarter of the lease until dropped.
 pub struct RoundLease {
@@ -24,7 +24,7 @@ pub struct RoundLease {
 impl RoundLease {
     /// Starts keeping `worker`'s claim. Call it just before claiming: the
     /// claim's own lease runs from a moment after this one.
-    pub fn start(outbox: Arc<dyn Outbox>, worker: String, lease: Duration) -> Self {
+    pub fn start(outbox: Arc<dyn DeliveryQueue>, worker: String, lease: Duration) -> Self {
         let held_until_ms = Arc::new(AtomicI64::new(now_ms() + millis(lease)));
         let renewer = tokio::spawn(renew_until_dropped(
             outbox,
@@ -56,7 +56,7 @@ impl Drop for RoundLease {
 }
 
 async fn renew_until_dropped(
-    outbox: Arc<dyn Outbox>,
+    outbox: Arc<dyn DeliveryQueue>,
     worker: String,
     lease: Duration,
     held_until_ms: Arc<AtomicI64>,

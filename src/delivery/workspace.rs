@@ -52,7 +52,7 @@ impl Worker {
             .or_insert_with(|| Gate::new(per_minute, now));
         if let Some((why, until)) = gate.closed_until(now) {
             let reason = waiting_reason(why);
-            self.outbox
+            self.queue
                 .defer(&self.id, &ids(&leads), deadline_ms(until, now), &reason)
                 .await?;
             return Ok(0);
@@ -60,9 +60,7 @@ impl Worker {
         let (granted, wait) = gate.take_tokens(leads.len(), per_minute, now);
         if let Some(wait) = wait {
             let held = ids(&leads.split_off(granted));
-            self.outbox
-                .unclaim(&self.id, &held, due_after(wait))
-                .await?;
+            self.queue.unclaim(&self.id, &held, due_after(wait)).await?;
         }
         if leads.is_empty() {
             return Ok(0);
@@ -73,7 +71,7 @@ impl Worker {
                 "leads name a workspace that is not configured; holding them"
             );
             let reason = format!("waiting: workspace {workspace:?} is not configured (define [workspaces.{workspace}])");
-            self.outbox
+            self.queue
                 .defer(&self.id, &ids(&leads), now_ms() + 3_600_000, &reason)
                 .await?;
             return Ok(0);
@@ -136,14 +134,14 @@ impl Worker {
                 .filter(|outcome| outcome.state == LeadState::Delivered)
                 .map(|outcome| outcome.form.clone())
                 .collect();
-            self.outbox.record(&self.id, judged.outcomes).await?;
+            self.queue.record(&self.id, judged.outcomes).await?;
             for form in delivered {
                 self.funnel.record(&form, Step::Delivered);
             }
         }
         for (id, wait, reason) in &judged.unproven {
             let due = due_after(*wait);
-            self.outbox.defer(&self.id, &[*id], due, reason).await?;
+            self.queue.defer(&self.id, &[*id], due, reason).await?;
         }
         if !judged.waiting.is_empty() {
             let now_hold = Hold {
@@ -160,11 +158,11 @@ impl Worker {
     async fn return_leads(&self, ids: &[LeadId], hold: &Hold) -> anyhow::Result<()> {
         match &hold.reason {
             Some(reason) => {
-                self.outbox
+                self.queue
                     .defer(&self.id, ids, hold.due_at_ms, reason)
                     .await?
             }
-            None => self.outbox.unclaim(&self.id, ids, hold.due_at_ms).await?,
+            None => self.queue.unclaim(&self.id, ids, hold.due_at_ms).await?,
         }
         Ok(())
     }

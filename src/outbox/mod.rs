@@ -1,23 +1,21 @@
-//! Durable lead storage: one trait, SQLite (embedded default) and PostgreSQL behind it.
+//! Durable lead storage: a trait per role (`roles.rs`) and [`Outbox`] for all
+//! of them, SQLite (embedded default) and PostgreSQL behind them.
 
 mod decode;
 mod group_commit;
 mod postgres;
 mod resolve;
+mod roles;
 mod sql;
 mod sqlite;
 mod types;
 
 use std::{sync::Arc, time::Duration};
 
-use async_trait::async_trait;
-
+pub use roles::{DeliveryQueue, LeadAdmin, LeadIntake, Upkeep};
 pub use types::*;
 
-use crate::{
-    config::StorageSettings,
-    domain::{LeadId, LeadState},
-};
+use crate::config::StorageSettings;
 
 /// A storage failure: answered as 503 + `Retry-After` on intake.
 #[derive(Debug, thiserror::Error)]
@@ -53,110 +51,30 @@ impl From<rusqlite::types::FromSqlError> for StorageError {
 /// Result of storage operations.
 pub type StorageResult<T> = Result<T, StorageError>;
 
-/// The lead store and delivery queue.
-#[async_trait]
-pub trait Outbox: Send + Sync + 'static {
-    /// Stores a new lead (committed before this returns), or finds the lead an
-    /// idempotency key or the dedupe window already maps it to.
-    async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued>;
+/// The lead store and delivery queue: every role at once, for the app that
+/// plays them all. Callers that need one role take that role instead, from
+/// the methods below (a shared store handed out by role).
+pub trait Outbox: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep {
+    /// This store, as intake takes it.
+    fn intake(self: Arc<Self>) -> Arc<dyn LeadIntake>;
+    /// This store, as the delivery worker takes it.
+    fn queue(self: Arc<Self>) -> Arc<dyn DeliveryQueue>;
+    /// This store, as upkeep takes it.
+    fn upkeep(self: Arc<Self>) -> Arc<dyn Upkeep>;
+}
 
-    /// Claims up to `limit` due leads for `worker` until `lease` expires.
-    async fn claim_due(
-        &self,
-        worker: &str,
-        limit: usize,
-        lease: Duration,
-    ) -> StorageResult<Vec<ClaimedLead>>;
+impl<T: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep> Outbox for T {
+    fn intake(self: Arc<Self>) -> Arc<dyn LeadIntake> {
+        self
+    }
 
-    /// At worker start: makes leads left `delivering` by a crashed process due
-    /// again. SQLite (one process per file) does it at once; PostgreSQL leaves
-    /// it to lease expiry, since other replicas may be alive.
-    async fn recover_abandoned(&self) -> StorageResult<u64>;
+    fn queue(self: Arc<Self>) -> Arc<dyn DeliveryQueue> {
+        self
+    }
 
-    /// Records the outcome of delivery attempts on leads `worker` claimed.
-    ///
-    /// Every attempt goes into the attempt log. The lead itself is updated
-    /// only while `worker` still holds its claim: an outcome that arrives after
-    /// the lease expired and another worker took the lead (or an operator
-    /// changed it) would overwrite a newer one, and is not applied.
-    async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()>;
-
-    /// Returns leads `worker` claimed to the queue without spending an
-    /// attempt, due at `due_at_ms`; leads it no longer holds are left alone.
-    async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()>;
-
-    /// Like [`Outbox::unclaim`], and stores why the leads wait as their last
-    /// error (a paused workspace's reason and fix), for `leads list`, `leads
-    /// show` and `/admin` to show.
-    async fn defer(
-        &self,
-        worker: &str,
-        ids: &[LeadId],
-        due_at_ms: i64,
-        reason: &str,
-    ) -> StorageResult<()>;
-
-    /// Extends to `lease` from now the claim of every lead `worker` still
-    /// holds, so that a round of sending that outlasts the lease is not taken
-    /// over (and sent again) by another replica; returns how many it holds.
-    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64>;
-
-    /// When the next lead is due (unix ms), if any is waiting.
-    async fn next_due_at(&self) -> StorageResult<Option<i64>>;
-
-    /// One lead with its attempts.
-    async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>>;
-
-    /// Leads, newest first.
-    async fn list(&self, filter: &LeadFilter) -> StorageResult<Vec<LeadSummary>>;
-
-    /// Re-queues one lead in [`LeadState::RETRYABLE`] (dead, retrying or
-    /// pending; never a delivered one) for an immediate attempt.
-    async fn retry(&self, id: LeadId) -> StorageResult<bool>;
-
-    /// Re-queues every lead in `state`, when it is one of
-    /// [`LeadState::BULK_RETRYABLE`] (else none).
-    async fn retry_state(&self, state: LeadState) -> StorageResult<u64>;
-
-    /// Moves a spam lead to the queue (its kept reason is cleared).
-    async fn release(&self, id: LeadId) -> StorageResult<bool>;
-
-    /// Moves every spam lead whose kept reason (see [`NewLead::reason`]) starts
-    /// with `prefix` to the queue; returns how many.
-    async fn release_noted(&self, prefix: &str) -> StorageResult<u64>;
-
-    /// Replaces a lead's mapped member (after `remap`), with its e-mail and
-    /// name, and re-queues it.
-    async fn replace_member(
-        &self,
-        id: LeadId,
-        email_normalized: &str,
-        name: &str,
-        member: &serde_json::Value,
-    ) -> StorageResult<bool>;
-
-    /// Removes every lead of this (normalized) e-mail address, with its attempts.
-    async fn erase_email(&self, email_normalized: &str) -> StorageResult<u64>;
-
-    /// Drops the original submissions of leads delivered before `before_ms`.
-    async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64>;
-
-    /// Lead counts by state.
-    async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>>;
-
-    /// Adds to the funnel's per-form daily counts, in one transaction.
-    async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()>;
-
-    /// The funnel's counts of every form on `since_day` (`YYYY-MM-DD`, UTC) and after.
-    async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>>;
-
-    /// Answers `Ok` when storage takes writes now: the writer intake hands its
-    /// leads to is alive, and a one-row write through the same path commits.
-    /// `/readyz` asks it, so a full disk or a read-only database reads as not ready.
-    async fn check_writable(&self) -> StorageResult<()>;
-
-    /// Flushes pending writes and closes connections.
-    async fn close(&self);
+    fn upkeep(self: Arc<Self>) -> Arc<dyn Upkeep> {
+        self
+    }
 }
 
 /// When a lease taken at `now` (unix ms) for `lease` ends.

@@ -24,8 +24,9 @@ use sqlx::{
 use self::intake::pg_text;
 use super::decode::{parse_id, parse_json, parse_state};
 use super::{
-    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, FunnelCount,
-    LeadDetail, LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
+    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued,
+    FunnelCount, LeadAdmin, LeadDetail, LeadFilter, LeadIntake, LeadSummary, NewLead,
+    StorageResult, Upkeep,
 };
 use crate::{
     config::StorageSettings,
@@ -82,11 +83,14 @@ async fn migrate(options: &PgConnectOptions) -> anyhow::Result<()> {
 }
 
 #[async_trait]
-impl Outbox for PostgresOutbox {
+impl LeadIntake for PostgresOutbox {
     async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
         self.intake.submit(lead).await
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for PostgresOutbox {
     async fn claim_due(
         &self,
         worker: &str,
@@ -129,7 +133,10 @@ impl Outbox for PostgresOutbox {
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
         queue::next_due_at(&self.pool).await
     }
+}
 
+#[async_trait]
+impl LeadAdmin for PostgresOutbox {
     async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
         read::get(&self.pool, id).await
     }
@@ -167,7 +174,10 @@ impl Outbox for PostgresOutbox {
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
         operate::erase_email(&self.pool, email).await
     }
+}
 
+#[async_trait]
+impl Upkeep for PostgresOutbox {
     async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
         operate::purge_submissions(&self.pool, before_ms).await
     }

@@ -24,8 +24,8 @@ use sqlx::{
 use self::{checkpoint::Checkpointer, dedupe::DedupeWindow, writer::Writer};
 use super::decode::{parse_id, parse_json, parse_state};
 use super::{
-    now_ms, ClaimedLead, DeliveryOutcome, Enqueued, FunnelCount, LeadDetail, LeadFilter,
-    LeadSummary, NewLead, Outbox, StorageResult,
+    now_ms, ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued, FunnelCount, LeadAdmin,
+    LeadDetail, LeadFilter, LeadIntake, LeadSummary, NewLead, StorageResult, Upkeep,
 };
 use crate::{
     config::StorageSettings,
@@ -119,11 +119,14 @@ fn open_writer(path: &Path, window: Duration) -> anyhow::Result<Writer> {
 }
 
 #[async_trait]
-impl Outbox for SqliteOutbox {
+impl LeadIntake for SqliteOutbox {
     async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
         self.writer.store(lead).await
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for SqliteOutbox {
     async fn claim_due(
         &self,
         worker: &str,
@@ -179,7 +182,10 @@ impl Outbox for SqliteOutbox {
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
         queue::next_due_at(&self.reader).await
     }
+}
 
+#[async_trait]
+impl LeadAdmin for SqliteOutbox {
     async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
         read::get(&self.reader, id).await
     }
@@ -232,7 +238,10 @@ impl Outbox for SqliteOutbox {
             .run(move |db, window| operate::erase_email(db, window, &email))
             .await
     }
+}
 
+#[async_trait]
+impl Upkeep for SqliteOutbox {
     async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
         self.writer
             .run(move |db, _| operate::purge_submissions(db, before_ms))
