@@ -79,7 +79,7 @@ impl Application {
         let settings = Arc::new(settings);
         let outbox = match options.outbox {
             Some(outbox) => outbox,
-            None => outbox::open(&settings.storage).await?,
+            None => outbox::open_with_clock(&settings.storage, options.clock.clone()).await?,
         };
         let wake = Arc::new(Notify::new());
         let shutdown = CancellationToken::new();

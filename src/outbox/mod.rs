@@ -15,7 +15,7 @@ use std::{sync::Arc, time::Duration};
 pub use roles::{DeliveryQueue, LeadAdmin, LeadIntake, Upkeep};
 pub use types::*;
 
-use crate::config::StorageSettings;
+use crate::{clock::Clock, config::StorageSettings};
 
 /// A storage failure: answered as 503 + `Retry-After` on intake.
 #[derive(Debug, thiserror::Error)]
@@ -95,19 +95,32 @@ pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {
     }
 }
 
-/// Opens the store the URL names (`sqlite://...` or `postgres://...`) and migrates it.
+/// Opens the store the URL names (`sqlite://...` or `postgres://...`) and
+/// migrates it; it reads the system's time (for commands, which have no app).
 pub async fn open(settings: &StorageSettings) -> anyhow::Result<Arc<dyn Outbox>> {
+    open_with_clock(settings, Clock::system()).await
+}
+
+/// [`open`], with the time it stamps leads and leases with read from `clock`
+/// (the app's, which tests move by hand).
+pub async fn open_with_clock(
+    settings: &StorageSettings,
+    clock: Clock,
+) -> anyhow::Result<Arc<dyn Outbox>> {
     let url = settings.url.as_str();
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteOutbox::open(settings).await?))
+        Ok(Arc::new(sqlite::SqliteOutbox::open(settings, clock).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(postgres::PostgresOutbox::open(settings).await?))
+        Ok(Arc::new(
+            postgres::PostgresOutbox::open(settings, clock).await?,
+        ))
     } else {
         anyhow::bail!("storage.url must start with sqlite:// or postgres://")
     }
 }
 
-/// Milliseconds since the Unix epoch.
+/// Milliseconds since the Unix epoch, by the system's clock: for code with no
+/// app to hand it a [`Clock`] (commands, tests).
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

@@ -16,9 +16,9 @@ use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use super::parse_id;
 use crate::{
+    clock::Clock,
     domain::LeadId,
     outbox::{
-        now_ms,
         resolve::{answers, resolve, to_insert, Earlier, Resolution},
         sql, Enqueued, NewLead, StorageError, StorageResult,
     },
@@ -28,6 +28,7 @@ use crate::{
 pub(super) async fn insert_batch(
     pool: &PgPool,
     leads: Vec<NewLead>,
+    clock: &Clock,
 ) -> StorageResult<Vec<Enqueued>> {
     let mut tx = pool.begin().await?;
     let stored = Stored {
@@ -35,7 +36,7 @@ pub(super) async fn insert_batch(
         duplicates: find_stored_duplicates(&mut tx, &leads).await?,
     };
     let mut resolutions = resolve(&leads, &stored);
-    let inserted = insert_new(&mut tx, &leads, &resolutions).await?;
+    let inserted = insert_new(&mut tx, &leads, &resolutions, clock.now_ms()).await?;
     for (lead, resolution) in leads.iter().zip(resolutions.iter_mut()) {
         if *resolution == Resolution::Insert && !inserted.contains(&lead.id) {
             *resolution = Resolution::Existing(find_key_winner(&mut tx, lead).await?);
@@ -130,6 +131,7 @@ async fn insert_new(
     tx: &mut Transaction<'_, Postgres>,
     leads: &[NewLead],
     resolutions: &[Resolution],
+    now: i64,
 ) -> StorageResult<HashSet<LeadId>> {
     let new = to_insert(leads, resolutions);
     if new.is_empty() {
@@ -145,7 +147,6 @@ async fn insert_new(
                 .map(|key| pg_text(key).into_owned())
         })
         .collect();
-    let now = now_ms();
     // Sorted by key so that two replicas inserting the same keys lock them in one order.
     let rows = sqlx::query(
         "INSERT INTO leads (id, form, workspace, state, email, name, member, submission,

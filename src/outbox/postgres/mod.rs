@@ -24,11 +24,12 @@ use sqlx::{
 use self::intake::pg_text;
 use super::decode::{parse_id, parse_json, parse_state};
 use super::{
-    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued,
+    group_commit::GroupCommitter, ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued,
     FunnelCount, LeadAdmin, LeadDetail, LeadFilter, LeadIntake, LeadSummary, NewLead,
     StorageResult, Upkeep,
 };
 use crate::{
+    clock::Clock,
     config::StorageSettings,
     domain::{LeadId, LeadState},
 };
@@ -42,12 +43,14 @@ const MAX_INTAKE_BATCH: usize = 512;
 pub struct PostgresOutbox {
     pool: PgPool,
     intake: Arc<GroupCommitter>,
+    clock: Clock,
 }
 
 impl PostgresOutbox {
     /// Connects, migrates (under sqlx's advisory lock, so replicas starting
-    /// together apply each migration once) and starts the intake writer.
-    pub async fn open(settings: &StorageSettings) -> anyhow::Result<Self> {
+    /// together apply each migration once) and starts the intake writer; its
+    /// times are `clock`'s.
+    pub async fn open(settings: &StorageSettings, clock: Clock) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(&settings.url)
             .context("storage.url is not a valid PostgreSQL URL")?
             .application_name("leadrelay");
@@ -58,12 +61,16 @@ impl PostgresOutbox {
             .connect_with(options)
             .await
             .context("failed to connect to PostgreSQL")?;
-        let writer = pool.clone();
+        let (writer, writer_clock) = (pool.clone(), clock.clone());
         let intake = GroupCommitter::spawn(MAX_INTAKE_BATCH, move |leads| {
-            let pool = writer.clone();
-            async move { intake::insert_batch(&pool, leads).await }
+            let (pool, clock) = (writer.clone(), writer_clock.clone());
+            async move { intake::insert_batch(&pool, leads, &clock).await }
         });
-        Ok(Self { pool, intake })
+        Ok(Self {
+            pool,
+            intake,
+            clock,
+        })
     }
 }
 
@@ -97,27 +104,28 @@ impl DeliveryQueue for PostgresOutbox {
         limit: usize,
         lease: Duration,
     ) -> StorageResult<Vec<ClaimedLead>> {
-        queue::claim_due(&self.pool, worker, limit, lease).await
+        queue::claim_due(&self.pool, worker, limit, lease, self.clock.now_ms()).await
     }
 
     /// Recovers nothing: other replicas may be alive, so a crashed replica's
     /// leads become claimable when their lease expires. Like SQLite, makes
     /// pending leads a paused or capped gate postponed due now.
     async fn recover_abandoned(&self) -> StorageResult<u64> {
-        queue::reopen_postponed(&self.pool).await?;
+        queue::reopen_postponed(&self.pool, self.clock.now_ms()).await?;
         Ok(0)
     }
 
     async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
-        queue::record(&self.pool, worker, &outcomes).await
+        queue::record(&self.pool, worker, &outcomes, &self.clock).await
     }
 
     async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        queue::unclaim(&self.pool, worker, ids, due_at_ms, None).await
+        let now = self.clock.now_ms();
+        queue::unclaim(&self.pool, worker, ids, (due_at_ms, now), None).await
     }
 
     async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
-        queue::renew(&self.pool, worker, lease).await
+        queue::renew(&self.pool, worker, lease, self.clock.now_ms()).await
     }
 
     async fn defer(
@@ -127,7 +135,8 @@ impl DeliveryQueue for PostgresOutbox {
         due_at_ms: i64,
         reason: &str,
     ) -> StorageResult<()> {
-        queue::unclaim(&self.pool, worker, ids, due_at_ms, Some(reason)).await
+        let now = self.clock.now_ms();
+        queue::unclaim(&self.pool, worker, ids, (due_at_ms, now), Some(reason)).await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
@@ -146,19 +155,19 @@ impl LeadAdmin for PostgresOutbox {
     }
 
     async fn retry(&self, id: LeadId) -> StorageResult<bool> {
-        operate::retry(&self.pool, id, now_ms()).await
+        operate::retry(&self.pool, id, self.clock.now_ms()).await
     }
 
     async fn retry_state(&self, state: LeadState) -> StorageResult<u64> {
-        operate::retry_state(&self.pool, state, now_ms()).await
+        operate::retry_state(&self.pool, state, self.clock.now_ms()).await
     }
 
     async fn release(&self, id: LeadId) -> StorageResult<bool> {
-        operate::release(&self.pool, id, now_ms()).await
+        operate::release(&self.pool, id, self.clock.now_ms()).await
     }
 
     async fn release_noted(&self, prefix: &str) -> StorageResult<u64> {
-        operate::release_noted(&self.pool, prefix, now_ms()).await
+        operate::release_noted(&self.pool, prefix, self.clock.now_ms()).await
     }
 
     async fn replace_member(
@@ -168,7 +177,7 @@ impl LeadAdmin for PostgresOutbox {
         name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
-        operate::replace_member(&self.pool, id, (email, name, member), now_ms()).await
+        operate::replace_member(&self.pool, id, (email, name, member), self.clock.now_ms()).await
     }
 
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
@@ -196,7 +205,7 @@ impl Upkeep for PostgresOutbox {
 
     async fn check_writable(&self) -> StorageResult<()> {
         self.intake.check_running()?;
-        operate::probe(&self.pool, now_ms()).await
+        operate::probe(&self.pool, self.clock.now_ms()).await
     }
 
     async fn close(&self) {

@@ -7,10 +7,9 @@ use sqlx::{PgPool, Row};
 
 use super::{intake::pg_text, parse_id};
 use crate::{
+    clock::Clock,
     domain::{LeadId, LeadState},
-    outbox::{
-        lease_end, now_ms, sql, warn_stale_outcomes, ClaimedLead, DeliveryOutcome, StorageResult,
-    },
+    outbox::{lease_end, sql, warn_stale_outcomes, ClaimedLead, DeliveryOutcome, StorageResult},
 };
 
 /// How many candidates per state a claim looks at, as a multiple of its limit.
@@ -82,8 +81,8 @@ pub(super) async fn claim_due(
     worker: &str,
     limit: usize,
     lease: Duration,
+    now: i64,
 ) -> StorageResult<Vec<ClaimedLead>> {
-    let now = now_ms();
     let lease_until = lease_end(now, lease);
     let rows = sqlx::query(&CLAIM)
         .bind(worker)
@@ -115,6 +114,7 @@ pub(super) async fn record(
     pool: &PgPool,
     worker: &str,
     outcomes: &[DeliveryOutcome],
+    clock: &Clock,
 ) -> StorageResult<()> {
     if outcomes.is_empty() {
         return Ok(());
@@ -147,7 +147,7 @@ pub(super) async fn record(
         .bind(&next)
         .bind(&errors)
         .bind(&members)
-        .bind(now_ms())
+        .bind(clock.now_ms())
         .bind(worker)
         .execute(&mut *tx)
         .await?
@@ -194,13 +194,13 @@ pub(super) async fn unclaim(
     pool: &PgPool,
     worker: &str,
     ids: &[LeadId],
-    due_at_ms: i64,
+    (due_at_ms, now): (i64, i64),
     reason: Option<&str>,
 ) -> StorageResult<()> {
     let ids: Vec<String> = ids.iter().map(LeadId::to_string).collect();
     sqlx::query(UNCLAIM.postgres())
         .bind(due_at_ms)
-        .bind(now_ms())
+        .bind(now)
         .bind(&ids)
         .bind(worker)
         .bind(reason.map(pg_text))
@@ -210,9 +210,14 @@ pub(super) async fn unclaim(
 }
 
 /// Extends the lease of every lead `worker` holds.
-pub(super) async fn renew(pool: &PgPool, worker: &str, lease: Duration) -> StorageResult<u64> {
+pub(super) async fn renew(
+    pool: &PgPool,
+    worker: &str,
+    lease: Duration,
+    now: i64,
+) -> StorageResult<u64> {
     let done = sqlx::query(sql::RENEW.postgres())
-        .bind(lease_end(now_ms(), lease))
+        .bind(lease_end(now, lease))
         .bind(worker)
         .execute(pool)
         .await?;
@@ -228,9 +233,9 @@ pub(super) async fn next_due_at(pool: &PgPool) -> StorageResult<Option<i64>> {
 }
 
 /// Makes pending leads a paused or capped gate postponed due now.
-pub(super) async fn reopen_postponed(pool: &PgPool) -> StorageResult<u64> {
+pub(super) async fn reopen_postponed(pool: &PgPool, now: i64) -> StorageResult<u64> {
     let done = sqlx::query(sql::REOPEN_POSTPONED.postgres())
-        .bind(now_ms())
+        .bind(now)
         .execute(pool)
         .await?;
     Ok(done.rows_affected())

@@ -175,7 +175,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let connection = super::super::tests::migrated(&dir).await;
         let mut window =
-            DedupeWindow::load(&connection, std::time::Duration::from_secs(600)).unwrap();
+            DedupeWindow::load(&connection, std::time::Duration::from_secs(600), 1_000).unwrap();
         let first = store(
             &connection,
             &mut window,
