@@ -90,6 +90,7 @@ impl Application {
             wake.clone(),
             shutdown.child_token(),
             funnel.clone(),
+            options.clock.clone(),
         )?;
         let intake = Pipeline::new(PipelineParts {
             settings: settings.clone(),

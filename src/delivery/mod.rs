@@ -23,9 +23,10 @@ use tokio_util::sync::CancellationToken;
 use self::{gate::Gate, lease::RoundLease};
 use crate::{
     agencyhandy::WorkspaceClient,
+    clock::Clock,
     config::{DeliverySettings, Settings},
     funnel::Funnel,
-    outbox::{now_ms, ClaimedLead, DeliveryQueue, Outbox, Upkeep},
+    outbox::{ClaimedLead, DeliveryQueue, Outbox, Upkeep},
 };
 
 /// What one round of [`Worker::try_deliver_batch`] did.
@@ -53,6 +54,7 @@ pub struct Worker {
     cancel: CancellationToken,
     gates: HashMap<String, Gate>,
     funnel: Arc<Funnel>,
+    clock: Clock,
 }
 
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
@@ -69,13 +71,15 @@ const SEND_GATHER: Duration = Duration::from_millis(20);
 const GATHER_STEP: Duration = Duration::from_millis(5);
 
 impl Worker {
-    /// A worker for every configured workspace; deliveries count in `funnel`.
+    /// A worker for every configured workspace; deliveries count in `funnel`;
+    /// time is `clock`'s.
     pub fn new(
         settings: &Settings,
         outbox: Arc<dyn Outbox>,
         wake: Arc<Notify>,
         cancel: CancellationToken,
         funnel: Arc<Funnel>,
+        clock: Clock,
     ) -> anyhow::Result<Self> {
         let clients = settings
             .workspace_list()
@@ -101,6 +105,7 @@ impl Worker {
             cancel,
             gates: HashMap::new(),
             funnel,
+            clock,
         })
     }
 
@@ -143,7 +148,8 @@ impl Worker {
                 Ok(BatchOutcome::Worked { sent }) if sent > 0 => continue,
                 Ok(_) => match self.queue.next_due_at().await {
                     Ok(Some(due)) => {
-                        Duration::from_millis((due - now_ms()).max(0) as u64).min(poll)
+                        let wait = due.saturating_sub(self.clock.now_ms());
+                        Duration::from_millis(u64::try_from(wait).unwrap_or(0)).min(poll)
                     }
                     Ok(None) => poll,
                     Err(_) => poll,
@@ -182,7 +188,12 @@ impl Worker {
         let batch_size = self.settings.batch_size.max(1);
         let limit = (batch_size * 4).clamp(1, 800);
         let lease = Duration::from_secs(self.settings.lease_secs.max(1));
-        let round_lease = RoundLease::start(self.queue.clone(), self.id.clone(), lease);
+        let round_lease = RoundLease::start(
+            self.queue.clone(),
+            self.id.clone(),
+            lease,
+            self.clock.clone(),
+        );
         let mut claimed = self.queue.claim_due(&self.id, limit, lease).await?;
         if claimed.is_empty() {
             return Ok(BatchOutcome::Idle);
@@ -234,7 +245,8 @@ impl Worker {
     }
 
     async fn purge_old_submissions(&self) {
-        let before = now_ms() - self.retention.as_millis() as i64;
+        let retention = i64::try_from(self.retention.as_millis()).unwrap_or(i64::MAX);
+        let before = self.clock.now_ms().saturating_sub(retention);
         match self.upkeep.purge_submissions(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
