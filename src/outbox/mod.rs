@@ -6,6 +6,7 @@ mod group_commit;
 mod postgres;
 mod resolve;
 mod roles;
+mod rows;
 mod sql;
 mod sqlite;
 mod types;

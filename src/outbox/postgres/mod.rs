@@ -22,7 +22,7 @@ use sqlx::{
 };
 
 use self::intake::pg_text;
-use super::decode::{parse_id, parse_json, parse_state};
+use super::decode::parse_id;
 use super::{
     group_commit::GroupCommitter, ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued,
     FunnelCount, LeadAdmin, LeadDetail, LeadFilter, LeadIntake, LeadSummary, NewLead,

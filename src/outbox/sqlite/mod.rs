@@ -22,7 +22,7 @@ use sqlx::{
 };
 
 use self::{checkpoint::Checkpointer, dedupe::DedupeWindow, writer::Writer};
-use super::decode::{parse_id, parse_json, parse_state};
+use super::decode::parse_id;
 use super::{
     ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued, FunnelCount, LeadAdmin, LeadDetail,
     LeadFilter, LeadIntake, LeadSummary, NewLead, StorageResult, Upkeep,
