@@ -1,9 +1,10 @@
 //! Reading rows back into leads, the same for both backends: columns are read
 //! by name, and integers convert with `try_from` (a corrupt row is an error or
-//! a zero, never a wrapped number). `Int4` is the type of the narrow integer
+//! a zero, never a wrapped number); and the reads that are the same statement
+//! on both (counts, the funnel, the next due time), generic over the pool. `Int4` is the type of the narrow integer
 //! columns (`attempts`, `status`): `i64` on SQLite, `int4` (`i32`) on PostgreSQL.
 
-use sqlx::{ColumnIndex, Database, Decode, Row, Type};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::{
     decode::{parse_id, parse_json, parse_state},
@@ -117,4 +118,57 @@ where
         step: row.try_get("step")?,
         count: u64::try_from(row.try_get::<i64, _>("count")?).unwrap_or(0),
     })
+}
+
+/// Lead counts by state, on either backend's pool.
+pub(crate) async fn count_by_state<DB>(pool: &Pool<DB>) -> StorageResult<Vec<(LeadState, u64)>>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    &'static str: ColumnIndex<DB::Row>,
+    for<'r> &'r str: Column<'r, DB>,
+    for<'r> i64: Column<'r, DB>,
+{
+    let rows = sqlx::query(super::sql::COUNT_BY_STATE)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(state_count).collect()
+}
+
+/// The funnel's counts from `since_day` on, by `funnel_read` (the backend's
+/// rendering of [`super::sql::FUNNEL_READ`]).
+pub(crate) async fn funnel_counts<DB>(
+    pool: &Pool<DB>,
+    funnel_read: &str,
+    since_day: &str,
+) -> StorageResult<Vec<FunnelCount>>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    &'static str: ColumnIndex<DB::Row>,
+    for<'r> String: Column<'r, DB>,
+    for<'r> i64: Column<'r, DB>,
+{
+    let rows = sqlx::query(funnel_read)
+        .bind(since_day)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(funnel_count).collect()
+}
+
+/// When the next lead is due or the next lease expires (unix ms), by
+/// `next_due` (the backend's rendering of [`super::sql::NEXT_DUE`]).
+pub(crate) async fn next_due_at<DB>(pool: &Pool<DB>, next_due: &str) -> StorageResult<Option<i64>>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'r> Option<i64>: Column<'r, DB>,
+{
+    let row = sqlx::query(next_due).fetch_one(pool).await?;
+    Ok(row.try_get(0)?)
 }

@@ -28,6 +28,7 @@ use super::{
     FunnelCount, LeadAdmin, LeadDetail, LeadFilter, LeadIntake, LeadSummary, NewLead,
     StorageResult, Upkeep,
 };
+use super::{rows, sql};
 use crate::{
     clock::Clock,
     config::StorageSettings,
@@ -140,7 +141,7 @@ impl DeliveryQueue for PostgresOutbox {
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
-        queue::next_due_at(&self.pool).await
+        rows::next_due_at(&self.pool, sql::NEXT_DUE.postgres()).await
     }
 }
 
@@ -192,7 +193,7 @@ impl Upkeep for PostgresOutbox {
     }
 
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
-        read::count_by_state(&self.pool).await
+        rows::count_by_state(&self.pool).await
     }
 
     async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
@@ -200,7 +201,7 @@ impl Upkeep for PostgresOutbox {
     }
 
     async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
-        read::funnel_counts(&self.pool, since_day).await
+        rows::funnel_counts(&self.pool, sql::FUNNEL_READ.postgres(), since_day).await
     }
 
     async fn check_writable(&self) -> StorageResult<()> {

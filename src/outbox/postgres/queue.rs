@@ -224,14 +224,6 @@ pub(super) async fn renew(
     Ok(done.rows_affected())
 }
 
-/// When the next lead is due or the next lease expires (unix ms).
-pub(super) async fn next_due_at(pool: &PgPool) -> StorageResult<Option<i64>> {
-    let due: Option<i64> = sqlx::query_scalar(sql::NEXT_DUE.postgres())
-        .fetch_one(pool)
-        .await?;
-    Ok(due)
-}
-
 /// Makes pending leads a paused or capped gate postponed due now.
 pub(super) async fn reopen_postponed(pool: &PgPool, now: i64) -> StorageResult<u64> {
     let done = sqlx::query(sql::REOPEN_POSTPONED.postgres())

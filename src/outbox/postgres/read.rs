@@ -1,5 +1,5 @@
-//! Reads for operators (`leads`, `/admin`): one lead, listings, counts and the
-//! funnel.
+//! Reads for operators (`leads`, `/admin`): one lead and listings (counts
+//! and the funnel are read alike on both backends, in `outbox/rows.rs`).
 
 use sqlx::PgPool;
 
@@ -9,7 +9,7 @@ use crate::{
     outbox::{
         rows,
         sql::{self, SUMMARY_COLUMNS},
-        FunnelCount, LeadDetail, LeadFilter, LeadSummary, StorageResult,
+        LeadDetail, LeadFilter, LeadSummary, StorageResult,
     },
 };
 
@@ -45,22 +45,4 @@ pub(super) async fn list(pool: &PgPool, filter: &LeadFilter) -> StorageResult<Ve
     .fetch_all(pool)
     .await?;
     rows.iter().map(rows::summary::<_, i32>).collect()
-}
-
-/// Lead counts by state.
-pub(super) async fn count_by_state(pool: &PgPool) -> StorageResult<Vec<(LeadState, u64)>> {
-    let rows = sqlx::query(sql::COUNT_BY_STATE).fetch_all(pool).await?;
-    rows.iter().map(rows::state_count).collect()
-}
-
-/// The funnel's counts from `since_day` on.
-pub(super) async fn funnel_counts(
-    pool: &PgPool,
-    since_day: &str,
-) -> StorageResult<Vec<FunnelCount>> {
-    let rows = sqlx::query(sql::FUNNEL_READ.postgres())
-        .bind(since_day)
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(rows::funnel_count).collect()
 }

@@ -23,6 +23,7 @@ use sqlx::{
 
 use self::{checkpoint::Checkpointer, dedupe::DedupeWindow, writer::Writer};
 use super::decode::parse_id;
+use super::{rows, sql};
 use super::{
     ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued, FunnelCount, LeadAdmin, LeadDetail,
     LeadFilter, LeadIntake, LeadSummary, NewLead, StorageResult, Upkeep,
@@ -181,7 +182,7 @@ impl DeliveryQueue for SqliteOutbox {
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
-        queue::next_due_at(&self.reader).await
+        rows::next_due_at(&self.reader, sql::NEXT_DUE.sqlite()).await
     }
 }
 
@@ -250,7 +251,7 @@ impl Upkeep for SqliteOutbox {
     }
 
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
-        read::count_by_state(&self.reader).await
+        rows::count_by_state(&self.reader).await
     }
 
     async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
@@ -261,7 +262,7 @@ impl Upkeep for SqliteOutbox {
     }
 
     async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
-        read::funnel_counts(&self.reader, since_day).await
+        rows::funnel_counts(&self.reader, sql::FUNNEL_READ.sqlite(), since_day).await
     }
 
     async fn check_writable(&self) -> StorageResult<()> {

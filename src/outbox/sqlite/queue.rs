@@ -1,10 +1,9 @@
 //! The delivery queue's statements: claim, record, unclaim, renew, recover
-//! (run by the writer, inside its transaction), and the next due time (read).
+//! (run by the writer, inside its transaction).
 
 use std::{sync::LazyLock, time::Duration};
 
 use rusqlite::{params, Connection};
-use sqlx::SqlitePool;
 
 use super::{operate::count, parse_id};
 use crate::{
@@ -183,12 +182,4 @@ pub(super) fn unclaim(
         unclaim.execute(params![due_at_ms, now, id.to_string(), worker, reason])?;
     }
     Ok(())
-}
-
-/// When the next lead is due or the next lease expires (unix ms).
-pub(super) async fn next_due_at(reader: &SqlitePool) -> StorageResult<Option<i64>> {
-    let due: Option<i64> = sqlx::query_scalar(sql::NEXT_DUE.sqlite())
-        .fetch_one(reader)
-        .await?;
-    Ok(due)
 }

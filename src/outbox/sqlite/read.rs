@@ -1,5 +1,6 @@
-//! Reads for operators (`leads`, `/admin`): one lead, listings, counts and the
-//! funnel, all on the reader pool (writes go through the writer thread).
+//! Reads for operators (`leads`, `/admin`): one lead and listings, on the
+//! reader pool (writes go through the writer thread). Counts and the funnel
+//! are read alike on both backends, in `outbox/rows.rs`.
 
 use sqlx::SqlitePool;
 
@@ -8,7 +9,7 @@ use crate::{
     outbox::{
         rows,
         sql::{self, SUMMARY_COLUMNS},
-        FunnelCount, LeadDetail, LeadFilter, LeadSummary, StorageResult,
+        LeadDetail, LeadFilter, LeadSummary, StorageResult,
     },
 };
 
@@ -53,22 +54,4 @@ pub(super) async fn list(
     .fetch_all(reader)
     .await?;
     rows.iter().map(rows::summary::<_, i64>).collect()
-}
-
-/// Lead counts by state.
-pub(super) async fn count_by_state(reader: &SqlitePool) -> StorageResult<Vec<(LeadState, u64)>> {
-    let rows = sqlx::query(sql::COUNT_BY_STATE).fetch_all(reader).await?;
-    rows.iter().map(rows::state_count).collect()
-}
-
-/// The funnel's counts from `since_day` on.
-pub(super) async fn funnel_counts(
-    reader: &SqlitePool,
-    since_day: &str,
-) -> StorageResult<Vec<FunnelCount>> {
-    let rows = sqlx::query(sql::FUNNEL_READ.sqlite())
-        .bind(since_day)
-        .fetch_all(reader)
-        .await?;
-    rows.iter().map(rows::funnel_count).collect()
 }
