@@ -4,12 +4,13 @@
 //! dedupe window's start, when a lead was received) asks a [`Clock`] for it,
 //! so that a test moves the clock instead of sleeping.
 
-use std::sync::{
-    atomic::{AtomicI64, Ordering},
-    Arc,
+use std::{
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
+    time::Duration,
 };
-#[cfg(test)]
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -22,13 +23,12 @@ pub struct Clock {
 
 impl Clock {
     /// The system's clock.
-    #[cfg(test)]
-    fn system() -> Self {
+    pub fn system() -> Self {
         Self::default()
     }
 
     /// Milliseconds since the Unix epoch.
-    pub(crate) fn now_ms(&self) -> i64 {
+    pub fn now_ms(&self) -> i64 {
         match &self.manual {
             Some(ms) => ms.load(Ordering::Relaxed),
             None => Utc::now().timestamp_millis(),
@@ -36,47 +36,45 @@ impl Clock {
     }
 
     /// Whole seconds since the Unix epoch.
-    pub(crate) fn now_secs(&self) -> i64 {
+    pub fn now_secs(&self) -> i64 {
         self.now_ms() / 1000
     }
 
     /// Now, as a date and time in UTC (to the millisecond).
-    pub(crate) fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default()
     }
 }
 
 /// A clock that stands still until a test moves it; its [`ManualClock::clock`]
 /// is handed to the code under test.
-#[cfg(test)]
 #[derive(Debug, Clone)]
-pub(crate) struct ManualClock {
+pub struct ManualClock {
     ms: Arc<AtomicI64>,
 }
 
-#[cfg(test)]
 impl ManualClock {
     /// A clock standing at `ms` (Unix milliseconds).
-    fn at(ms: i64) -> Self {
+    pub fn at(ms: i64) -> Self {
         Self {
             ms: Arc::new(AtomicI64::new(ms)),
         }
     }
 
     /// A clock standing at the system's time now.
-    pub(crate) fn starting_now() -> Self {
+    pub fn starting_now() -> Self {
         Self::at(Clock::system().now_ms())
     }
 
     /// The clock to hand out; it reads whatever time this one is moved to.
-    pub(crate) fn clock(&self) -> Clock {
+    pub fn clock(&self) -> Clock {
         Clock {
             manual: Some(self.ms.clone()),
         }
     }
 
     /// Moves the time forward by `by`.
-    pub(crate) fn advance(&self, by: Duration) {
+    pub fn advance(&self, by: Duration) {
         let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
         self.ms
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |ms| {

@@ -3,7 +3,7 @@
 
 pub mod agencyhandy;
 pub mod cli;
-mod clock;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod delivery;

@@ -77,7 +77,7 @@ impl Application {
         let settings = Arc::new(settings);
         let outbox = match options.outbox {
             Some(outbox) => outbox,
-            None => outbox::open(&settings.storage).await?,
+            None => outbox::open_with_clock(&settings.storage, options.clock.clone()).await?,
         };
         let wake = Arc::new(Notify::new());
         let shutdown = CancellationToken::new();
@@ -88,10 +88,11 @@ impl Application {
             wake.clone(),
             shutdown.child_token(),
             funnel.clone(),
+            options.clock.clone(),
         )?;
         let intake = Pipeline::new(PipelineParts {
             settings: settings.clone(),
-            outbox: outbox.clone(),
+            outbox: outbox.clone().intake(),
             wake: wake.clone(),
             funnel: funnel.clone(),
             clients: worker.clients(),

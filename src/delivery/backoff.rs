@@ -4,8 +4,6 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::outbox::now_ms;
-
 /// The delay before attempt `attempts + 1`, after `attempts` failures:
 /// `schedule[attempts - 1]` (the last entry repeats), ±20 % jitter so that a
 /// burst of failures does not come back as a burst.
@@ -38,9 +36,9 @@ pub fn next_delay(schedule_secs: &[u64], attempts: u32, retry_after: Option<Dura
     )
 }
 
-/// The moment (unix ms) `delay` from now; saturates instead of overflowing.
-pub fn due_after(delay: Duration) -> i64 {
-    now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
+/// The moment (unix ms) `delay` after `now_ms`; saturates instead of overflowing.
+pub fn due_after(now_ms: i64, delay: Duration) -> i64 {
+    now_ms.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
@@ -57,9 +55,8 @@ mod tests {
             next_delay(&DEFAULT, 1, Some(Duration::from_secs(90))),
             Duration::from_secs(90)
         );
-        assert_eq!(due_after(Duration::MAX), i64::MAX);
-        let soon = due_after(Duration::from_secs(1));
-        assert!(soon > now_ms() && soon <= now_ms() + 1000);
+        assert_eq!(due_after(1_000, Duration::MAX), i64::MAX);
+        assert_eq!(due_after(1_000, Duration::from_secs(1)), 2_000);
     }
 
     #[test]

@@ -12,29 +12,38 @@ use std::{
     time::Duration,
 };
 
-use crate::outbox::{now_ms, Outbox};
+use crate::{clock::Clock, outbox::DeliveryQueue};
 
 /// The lease of one round's claim, renewed every quarter of the lease until dropped.
 pub struct RoundLease {
     held_until_ms: Arc<AtomicI64>,
     lease: Duration,
+    clock: Clock,
     renewer: tokio::task::JoinHandle<()>,
 }
 
 impl RoundLease {
     /// Starts keeping `worker`'s claim. Call it just before claiming: the
     /// claim's own lease runs from a moment after this one.
-    pub fn start(outbox: Arc<dyn Outbox>, worker: String, lease: Duration) -> Self {
-        let held_until_ms = Arc::new(AtomicI64::new(now_ms() + millis(lease)));
+    /// Time is `clock`'s.
+    pub fn start(
+        outbox: Arc<dyn DeliveryQueue>,
+        worker: String,
+        lease: Duration,
+        clock: Clock,
+    ) -> Self {
+        let held_until_ms = Arc::new(AtomicI64::new(clock.now_ms() + millis(lease)));
         let renewer = tokio::spawn(renew_until_dropped(
             outbox,
             worker,
             lease,
             held_until_ms.clone(),
+            clock.clone(),
         ));
         Self {
             held_until_ms,
             lease,
+            clock,
             renewer,
         }
     }
@@ -45,7 +54,7 @@ impl RoundLease {
     /// failed for half a lease (storage unreachable): another replica may
     /// take the leads when the lease ends, so this one must not send them.
     pub fn may_send(&self) -> bool {
-        self.held_until_ms.load(Ordering::Acquire) - now_ms() >= millis(self.lease / 2)
+        self.held_until_ms.load(Ordering::Acquire) - self.clock.now_ms() >= millis(self.lease / 2)
     }
 }
 
@@ -56,15 +65,16 @@ impl Drop for RoundLease {
 }
 
 async fn renew_until_dropped(
-    outbox: Arc<dyn Outbox>,
+    outbox: Arc<dyn DeliveryQueue>,
     worker: String,
     lease: Duration,
     held_until_ms: Arc<AtomicI64>,
+    clock: Clock,
 ) {
     let every = (lease / 4).max(Duration::from_millis(100));
     loop {
         tokio::time::sleep(every).await;
-        let asked_at = now_ms();
+        let asked_at = clock.now_ms();
         match outbox.renew(&worker, lease).await {
             Ok(_) => held_until_ms.store(asked_at + millis(lease), Ordering::Release),
             Err(error) => {

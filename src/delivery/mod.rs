@@ -23,9 +23,10 @@ use tokio_util::sync::CancellationToken;
 use self::{gate::Gate, lease::RoundLease};
 use crate::{
     agencyhandy::WorkspaceClient,
+    clock::Clock,
     config::{DeliverySettings, Settings},
     funnel::Funnel,
-    outbox::{now_ms, ClaimedLead, Outbox},
+    outbox::{ClaimedLead, DeliveryQueue, Outbox, Upkeep},
 };
 
 /// What one round of [`Worker::try_deliver_batch`] did.
@@ -43,7 +44,9 @@ pub enum BatchOutcome {
 /// Delivers stored leads to Agencyhandy until cancelled.
 pub struct Worker {
     id: String,
-    outbox: Arc<dyn Outbox>,
+    queue: Arc<dyn DeliveryQueue>,
+    /// Retention's purge.
+    upkeep: Arc<dyn Upkeep>,
     clients: HashMap<String, Arc<WorkspaceClient>>,
     settings: DeliverySettings,
     retention: Duration,
@@ -51,6 +54,7 @@ pub struct Worker {
     cancel: CancellationToken,
     gates: HashMap<String, Gate>,
     funnel: Arc<Funnel>,
+    clock: Clock,
 }
 
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
@@ -67,13 +71,15 @@ const SEND_GATHER: Duration = Duration::from_millis(20);
 const GATHER_STEP: Duration = Duration::from_millis(5);
 
 impl Worker {
-    /// A worker for every configured workspace; deliveries count in `funnel`.
+    /// A worker for every configured workspace; deliveries count in `funnel`;
+    /// time is `clock`'s.
     pub fn new(
         settings: &Settings,
         outbox: Arc<dyn Outbox>,
         wake: Arc<Notify>,
         cancel: CancellationToken,
         funnel: Arc<Funnel>,
+        clock: Clock,
     ) -> anyhow::Result<Self> {
         let clients = settings
             .workspace_list()
@@ -90,7 +96,8 @@ impl Worker {
         }
         Ok(Self {
             id: format!("{}-{}", hostname(), uuid::Uuid::now_v7().simple()),
-            outbox,
+            queue: outbox.clone().queue(),
+            upkeep: outbox.upkeep(),
             clients,
             settings: settings.delivery.clone(),
             retention: Duration::from_secs(u64::from(settings.storage.retention_days) * 86_400),
@@ -98,6 +105,7 @@ impl Worker {
             cancel,
             gates: HashMap::new(),
             funnel,
+            clock,
         })
     }
 
@@ -109,7 +117,7 @@ impl Worker {
 
     /// Runs until the cancellation token fires; a batch in progress is finished first.
     pub async fn run(mut self) {
-        match self.outbox.recover_abandoned().await {
+        match self.queue.recover_abandoned().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 leads = n,
@@ -138,9 +146,10 @@ impl Worker {
             }
             let wait = match self.try_deliver_batch().await {
                 Ok(BatchOutcome::Worked { sent }) if sent > 0 => continue,
-                Ok(_) => match self.outbox.next_due_at().await {
+                Ok(_) => match self.queue.next_due_at().await {
                     Ok(Some(due)) => {
-                        Duration::from_millis((due - now_ms()).max(0) as u64).min(poll)
+                        let wait = due.saturating_sub(self.clock.now_ms());
+                        Duration::from_millis(u64::try_from(wait).unwrap_or(0)).min(poll)
                     }
                     Ok(None) => poll,
                     Err(_) => poll,
@@ -179,8 +188,13 @@ impl Worker {
         let batch_size = self.settings.batch_size.max(1);
         let limit = (batch_size * 4).clamp(1, 800);
         let lease = Duration::from_secs(self.settings.lease_secs.max(1));
-        let round_lease = RoundLease::start(self.outbox.clone(), self.id.clone(), lease);
-        let mut claimed = self.outbox.claim_due(&self.id, limit, lease).await?;
+        let round_lease = RoundLease::start(
+            self.queue.clone(),
+            self.id.clone(),
+            lease,
+            self.clock.clone(),
+        );
+        let mut claimed = self.queue.claim_due(&self.id, limit, lease).await?;
         if claimed.is_empty() {
             return Ok(BatchOutcome::Idle);
         }
@@ -225,14 +239,15 @@ impl Worker {
                 () = self.cancel.cancelled() => break,
             }
             let more = full - claimed.len();
-            claimed.extend(self.outbox.claim_due(&self.id, more, lease).await?);
+            claimed.extend(self.queue.claim_due(&self.id, more, lease).await?);
         }
         Ok(())
     }
 
     async fn purge_old_submissions(&self) {
-        let before = now_ms() - self.retention.as_millis() as i64;
-        match self.outbox.purge_submissions(before).await {
+        let retention = i64::try_from(self.retention.as_millis()).unwrap_or(i64::MAX);
+        let before = self.clock.now_ms().saturating_sub(retention);
+        match self.upkeep.purge_submissions(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 leads = n,

@@ -69,6 +69,7 @@ pub fn failed_attempt(
     retry_after: Option<Duration>,
     settings: &DeliverySettings,
     call: &Call,
+    now_ms: i64,
 ) -> DeliveryOutcome {
     let attempts = lead.attempts + 1;
     let message = truncate(message);
@@ -80,7 +81,7 @@ pub fn failed_attempt(
         );
     }
     let delay = next_delay(&settings.backoff_secs, attempts, retry_after);
-    let next = due_after(delay);
+    let next = due_after(now_ms, delay);
     outcome(
         lead,
         LeadState::Retrying,

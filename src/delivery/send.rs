@@ -13,10 +13,11 @@ use super::{
 };
 use crate::{
     agencyhandy::{CreateResponse, UpstreamError, WorkspaceClient},
+    clock::Clock,
     config::DeliverySettings,
     domain::LeadId,
     mapping::Member,
-    outbox::{now_ms, ClaimedLead, DeliveryOutcome},
+    outbox::{ClaimedLead, DeliveryOutcome},
 };
 
 /// A workspace's fault met while sending.
@@ -62,10 +63,11 @@ pub async fn send_chunk(
     leads: Vec<ClaimedLead>,
     settings: &DeliverySettings,
     lease: &RoundLease,
+    clock: &Clock,
 ) -> SendReport {
     let mut report = SendReport::default();
     let mut queue: VecDeque<Vec<(ClaimedLead, Member)>> = VecDeque::new();
-    let members = readable_members(leads, &mut report);
+    let members = readable_members(leads, &mut report, clock.now_ms());
     if !members.is_empty() {
         queue.push_back(members);
     }
@@ -79,11 +81,11 @@ pub async fn send_chunk(
             queue.push_front(part);
             break;
         }
-        let started_ms = now_ms();
+        let started_ms = clock.now_ms();
         let started = Instant::now();
         let wire: Vec<Member> = part.iter().map(|(_, member)| member.clone()).collect();
         let result = client.create_leads(&wire).await;
-        let duration_ms = started.elapsed().as_millis() as u64;
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let call = |status: Option<u16>, excerpt: String| Call {
             at_ms: started_ms,
             status,
@@ -93,7 +95,8 @@ pub async fn send_chunk(
         let err = match result {
             Ok(response) => {
                 let call = call(Some(response.status), response.excerpt.clone());
-                record_answer(&mut report, part, response, &call, settings);
+                let answered_ms = clock.now_ms();
+                record_answer(&mut report, part, response, (&call, answered_ms), settings);
                 if report.fault.is_some() {
                     break;
                 }
@@ -109,6 +112,7 @@ pub async fn send_chunk(
                     _ => None,
                 };
                 report.transient = true;
+                let now_ms = clock.now_ms();
                 for (lead, _) in &part {
                     report.outcomes.push(failed_attempt(
                         lead,
@@ -116,6 +120,7 @@ pub async fn send_chunk(
                         retry_after,
                         settings,
                         &call,
+                        now_ms,
                     ));
                 }
                 break;
@@ -152,6 +157,7 @@ pub async fn send_chunk(
 fn readable_members(
     leads: Vec<ClaimedLead>,
     report: &mut SendReport,
+    now_ms: i64,
 ) -> Vec<(ClaimedLead, Member)> {
     let mut members = Vec::with_capacity(leads.len());
     for lead in leads {
@@ -160,7 +166,7 @@ fn readable_members(
             Err(error) => {
                 let message = format!("no lead can be sent from the stored member ({error}); fix the mapping and run `leadrelay leads remap {}`", lead.id);
                 let call = Call {
-                    at_ms: now_ms(),
+                    at_ms: now_ms,
                     status: None,
                     excerpt: message.clone(),
                     duration_ms: 0,
@@ -172,12 +178,13 @@ fn readable_members(
     members
 }
 
-/// Each lead's share of an answered call (rule 2 of the blame rule).
+/// Each lead's share of an answered call (rule 2 of the blame rule); the
+/// answer came at `now_ms`.
 fn record_answer(
     report: &mut SendReport,
     part: Vec<(ClaimedLead, Member)>,
     response: CreateResponse,
-    call: &Call,
+    (call, now_ms): (&Call, i64),
     settings: &DeliverySettings,
 ) {
     let shares = share_answer(response.results);
@@ -205,7 +212,7 @@ fn record_answer(
             }
             Share::Unaccounted => {
                 let message = "Agencyhandy's answer did not mention this lead; it is sent again (one that did arrive comes back as a duplicate)";
-                failed_attempt(&lead, message, None, settings, call)
+                failed_attempt(&lead, message, None, settings, call, now_ms)
             }
         };
         report.outcomes.push(outcome);

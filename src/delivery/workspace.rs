@@ -18,7 +18,7 @@ use crate::{
     agencyhandy::{UpstreamError, WorkspaceClient},
     domain::{LeadId, LeadState},
     funnel::Step,
-    outbox::{now_ms, ClaimedLead, DeliveryOutcome},
+    outbox::{ClaimedLead, DeliveryOutcome},
 };
 
 /// Where the rest of a round's leads go when a chunk stops it.
@@ -52,17 +52,17 @@ impl Worker {
             .or_insert_with(|| Gate::new(per_minute, now));
         if let Some((why, until)) = gate.closed_until(now) {
             let reason = waiting_reason(why);
-            self.outbox
-                .defer(&self.id, &ids(&leads), deadline_ms(until, now), &reason)
+            let due = deadline_ms(until, now, self.clock.now_ms());
+            self.queue
+                .defer(&self.id, &ids(&leads), due, &reason)
                 .await?;
             return Ok(0);
         }
         let (granted, wait) = gate.take_tokens(leads.len(), per_minute, now);
         if let Some(wait) = wait {
             let held = ids(&leads.split_off(granted));
-            self.outbox
-                .unclaim(&self.id, &held, due_after(wait))
-                .await?;
+            let due = due_after(self.clock.now_ms(), wait);
+            self.queue.unclaim(&self.id, &held, due).await?;
         }
         if leads.is_empty() {
             return Ok(0);
@@ -73,8 +73,13 @@ impl Worker {
                 "leads name a workspace that is not configured; holding them"
             );
             let reason = format!("waiting: workspace {workspace:?} is not configured (define [workspaces.{workspace}])");
-            self.outbox
-                .defer(&self.id, &ids(&leads), now_ms() + 3_600_000, &reason)
+            self.queue
+                .defer(
+                    &self.id,
+                    &ids(&leads),
+                    self.clock.now_ms() + 3_600_000,
+                    &reason,
+                )
                 .await?;
             return Ok(0);
         };
@@ -84,7 +89,7 @@ impl Worker {
         while !leads.is_empty() {
             let rest = leads.split_off(leads.len().min(batch_size));
             let chunk = std::mem::replace(&mut leads, rest);
-            let report = send_chunk(&client, chunk, &self.settings, lease).await;
+            let report = send_chunk(&client, chunk, &self.settings, lease, &self.clock).await;
             sent += report.outcomes.len() + report.refused_alone.len();
             if let Some(hold) = self
                 .settle(workspace, &client, report, round_started)
@@ -108,6 +113,7 @@ impl Worker {
         round_started: Instant,
     ) -> anyhow::Result<Option<Hold>> {
         let now = Instant::now();
+        let now_ms = self.clock.now_ms();
         let first = Duration::from_secs(self.settings.pause_secs.max(1));
         let threshold = self.settings.breaker_threshold;
         let gate = self
@@ -124,8 +130,14 @@ impl Worker {
             gate.forget(outcome.id);
         }
         let hold = match &judged.fault {
-            Some(fault) => Some(pause_for(gate, workspace, client, fault, now, first)),
-            None if transient => Some(back_off(gate, workspace, threshold, now, first)),
+            Some(fault) => Some(pause_for(
+                gate,
+                (workspace, client),
+                fault,
+                (now, now_ms),
+                first,
+            )),
+            None if transient => Some(back_off(gate, workspace, threshold, (now, now_ms), first)),
             None => None,
         };
         // Recorded per create call, so a crash re-sends at most one call's leads.
@@ -136,18 +148,18 @@ impl Worker {
                 .filter(|outcome| outcome.state == LeadState::Delivered)
                 .map(|outcome| outcome.form.clone())
                 .collect();
-            self.outbox.record(&self.id, judged.outcomes).await?;
+            self.queue.record(&self.id, judged.outcomes).await?;
             for form in delivered {
                 self.funnel.record(&form, Step::Delivered);
             }
         }
         for (id, wait, reason) in &judged.unproven {
-            let due = due_after(*wait);
-            self.outbox.defer(&self.id, &[*id], due, reason).await?;
+            let due = due_after(self.clock.now_ms(), *wait);
+            self.queue.defer(&self.id, &[*id], due, reason).await?;
         }
         if !judged.waiting.is_empty() {
             let now_hold = Hold {
-                due_at_ms: now_ms(),
+                due_at_ms: self.clock.now_ms(),
                 reason: None,
             };
             self.return_leads(&judged.waiting, hold.as_ref().unwrap_or(&now_hold))
@@ -160,11 +172,11 @@ impl Worker {
     async fn return_leads(&self, ids: &[LeadId], hold: &Hold) -> anyhow::Result<()> {
         match &hold.reason {
             Some(reason) => {
-                self.outbox
+                self.queue
                     .defer(&self.id, ids, hold.due_at_ms, reason)
                     .await?
             }
-            None => self.outbox.unclaim(&self.id, ids, hold.due_at_ms).await?,
+            None => self.queue.unclaim(&self.id, ids, hold.due_at_ms).await?,
         }
         Ok(())
     }
@@ -174,10 +186,9 @@ impl Worker {
 /// 1, and the reason and fix for the waiting leads.
 fn pause_for(
     gate: &mut Gate,
-    workspace: &str,
-    client: &WorkspaceClient,
+    (workspace, client): (&str, &WorkspaceClient),
     fault: &Fault,
-    now: Instant,
+    (now, now_ms): (Instant, i64),
     first: Duration,
 ) -> Hold {
     let diagnosis = match fault {
@@ -195,7 +206,7 @@ fn pause_for(
     }
     set_paused(workspace, true);
     Hold {
-        due_at_ms: deadline_ms(until, now),
+        due_at_ms: deadline_ms(until, now, now_ms),
         reason: Some(waiting_reason(&Closed::Paused(shown))),
     }
 }
@@ -205,7 +216,7 @@ fn back_off(
     gate: &mut Gate,
     workspace: &str,
     threshold: u32,
-    now: Instant,
+    (now, now_ms): (Instant, i64),
     first: Duration,
 ) -> Hold {
     if gate.record_transient(now, threshold, first) {
@@ -218,12 +229,12 @@ fn back_off(
     }
     match gate.closed_until(now) {
         Some((why, until)) => Hold {
-            due_at_ms: deadline_ms(until, now),
+            due_at_ms: deadline_ms(until, now, now_ms),
             reason: Some(waiting_reason(why)),
         },
         // The next chunk would most likely fail the same way: let it wait a little.
         None => Hold {
-            due_at_ms: now_ms() + 1000,
+            due_at_ms: now_ms + 1000,
             reason: None,
         },
     }
@@ -315,6 +326,7 @@ fn ids(leads: &[ClaimedLead]) -> Vec<LeadId> {
     leads.iter().map(|lead| lead.id).collect()
 }
 
-fn deadline_ms(until: Instant, now: Instant) -> i64 {
-    due_after(until.saturating_duration_since(now))
+/// The wall-clock moment of `until`, `now` being `now_ms`.
+fn deadline_ms(until: Instant, now: Instant, now_ms: i64) -> i64 {
+    due_after(now_ms, until.saturating_duration_since(now))
 }

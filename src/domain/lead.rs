@@ -88,17 +88,6 @@ impl LeadState {
         Self::Test,
     ];
 
-    /// The states `leads remap` maps again from the stored submission: a lead
-    /// not yet delivered nor being sent. A remapped lead is queued, except a
-    /// spam lead, which stays spam until released.
-    pub const REMAPPABLE: [LeadState; 5] = [
-        Self::Pending,
-        Self::Retrying,
-        Self::Dead,
-        Self::Spam,
-        Self::Held,
-    ];
-
     /// The stored and displayed name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -2,6 +2,7 @@
 
 mod email;
 mod lead;
+mod transitions;
 
 pub use email::{Email, EmailError};
 pub use lead::{LeadId, LeadState};

@@ -1,21 +1,22 @@
-//! Durable lead storage: one trait, SQLite (embedded default) and PostgreSQL behind it.
+//! Durable lead storage: a trait per role (`roles.rs`) and [`Outbox`] for all
+//! of them, SQLite (embedded default) and PostgreSQL behind them.
 
 mod decode;
 mod group_commit;
 mod postgres;
+mod resolve;
+mod roles;
+mod rows;
+mod sql;
 mod sqlite;
 mod types;
 
 use std::{sync::Arc, time::Duration};
 
-use async_trait::async_trait;
-
+pub use roles::{DeliveryQueue, LeadAdmin, LeadIntake, Upkeep};
 pub use types::*;
 
-use crate::{
-    config::StorageSettings,
-    domain::{LeadId, LeadState},
-};
+use crate::{clock::Clock, config::StorageSettings};
 
 /// A storage failure: answered as 503 + `Retry-After` on intake.
 #[derive(Debug, thiserror::Error)]
@@ -51,155 +52,35 @@ impl From<rusqlite::types::FromSqlError> for StorageError {
 /// Result of storage operations.
 pub type StorageResult<T> = Result<T, StorageError>;
 
-/// The lead store and delivery queue.
-#[async_trait]
-pub trait Outbox: Send + Sync + 'static {
-    /// Stores a new lead (committed before this returns), or finds the lead an
-    /// idempotency key or the dedupe window already maps it to.
-    async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued>;
-
-    /// Claims up to `limit` due leads for `worker` until `lease` expires.
-    async fn claim_due(
-        &self,
-        worker: &str,
-        limit: usize,
-        lease: Duration,
-    ) -> StorageResult<Vec<ClaimedLead>>;
-
-    /// At worker start: makes leads left `delivering` by a crashed process due
-    /// again. SQLite (one process per file) does it at once; PostgreSQL leaves
-    /// it to lease expiry, since other replicas may be alive.
-    async fn recover_abandoned(&self) -> StorageResult<u64>;
-
-    /// Records the outcome of delivery attempts on leads `worker` claimed.
-    ///
-    /// Every attempt goes into the attempt log. The lead itself is updated
-    /// only while `worker` still holds its claim: an outcome that arrives after
-    /// the lease expired and another worker took the lead (or an operator
-    /// changed it) would overwrite a newer one, and is not applied.
-    async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()>;
-
-    /// Returns leads `worker` claimed to the queue without spending an
-    /// attempt, due at `due_at_ms`; leads it no longer holds are left alone.
-    async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()>;
-
-    /// Like [`Outbox::unclaim`], and stores why the leads wait as their last
-    /// error (a paused workspace's reason and fix), for `leads list`, `leads
-    /// show` and `/admin` to show.
-    async fn defer(
-        &self,
-        worker: &str,
-        ids: &[LeadId],
-        due_at_ms: i64,
-        reason: &str,
-    ) -> StorageResult<()>;
-
-    /// Extends to `lease` from now the claim of every lead `worker` still
-    /// holds, so that a round of sending that outlasts the lease is not taken
-    /// over (and sent again) by another replica; returns how many it holds.
-    async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64>;
-
-    /// When the next lead is due (unix ms), if any is waiting.
-    async fn next_due_at(&self) -> StorageResult<Option<i64>>;
-
-    /// One lead with its attempts.
-    async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>>;
-
-    /// Leads, newest first.
-    async fn list(&self, filter: &LeadFilter) -> StorageResult<Vec<LeadSummary>>;
-
-    /// Re-queues one lead (dead, retrying, delivered ...) for an immediate attempt.
-    async fn retry(&self, id: LeadId) -> StorageResult<bool>;
-
-    /// Re-queues every lead in `state`.
-    async fn retry_state(&self, state: LeadState) -> StorageResult<u64>;
-
-    /// Moves a spam lead to the queue (its kept reason is cleared).
-    async fn release(&self, id: LeadId) -> StorageResult<bool>;
-
-    /// Moves every spam lead whose kept reason (see [`NewLead::reason`]) starts
-    /// with `prefix` to the queue; returns how many.
-    async fn release_noted(&self, prefix: &str) -> StorageResult<u64>;
-
-    /// Replaces a lead's mapped member (after `remap`), with its e-mail and
-    /// name, and re-queues it.
-    async fn replace_member(
-        &self,
-        id: LeadId,
-        email_normalized: &str,
-        name: &str,
-        member: &serde_json::Value,
-    ) -> StorageResult<bool>;
-
-    /// Removes every lead of this (normalized) e-mail address, with its attempts.
-    async fn erase_email(&self, email_normalized: &str) -> StorageResult<u64>;
-
-    /// Drops the original submissions of leads delivered before `before_ms`.
-    async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64>;
-
-    /// Lead counts by state.
-    async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>>;
-
-    /// Adds to the funnel's per-form daily counts, in one transaction.
-    async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()>;
-
-    /// The funnel's counts of every form on `since_day` (`YYYY-MM-DD`, UTC) and after.
-    async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>>;
-
-    /// Answers `Ok` when storage takes writes now: the writer intake hands its
-    /// leads to is alive, and a one-row write through the same path commits.
-    /// `/readyz` asks it, so a full disk or a read-only database reads as not ready.
-    async fn check_writable(&self) -> StorageResult<()>;
-
-    /// Flushes pending writes and closes connections.
-    async fn close(&self);
+/// The lead store and delivery queue: every role at once, for the app that
+/// plays them all. Callers that need one role take that role instead, from
+/// the methods below (a shared store handed out by role).
+pub trait Outbox: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep {
+    /// This store, as intake takes it.
+    fn intake(self: Arc<Self>) -> Arc<dyn LeadIntake>;
+    /// This store, as the delivery worker takes it.
+    fn queue(self: Arc<Self>) -> Arc<dyn DeliveryQueue>;
+    /// This store, as upkeep takes it.
+    fn upkeep(self: Arc<Self>) -> Arc<dyn Upkeep>;
 }
 
-/// The readiness probe's write, the same on both backends (see
-/// [`Outbox::check_writable`]): one row rewritten, so a probe adds nothing.
-const PROBE_WRITE: &str = "INSERT INTO storage_probe (id, checked_at) VALUES (1, $1)
-     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at";
+impl<T: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep> Outbox for T {
+    fn intake(self: Arc<Self>) -> Arc<dyn LeadIntake> {
+        self
+    }
 
-/// [`Outbox::release_noted`], the same on both backends (`$1` now, `$2` the prefix).
-const RELEASE_NOTED: &str = "UPDATE leads SET state = 'pending', last_error = NULL,
-        next_attempt_at = $1, updated_at = $1
-     WHERE state = 'spam' AND substr(last_error, 1, length($2)) = $2";
+    fn queue(self: Arc<Self>) -> Arc<dyn DeliveryQueue> {
+        self
+    }
 
-/// Adds one funnel count, the same on both backends (`$1` form, `$2` day,
-/// `$3` step, `$4` how many).
-const FUNNEL_ADD: &str = "INSERT INTO form_funnel (form, day, step, count) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (form, day, step) DO UPDATE SET count = form_funnel.count + excluded.count";
+    fn upkeep(self: Arc<Self>) -> Arc<dyn Upkeep> {
+        self
+    }
+}
 
-/// Reads the funnel's counts from a day on (`$1`), the same on both backends.
-const FUNNEL_READ: &str =
-    "SELECT form, day, step, count FROM form_funnel WHERE day >= $1 ORDER BY form, day, step";
-
-/// [`Outbox::replace_member`]'s rule, the same on both backends (`$1` the
-/// e-mail, `$2` the name, `$3` now, `$4` the lead ID; parameters appear in
-/// that order, as SQLite numbers named ones by appearance): a lead in one of
-/// [`LeadState::REMAPPABLE`] is queued afresh; a spam lead stays spam, and a
-/// held lead's reason for being held is dropped. The member is set beside it:
-/// in the same row on PostgreSQL ([`REPLACE_MEMBER`]), in `lead_bodies` on SQLite.
-pub(crate) static REPLACE_LEAD: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| replace_lead_sql(""));
-
-/// [`REPLACE_LEAD`] that also sets the row's `member` (`$5`).
-pub(crate) static REPLACE_MEMBER: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| replace_lead_sql(", member = $5"));
-
-fn replace_lead_sql(also_set: &str) -> String {
-    let states: Vec<String> = LeadState::REMAPPABLE
-        .iter()
-        .map(|state| format!("'{state}'"))
-        .collect();
-    format!(
-        "UPDATE leads SET email = $1, name = $2,
-            state = CASE WHEN state = 'spam' THEN 'spam' ELSE 'pending' END,
-            last_error = CASE WHEN state = 'held' THEN NULL ELSE last_error END,
-            attempts = 0, next_attempt_at = $3, updated_at = $3{also_set}
-         WHERE id = $4 AND state IN ({})",
-        states.join(", ")
-    )
+/// When a lease taken at `now` (unix ms) for `lease` ends.
+pub(crate) fn lease_end(now: i64, lease: Duration) -> i64 {
+    now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Says that some outcomes came after their leads changed hands.
@@ -215,19 +96,32 @@ pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {
     }
 }
 
-/// Opens the store the URL names (`sqlite://...` or `postgres://...`) and migrates it.
+/// Opens the store the URL names (`sqlite://...` or `postgres://...`) and
+/// migrates it; it reads the system's time (for commands, which have no app).
 pub async fn open(settings: &StorageSettings) -> anyhow::Result<Arc<dyn Outbox>> {
+    open_with_clock(settings, Clock::system()).await
+}
+
+/// [`open`], with the time it stamps leads and leases with read from `clock`
+/// (the app's, which tests move by hand).
+pub async fn open_with_clock(
+    settings: &StorageSettings,
+    clock: Clock,
+) -> anyhow::Result<Arc<dyn Outbox>> {
     let url = settings.url.as_str();
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteOutbox::open(settings).await?))
+        Ok(Arc::new(sqlite::SqliteOutbox::open(settings, clock).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(postgres::PostgresOutbox::open(settings).await?))
+        Ok(Arc::new(
+            postgres::PostgresOutbox::open(settings, clock).await?,
+        ))
     } else {
         anyhow::bail!("storage.url must start with sqlite:// or postgres://")
     }
 }
 
-/// Milliseconds since the Unix epoch.
+/// Milliseconds since the Unix epoch, by the system's clock: for code with no
+/// app to hand it a [`Clock`] (commands, tests).
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

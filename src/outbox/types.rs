@@ -32,7 +32,7 @@ pub struct NewLead {
     pub dedupe_since_ms: i64,
     /// Why the lead is held back from delivery (a spam verdict, `CODE: reason`),
     /// stored as its last error: shown with the lead, and found by
-    /// [`super::Outbox::release_noted`].
+    /// [`super::LeadAdmin::release_noted`].
     pub reason: Option<String>,
 }
 

@@ -47,11 +47,15 @@ impl Faulty {
 }
 
 #[async_trait]
-impl Outbox for Faulty {
+impl LeadIntake for Faulty {
     async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
         self.check().await?;
         self.inner.enqueue(lead).await
     }
+}
+
+#[async_trait]
+impl DeliveryQueue for Faulty {
     async fn claim_due(
         &self,
         worker: &str,
@@ -88,6 +92,10 @@ impl Outbox for Faulty {
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
         self.inner.next_due_at().await
     }
+}
+
+#[async_trait]
+impl LeadAdmin for Faulty {
     async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
         self.inner.get(id).await
     }
@@ -118,6 +126,10 @@ impl Outbox for Faulty {
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
         self.inner.erase_email(email).await
     }
+}
+
+#[async_trait]
+impl Upkeep for Faulty {
     async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
         self.inner.purge_submissions(before_ms).await
     }

@@ -36,7 +36,7 @@ use crate::{
     config::Settings,
     domain::{LeadId, LeadState},
     funnel::Funnel,
-    outbox::Outbox,
+    outbox::LeadIntake,
 };
 
 /// Which door a submission came through.
@@ -96,8 +96,8 @@ impl Submitted {
 pub(crate) struct PipelineParts {
     /// The configuration.
     pub(crate) settings: Arc<Settings>,
-    /// Lead storage.
-    pub(crate) outbox: Arc<dyn Outbox>,
+    /// Where new leads are stored.
+    pub(crate) outbox: Arc<dyn LeadIntake>,
     /// Wakes the delivery worker when a lead to send is stored.
     pub(crate) wake: Arc<Notify>,
     /// The form funnel's counts.

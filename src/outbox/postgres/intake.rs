@@ -16,31 +16,27 @@ use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use super::parse_id;
 use crate::{
+    clock::Clock,
     domain::LeadId,
-    outbox::{now_ms, Enqueued, NewLead, StorageError, StorageResult},
+    outbox::{
+        resolve::{answers, resolve, to_insert, Earlier, Resolution},
+        sql, Enqueued, NewLead, StorageError, StorageResult,
+    },
 };
-
-/// How one lead of a batch is answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Resolution {
-    /// An already stored lead answers for it.
-    Existing(LeadId),
-    /// An earlier lead of the same batch (by index) answers for it.
-    SameAs(usize),
-    /// It is stored as a new lead.
-    Insert,
-}
 
 /// Stores a batch of leads in one transaction; one answer per lead, in order.
 pub(super) async fn insert_batch(
     pool: &PgPool,
     leads: Vec<NewLead>,
+    clock: &Clock,
 ) -> StorageResult<Vec<Enqueued>> {
     let mut tx = pool.begin().await?;
-    let stored_keys = find_stored_keys(&mut tx, &leads).await?;
-    let stored_duplicates = find_stored_duplicates(&mut tx, &leads).await?;
-    let mut resolutions = resolve(&leads, &stored_keys, &stored_duplicates);
-    let inserted = insert_new(&mut tx, &leads, &resolutions).await?;
+    let stored = Stored {
+        keys: find_stored_keys(&mut tx, &leads).await?,
+        duplicates: find_stored_duplicates(&mut tx, &leads).await?,
+    };
+    let mut resolutions = resolve(&leads, &stored);
+    let inserted = insert_new(&mut tx, &leads, &resolutions, clock.now_ms()).await?;
     for (lead, resolution) in leads.iter().zip(resolutions.iter_mut()) {
         if *resolution == Resolution::Insert && !inserted.contains(&lead.id) {
             *resolution = Resolution::Existing(find_key_winner(&mut tx, lead).await?);
@@ -109,40 +105,24 @@ async fn find_stored_duplicates(
         .collect()
 }
 
-/// Decides each lead's answer in arrival order, as SQLite does one lead at a
-/// time: idempotency key first, then the dedupe window, earlier leads of the
-/// same batch counting as stored.
-fn resolve(
-    leads: &[NewLead],
-    stored_keys: &HashMap<(String, String), LeadId>,
-    stored_duplicates: &[Option<LeadId>],
-) -> Vec<Resolution> {
-    let mut batch_keys: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut batch_hashes: HashMap<&str, usize> = HashMap::new();
-    let mut resolutions = Vec::with_capacity(leads.len());
-    for (index, lead) in leads.iter().enumerate() {
-        let key = lead.idempotency_key.as_deref();
-        let stored_key = key.and_then(|key| {
-            stored_keys.get(&(pg_text(&lead.form).into_owned(), pg_text(key).into_owned()))
-        });
-        let resolution = if let Some(id) = stored_key {
-            Resolution::Existing(*id)
-        } else if let Some(first) = key.and_then(|key| batch_keys.get(&(lead.form.as_str(), key))) {
-            Resolution::SameAs(*first)
-        } else if let Some(id) = stored_duplicates.get(index).copied().flatten() {
-            Resolution::Existing(id)
-        } else if let Some(first) = batch_hashes.get(lead.dedupe_hash.as_str()) {
-            Resolution::SameAs(*first)
-        } else {
-            if let Some(key) = key {
-                batch_keys.insert((lead.form.as_str(), key), index);
-            }
-            batch_hashes.insert(lead.dedupe_hash.as_str(), index);
-            Resolution::Insert
-        };
-        resolutions.push(resolution);
+/// What the database holds that a batch repeats.
+struct Stored {
+    /// By (form, idempotency key), as stored (NUL replaced).
+    keys: HashMap<(String, String), LeadId>,
+    /// For each lead of the batch, the first stored lead with its hash inside its window.
+    duplicates: Vec<Option<LeadId>>,
+}
+
+impl Earlier for Stored {
+    fn with_key(&self, lead: &NewLead) -> Option<LeadId> {
+        let key = lead.idempotency_key.as_deref()?;
+        let stored = (pg_text(&lead.form).into_owned(), pg_text(key).into_owned());
+        self.keys.get(&stored).copied()
     }
-    resolutions
+
+    fn with_hash(&self, index: usize, _: &NewLead) -> Option<LeadId> {
+        self.duplicates.get(index).copied().flatten()
+    }
 }
 
 /// Inserts the leads resolved as new; returns the IDs actually inserted (a
@@ -151,13 +131,9 @@ async fn insert_new(
     tx: &mut Transaction<'_, Postgres>,
     leads: &[NewLead],
     resolutions: &[Resolution],
+    now: i64,
 ) -> StorageResult<HashSet<LeadId>> {
-    let new: Vec<&NewLead> = leads
-        .iter()
-        .zip(resolutions)
-        .filter(|(_, resolution)| **resolution == Resolution::Insert)
-        .map(|(lead, _)| lead)
-        .collect();
+    let new = to_insert(leads, resolutions);
     if new.is_empty() {
         return Ok(HashSet::new());
     }
@@ -171,7 +147,6 @@ async fn insert_new(
                 .map(|key| pg_text(key).into_owned())
         })
         .collect();
-    let now = now_ms();
     // Sorted by key so that two replicas inserting the same keys lock them in one order.
     let rows = sqlx::query(
         "INSERT INTO leads (id, form, workspace, state, email, name, member, submission,
@@ -222,37 +197,12 @@ async fn find_key_winner(
         ))
     };
     let key = lead.idempotency_key.as_deref().ok_or_else(missing)?;
-    let id: Option<String> =
-        sqlx::query_scalar("SELECT id FROM leads WHERE form = $1 AND idempotency_key = $2")
-            .bind(pg_text(&lead.form))
-            .bind(pg_text(key))
-            .fetch_optional(&mut **tx)
-            .await?;
+    let id: Option<String> = sqlx::query_scalar(sql::FIND_KEY.postgres())
+        .bind(pg_text(&lead.form))
+        .bind(pg_text(key))
+        .fetch_optional(&mut **tx)
+        .await?;
     parse_id(&id.ok_or_else(missing)?)
-}
-
-/// The reply to each lead, once every resolution is final.
-fn answers(leads: &[NewLead], resolutions: &[Resolution]) -> StorageResult<Vec<Enqueued>> {
-    let final_id = |index: usize| match resolutions.get(index) {
-        Some(Resolution::Existing(id)) => Some(*id),
-        Some(Resolution::Insert) => leads.get(index).map(|lead| lead.id),
-        Some(Resolution::SameAs(_)) | None => None,
-    };
-    resolutions
-        .iter()
-        .enumerate()
-        .map(|(index, resolution)| {
-            let (id, created) = match resolution {
-                Resolution::Existing(id) => (Some(*id), false),
-                Resolution::Insert => (final_id(index), true),
-                Resolution::SameAs(first) => (final_id(*first), false),
-            };
-            let id = id.ok_or_else(|| {
-                StorageError(anyhow::anyhow!("lead {index} of a batch has no answer"))
-            })?;
-            Ok(Enqueued { id, created })
-        })
-        .collect()
 }
 
 /// PostgreSQL text cannot hold NUL: one such character from outside must not
@@ -268,70 +218,6 @@ pub(super) fn pg_text(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::LeadState;
-
-    fn lead(key: Option<&str>, hash: &str) -> NewLead {
-        NewLead {
-            id: LeadId::new(),
-            form: "contact".into(),
-            workspace: "default".into(),
-            state: LeadState::Pending,
-            email: "jane@example.com".into(),
-            name: String::new(),
-            member: serde_json::value::to_raw_value(&serde_json::json!({})).unwrap(),
-            submission: serde_json::value::to_raw_value(&serde_json::json!({})).unwrap(),
-            idempotency_key: key.map(str::to_owned),
-            dedupe_hash: hash.into(),
-            dedupe_since_ms: 0,
-            reason: None,
-        }
-    }
-
-    #[test]
-    fn later_leads_of_a_batch_answer_with_the_first_of_their_key_or_hash() {
-        let leads = [
-            lead(Some("k"), "a"),
-            lead(Some("k"), "b"),
-            lead(None, "a"),
-            lead(None, "c"),
-        ];
-        let resolutions = resolve(&leads, &HashMap::new(), &[None, None, None, None]);
-        assert_eq!(
-            resolutions,
-            [
-                Resolution::Insert,
-                Resolution::SameAs(0),
-                Resolution::SameAs(0),
-                Resolution::Insert
-            ]
-        );
-    }
-
-    #[test]
-    fn stored_keys_win_over_the_dedupe_window() {
-        let stored = LeadId::new();
-        let other = LeadId::new();
-        let leads = [lead(Some("k"), "a")];
-        let keys = HashMap::from([(("contact".to_owned(), "k".to_owned()), stored)]);
-        assert_eq!(
-            resolve(&leads, &keys, &[Some(other)]),
-            [Resolution::Existing(stored)]
-        );
-    }
-
-    #[test]
-    fn answers_follow_a_key_lost_to_another_replica() {
-        let winner = LeadId::new();
-        let leads = [lead(Some("k"), "a"), lead(None, "a")];
-        let answered = answers(
-            &leads,
-            &[Resolution::Existing(winner), Resolution::SameAs(0)],
-        )
-        .unwrap();
-        assert!(answered
-            .iter()
-            .all(|answer| answer.id == winner && !answer.created));
-    }
 
     #[test]
     fn nul_characters_are_replaced() {

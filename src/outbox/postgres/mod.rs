@@ -8,6 +8,7 @@
 //! much as two replicas' clocks differ.
 
 mod intake;
+mod operate;
 mod queue;
 mod read;
 
@@ -21,12 +22,15 @@ use sqlx::{
 };
 
 use self::intake::pg_text;
-use super::decode::{parse_id, parse_json, parse_state};
+use super::decode::parse_id;
 use super::{
-    group_commit::GroupCommitter, now_ms, ClaimedLead, DeliveryOutcome, Enqueued, FunnelCount,
-    LeadDetail, LeadFilter, LeadSummary, NewLead, Outbox, StorageResult,
+    group_commit::GroupCommitter, ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued,
+    FunnelCount, LeadAdmin, LeadDetail, LeadFilter, LeadIntake, LeadSummary, NewLead,
+    StorageResult, Upkeep,
 };
+use super::{rows, sql};
 use crate::{
+    clock::Clock,
     config::StorageSettings,
     domain::{LeadId, LeadState},
 };
@@ -40,12 +44,14 @@ const MAX_INTAKE_BATCH: usize = 512;
 pub struct PostgresOutbox {
     pool: PgPool,
     intake: Arc<GroupCommitter>,
+    clock: Clock,
 }
 
 impl PostgresOutbox {
     /// Connects, migrates (under sqlx's advisory lock, so replicas starting
-    /// together apply each migration once) and starts the intake writer.
-    pub async fn open(settings: &StorageSettings) -> anyhow::Result<Self> {
+    /// together apply each migration once) and starts the intake writer; its
+    /// times are `clock`'s.
+    pub async fn open(settings: &StorageSettings, clock: Clock) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(&settings.url)
             .context("storage.url is not a valid PostgreSQL URL")?
             .application_name("leadrelay");
@@ -56,12 +62,16 @@ impl PostgresOutbox {
             .connect_with(options)
             .await
             .context("failed to connect to PostgreSQL")?;
-        let writer = pool.clone();
+        let (writer, writer_clock) = (pool.clone(), clock.clone());
         let intake = GroupCommitter::spawn(MAX_INTAKE_BATCH, move |leads| {
-            let pool = writer.clone();
-            async move { intake::insert_batch(&pool, leads).await }
+            let (pool, clock) = (writer.clone(), writer_clock.clone());
+            async move { intake::insert_batch(&pool, leads, &clock).await }
         });
-        Ok(Self { pool, intake })
+        Ok(Self {
+            pool,
+            intake,
+            clock,
+        })
     }
 }
 
@@ -81,38 +91,42 @@ async fn migrate(options: &PgConnectOptions) -> anyhow::Result<()> {
 }
 
 #[async_trait]
-impl Outbox for PostgresOutbox {
+impl LeadIntake for PostgresOutbox {
     async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
         self.intake.submit(lead).await
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for PostgresOutbox {
     async fn claim_due(
         &self,
         worker: &str,
         limit: usize,
         lease: Duration,
     ) -> StorageResult<Vec<ClaimedLead>> {
-        queue::claim_due(&self.pool, worker, limit, lease).await
+        queue::claim_due(&self.pool, worker, limit, lease, self.clock.now_ms()).await
     }
 
     /// Recovers nothing: other replicas may be alive, so a crashed replica's
     /// leads become claimable when their lease expires. Like SQLite, makes
     /// pending leads a paused or capped gate postponed due now.
     async fn recover_abandoned(&self) -> StorageResult<u64> {
-        queue::reopen_postponed(&self.pool).await?;
+        queue::reopen_postponed(&self.pool, self.clock.now_ms()).await?;
         Ok(0)
     }
 
     async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
-        queue::record(&self.pool, worker, &outcomes).await
+        queue::record(&self.pool, worker, &outcomes, &self.clock).await
     }
 
     async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
-        queue::unclaim(&self.pool, worker, ids, due_at_ms, None).await
+        let now = self.clock.now_ms();
+        queue::unclaim(&self.pool, worker, ids, (due_at_ms, now), None).await
     }
 
     async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
-        queue::renew(&self.pool, worker, lease).await
+        queue::renew(&self.pool, worker, lease, self.clock.now_ms()).await
     }
 
     async fn defer(
@@ -122,13 +136,17 @@ impl Outbox for PostgresOutbox {
         due_at_ms: i64,
         reason: &str,
     ) -> StorageResult<()> {
-        queue::unclaim(&self.pool, worker, ids, due_at_ms, Some(reason)).await
+        let now = self.clock.now_ms();
+        queue::unclaim(&self.pool, worker, ids, (due_at_ms, now), Some(reason)).await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
-        queue::next_due_at(&self.pool).await
+        rows::next_due_at(&self.pool, sql::NEXT_DUE.postgres()).await
     }
+}
 
+#[async_trait]
+impl LeadAdmin for PostgresOutbox {
     async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
         read::get(&self.pool, id).await
     }
@@ -138,50 +156,19 @@ impl Outbox for PostgresOutbox {
     }
 
     async fn retry(&self, id: LeadId) -> StorageResult<bool> {
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1
-             WHERE id = $2 AND state IN ('dead', 'retrying', 'pending')",
-        )
-        .bind(now_ms())
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        operate::retry(&self.pool, id, self.clock.now_ms()).await
     }
 
     async fn retry_state(&self, state: LeadState) -> StorageResult<u64> {
-        if !matches!(state, LeadState::Dead | LeadState::Retrying) {
-            return Ok(0);
-        }
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 WHERE state = $2",
-        )
-        .bind(now_ms())
-        .bind(state.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        operate::retry_state(&self.pool, state, self.clock.now_ms()).await
     }
 
     async fn release(&self, id: LeadId) -> StorageResult<bool> {
-        let done = sqlx::query(
-            "UPDATE leads SET state = 'pending', last_error = NULL, next_attempt_at = $1, updated_at = $1
-             WHERE id = $2 AND state = 'spam'",
-        )
-        .bind(now_ms())
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        operate::release(&self.pool, id, self.clock.now_ms()).await
     }
 
     async fn release_noted(&self, prefix: &str) -> StorageResult<u64> {
-        let done = sqlx::query(super::RELEASE_NOTED)
-            .bind(now_ms())
-            .bind(prefix)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        operate::release_noted(&self.pool, prefix, self.clock.now_ms()).await
     }
 
     async fn replace_member(
@@ -191,63 +178,35 @@ impl Outbox for PostgresOutbox {
         name: &str,
         member: &serde_json::Value,
     ) -> StorageResult<bool> {
-        let done = sqlx::query(super::REPLACE_MEMBER.as_str())
-            .bind(email)
-            .bind(pg_text(name))
-            .bind(now_ms())
-            .bind(id.to_string())
-            .bind(member.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        operate::replace_member(&self.pool, id, (email, name, member), self.clock.now_ms()).await
     }
 
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "DELETE FROM attempts WHERE lead_id IN (SELECT id FROM leads WHERE email = $1)",
-        )
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query("DELETE FROM leads WHERE email = $1")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+        operate::erase_email(&self.pool, email).await
     }
+}
 
+#[async_trait]
+impl Upkeep for PostgresOutbox {
     async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
-        let done = sqlx::query(
-            "UPDATE leads SET submission = NULL
-             WHERE submission IS NOT NULL AND state IN ('delivered', 'duplicate') AND updated_at < $1",
-        )
-        .bind(before_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
+        operate::purge_submissions(&self.pool, before_ms).await
     }
 
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
-        read::count_by_state(&self.pool).await
+        rows::count_by_state(&self.pool).await
     }
 
     async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
-        read::add_funnel_counts(&self.pool, counts).await
+        operate::add_funnel_counts(&self.pool, counts).await
     }
 
     async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
-        read::funnel_counts(&self.pool, since_day).await
+        rows::funnel_counts(&self.pool, sql::FUNNEL_READ.postgres(), since_day).await
     }
 
     async fn check_writable(&self) -> StorageResult<()> {
         self.intake.check_running()?;
-        sqlx::query(super::PROBE_WRITE)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        operate::probe(&self.pool, self.clock.now_ms()).await
     }
 
     async fn close(&self) {

@@ -1,43 +1,17 @@
-//! Reads for operators (`leads`, `/admin`): one lead, listings, counts and the
-//! funnel; and the funnel's additions.
+//! Reads for operators (`leads`, `/admin`): one lead and listings (counts
+//! and the funnel are read alike on both backends, in `outbox/rows.rs`).
 
-use sqlx::{postgres::PgRow, PgPool, Row};
+use sqlx::PgPool;
 
-use super::{parse_id, parse_json, parse_state, pg_text};
+use super::pg_text;
 use crate::{
     domain::{LeadId, LeadState},
-    outbox::{AttemptRecord, FunnelCount, LeadDetail, LeadFilter, LeadSummary, StorageResult},
+    outbox::{
+        rows,
+        sql::{self, SUMMARY_COLUMNS},
+        LeadDetail, LeadFilter, LeadSummary, StorageResult,
+    },
 };
-
-const SUMMARY_COLUMNS: &str = "id, form, workspace, state, email, name, attempts, last_error, \
-     member_id, created_at, next_attempt_at";
-
-fn summary_from_row(row: &PgRow) -> StorageResult<LeadSummary> {
-    Ok(LeadSummary {
-        id: parse_id(row.try_get("id")?)?,
-        form: row.try_get("form")?,
-        workspace: row.try_get("workspace")?,
-        state: parse_state(row.try_get("state")?)?,
-        email: row.try_get("email")?,
-        name: row.try_get("name")?,
-        attempts: u32::try_from(row.try_get::<i32, _>("attempts")?).unwrap_or(0),
-        last_error: row.try_get("last_error")?,
-        member_id: row.try_get("member_id")?,
-        created_at_ms: row.try_get("created_at")?,
-        next_attempt_at_ms: row.try_get("next_attempt_at")?,
-    })
-}
-
-fn attempt_from_row(row: &PgRow) -> StorageResult<AttemptRecord> {
-    Ok(AttemptRecord {
-        at_ms: row.try_get("at")?,
-        status: row
-            .try_get::<Option<i32>, _>("status")?
-            .and_then(|status| u16::try_from(status).ok()),
-        excerpt: row.try_get("excerpt")?,
-        duration_ms: u64::try_from(row.try_get::<i64, _>("duration_ms")?).unwrap_or(0),
-    })
-}
 
 /// One lead with its attempts.
 pub(super) async fn get(pool: &PgPool, id: LeadId) -> StorageResult<Option<LeadDetail>> {
@@ -46,22 +20,11 @@ pub(super) async fn get(pool: &PgPool, id: LeadId) -> StorageResult<Option<LeadD
     let Some(row) = sqlx::query(&query).bind(&id).fetch_optional(pool).await? else {
         return Ok(None);
     };
-    let attempts = sqlx::query(
-        "SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = $1 ORDER BY id",
-    )
-    .bind(&id)
-    .fetch_all(pool)
-    .await?;
-    let submission: Option<&str> = row.try_get("submission")?;
-    Ok(Some(LeadDetail {
-        summary: summary_from_row(&row)?,
-        member: parse_json(row.try_get("member")?)?,
-        submission: submission.map(parse_json).transpose()?,
-        attempt_log: attempts
-            .iter()
-            .map(attempt_from_row)
-            .collect::<StorageResult<_>>()?,
-    }))
+    let attempts = sqlx::query(sql::ATTEMPTS_OF.postgres())
+        .bind(&id)
+        .fetch_all(pool)
+        .await?;
+    rows::detail::<_, i32>(&row, &attempts).map(Some)
 }
 
 /// Leads matching `filter`, newest first.
@@ -81,61 +44,5 @@ pub(super) async fn list(pool: &PgPool, filter: &LeadFilter) -> StorageResult<Ve
     .bind(filter.received_before_ms)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(summary_from_row).collect()
-}
-
-/// Lead counts by state.
-pub(super) async fn count_by_state(pool: &PgPool) -> StorageResult<Vec<(LeadState, u64)>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM leads GROUP BY state")
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let count = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
-            Ok((parse_state(row.try_get("state")?)?, count))
-        })
-        .collect()
-}
-
-/// Adds to the funnel's counts in one transaction (rows in key order, so that
-/// replicas adding to the same rows lock them in one order).
-pub(super) async fn add_funnel_counts(pool: &PgPool, counts: &[FunnelCount]) -> StorageResult<()> {
-    if counts.is_empty() {
-        return Ok(());
-    }
-    let mut sorted: Vec<&FunnelCount> = counts.iter().collect();
-    sorted.sort_by(|a, b| (&a.form, &a.day, &a.step).cmp(&(&b.form, &b.day, &b.step)));
-    let mut tx = pool.begin().await?;
-    for count in sorted {
-        sqlx::query(crate::outbox::FUNNEL_ADD)
-            .bind(&count.form)
-            .bind(&count.day)
-            .bind(&count.step)
-            .bind(i64::try_from(count.count).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The funnel's counts from `since_day` on.
-pub(super) async fn funnel_counts(
-    pool: &PgPool,
-    since_day: &str,
-) -> StorageResult<Vec<FunnelCount>> {
-    let rows = sqlx::query(crate::outbox::FUNNEL_READ)
-        .bind(since_day)
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(FunnelCount {
-                form: row.try_get("form")?,
-                day: row.try_get("day")?,
-                step: row.try_get("step")?,
-                count: u64::try_from(row.try_get::<i64, _>("count")?).unwrap_or(0),
-            })
-        })
-        .collect()
+    rows.iter().map(rows::summary::<_, i32>).collect()
 }

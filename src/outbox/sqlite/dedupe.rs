@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::parse_id;
 use crate::{
     domain::LeadId,
-    outbox::{now_ms, Enqueued, NewLead, StorageResult},
+    outbox::{Enqueued, NewLead, StorageResult},
 };
 
 /// Most hashes remembered; past it the oldest are forgotten first (double
@@ -70,13 +70,13 @@ fn key(hash: &str) -> Key {
 }
 
 impl DedupeWindow {
-    /// Remembers the leads stored within the last `window`.
-    pub(super) fn load(connection: &Connection, window: Duration) -> StorageResult<Self> {
-        let window_ms = window.as_millis() as i64;
+    /// Remembers the leads stored within the `window` that ends at `now` (unix ms).
+    pub(super) fn load(connection: &Connection, window: Duration, now: i64) -> StorageResult<Self> {
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
         let mut statement = connection.prepare(
             "SELECT dedupe_hash, created_at, id FROM leads WHERE created_at >= ?1 ORDER BY created_at",
         )?;
-        let mut rows = statement.query([now_ms() - window_ms])?;
+        let mut rows = statement.query([now.saturating_sub(window_ms)])?;
         let mut recent = Recent::default();
         while let Some(row) = rows.next()? {
             let key = key(row.get_ref(0)?.as_str()?);
@@ -136,7 +136,7 @@ mod tests {
             "older than the window"
         );
         assert_eq!(recent.by_key[&key("bb")], (1_400, b));
-        for n in 0..(CAPACITY as i64 + 10) {
+        for n in 0..CAPACITY + 10 {
             recent.insert(key(&format!("{n:064x}")), 2_000, LeadId::new(), 1_000_000);
         }
         assert!(recent.order.len() <= CAPACITY && recent.by_key.len() <= CAPACITY);

@@ -12,7 +12,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{dedupe::DedupeWindow, parse_id};
 use crate::{
     domain::LeadId,
-    outbox::{Enqueued, NewLead, StorageResult},
+    outbox::{
+        resolve::{answers, resolve, to_insert, Earlier},
+        sql, Enqueued, NewLead, StorageResult,
+    },
 };
 
 /// Stores a batch (in the caller's transaction); one result per lead, in
@@ -30,9 +33,12 @@ pub(super) fn insert_batch(
             .iter()
             .map(|lead| (lead.dedupe_hash.as_str(), lead.dedupe_since_ms)),
     );
-    let remembered = still_stored(connection, candidates)?;
-    let stored = stored_keys(connection, leads)?;
-    let (fresh, results) = resolve(leads, &stored, &remembered);
+    let stored = Stored {
+        keys: stored_keys(connection, leads)?,
+        remembered: still_stored(connection, candidates)?,
+    };
+    let resolutions = resolve(leads, &stored);
+    let fresh = to_insert(leads, &resolutions);
     let mut insert = connection.prepare_cached(
         "INSERT INTO leads (id, form, workspace, state, email, name, idempotency_key,
             dedupe_hash, last_error, attempts, next_attempt_at, created_at, updated_at)
@@ -56,7 +62,25 @@ pub(super) fn insert_batch(
         ])?;
         insert_body.execute(params![id, lead.member.get(), lead.submission.get()])?;
     }
-    Ok(results)
+    answers(leads, &resolutions)
+}
+
+/// What the database holds that a batch repeats.
+struct Stored<'a> {
+    keys: StoredKeys<'a>,
+    /// By dedupe hash: the window's answers, still stored.
+    remembered: HashMap<&'a str, LeadId>,
+}
+
+impl Earlier for Stored<'_> {
+    fn with_key(&self, lead: &NewLead) -> Option<LeadId> {
+        let key = lead.idempotency_key.as_deref()?;
+        self.keys.get(&(lead.form.as_str(), key)).copied()
+    }
+
+    fn with_hash(&self, _: usize, lead: &NewLead) -> Option<LeadId> {
+        self.remembered.get(lead.dedupe_hash.as_str()).copied()
+    }
 }
 
 /// Stored leads by (form, idempotency key), for the batch's leads that carry a key.
@@ -67,8 +91,7 @@ fn stored_keys<'a>(connection: &Connection, leads: &'a [NewLead]) -> StorageResu
     if leads.iter().all(|lead| lead.idempotency_key.is_none()) {
         return Ok(found);
     }
-    let mut find = connection
-        .prepare_cached("SELECT id FROM leads WHERE form = ?1 AND idempotency_key = ?2")?;
+    let mut find = connection.prepare_cached(sql::FIND_KEY.sqlite())?;
     for lead in leads {
         if let Some(key) = lead.idempotency_key.as_deref() {
             let id: Option<String> = find
@@ -99,45 +122,6 @@ fn still_stored<'a>(
         }
     }
     Ok(present)
-}
-
-/// Which leads are new (to insert) and what each lead answers, in order: an
-/// earlier lead with its idempotency key (stored, or earlier in the batch),
-/// else with its dedupe hash (remembered and still stored, or earlier in the batch).
-fn resolve<'a>(
-    leads: &'a [NewLead],
-    stored: &StoredKeys<'_>,
-    remembered: &HashMap<&str, LeadId>,
-) -> (Vec<&'a NewLead>, Vec<Enqueued>) {
-    let mut by_key: HashMap<(&str, &str), LeadId> = HashMap::new();
-    let mut by_hash: HashMap<&str, LeadId> = HashMap::new();
-    let mut fresh = Vec::with_capacity(leads.len());
-    let mut results = Vec::with_capacity(leads.len());
-    for lead in leads {
-        let key = lead
-            .idempotency_key
-            .as_deref()
-            .map(|key| (lead.form.as_str(), key));
-        let earlier = key
-            .and_then(|key| stored.get(&key).or_else(|| by_key.get(&key)))
-            .copied()
-            .or_else(|| remembered.get(lead.dedupe_hash.as_str()).copied())
-            .or_else(|| by_hash.get(lead.dedupe_hash.as_str()).copied());
-        if let Some(id) = earlier {
-            results.push(Enqueued { id, created: false });
-            continue;
-        }
-        if let Some(key) = key {
-            by_key.insert(key, lead.id);
-        }
-        by_hash.entry(&lead.dedupe_hash).or_insert(lead.id);
-        fresh.push(lead);
-        results.push(Enqueued {
-            id: lead.id,
-            created: true,
-        });
-    }
-    (fresh, results)
 }
 
 #[cfg(test)]
@@ -191,7 +175,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let connection = super::super::tests::migrated(&dir).await;
         let mut window =
-            DedupeWindow::load(&connection, std::time::Duration::from_secs(600)).unwrap();
+            DedupeWindow::load(&connection, std::time::Duration::from_secs(600), 1_000).unwrap();
         let first = store(
             &connection,
             &mut window,

@@ -22,12 +22,14 @@ use sqlx::{
 };
 
 use self::{checkpoint::Checkpointer, dedupe::DedupeWindow, writer::Writer};
-use super::decode::{parse_id, parse_json, parse_state};
+use super::decode::parse_id;
+use super::{rows, sql};
 use super::{
-    now_ms, ClaimedLead, DeliveryOutcome, Enqueued, FunnelCount, LeadDetail, LeadFilter,
-    LeadSummary, NewLead, Outbox, StorageResult,
+    ClaimedLead, DeliveryOutcome, DeliveryQueue, Enqueued, FunnelCount, LeadAdmin, LeadDetail,
+    LeadFilter, LeadIntake, LeadSummary, NewLead, StorageResult, Upkeep,
 };
 use crate::{
+    clock::Clock,
     config::StorageSettings,
     domain::{LeadId, LeadState},
 };
@@ -46,8 +48,8 @@ pub struct SqliteOutbox {
 }
 
 impl SqliteOutbox {
-    /// Opens (creating when absent) and migrates the database.
-    pub async fn open(settings: &StorageSettings) -> anyhow::Result<Self> {
+    /// Opens (creating when absent) and migrates the database; its times are `clock`'s.
+    pub async fn open(settings: &StorageSettings, clock: Clock) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(&settings.url)
             .with_context(|| format!("storage.url {:?} is not a SQLite URL", settings.url))?
             .create_if_missing(true)
@@ -67,7 +69,7 @@ impl SqliteOutbox {
             .await
             .with_context(|| format!("failed to open {}", settings.url))?;
         let window = Duration::from_secs(settings.dedupe_window_secs);
-        let writer = tokio::task::spawn_blocking(move || open_writer(&path, window))
+        let writer = tokio::task::spawn_blocking(move || open_writer(&path, window, clock))
             .await
             .context("the SQLite writer failed to start")??;
         let checkpointer = Checkpointer::start(options.clone()).await?;
@@ -97,7 +99,7 @@ async fn migrate(options: SqliteConnectOptions) -> anyhow::Result<()> {
 
 /// Opens the writer's connection (WAL, `synchronous=FULL`), warms the dedupe
 /// window from it, and starts the writer thread.
-fn open_writer(path: &Path, window: Duration) -> anyhow::Result<Writer> {
+fn open_writer(path: &Path, window: Duration, clock: Clock) -> anyhow::Result<Writer> {
     let connection = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -113,17 +115,20 @@ fn open_writer(path: &Path, window: Duration) -> anyhow::Result<Writer> {
         checkpoint::WRITER_AUTOCHECKPOINT_PAGES
     ))?;
     connection.set_prepared_statement_cache_capacity(32);
-    let window =
-        DedupeWindow::load(&connection, window).context("failed to load the dedupe window")?;
-    Writer::start(connection, window).context("failed to start the SQLite writer thread")
+    let window = DedupeWindow::load(&connection, window, clock.now_ms())
+        .context("failed to load the dedupe window")?;
+    Writer::start(connection, window, clock).context("failed to start the SQLite writer thread")
 }
 
 #[async_trait]
-impl Outbox for SqliteOutbox {
+impl LeadIntake for SqliteOutbox {
     async fn enqueue(&self, lead: NewLead) -> StorageResult<Enqueued> {
         self.writer.store(lead).await
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for SqliteOutbox {
     async fn claim_due(
         &self,
         worker: &str,
@@ -132,34 +137,34 @@ impl Outbox for SqliteOutbox {
     ) -> StorageResult<Vec<ClaimedLead>> {
         let worker = worker.to_owned();
         self.writer
-            .run(move |db, _| queue::claim_due(db, &worker, limit, lease, now_ms()))
+            .run(move |db, _, now| queue::claim_due(db, &worker, limit, lease, now))
             .await
     }
 
     async fn recover_abandoned(&self) -> StorageResult<u64> {
         self.writer
-            .run(|db, _| queue::recover_abandoned(db, now_ms()))
+            .run(|db, _, now| queue::recover_abandoned(db, now))
             .await
     }
 
     async fn record(&self, worker: &str, outcomes: Vec<DeliveryOutcome>) -> StorageResult<()> {
         let worker = worker.to_owned();
         self.writer
-            .run(move |db, _| queue::record(db, &worker, &outcomes, now_ms()))
+            .run(move |db, _, now| queue::record(db, &worker, &outcomes, now))
             .await
     }
 
     async fn unclaim(&self, worker: &str, ids: &[LeadId], due_at_ms: i64) -> StorageResult<()> {
         let (worker, ids) = (worker.to_owned(), ids.to_vec());
         self.writer
-            .run(move |db, _| queue::unclaim(db, &worker, &ids, due_at_ms, None, now_ms()))
+            .run(move |db, _, now| queue::unclaim(db, &worker, &ids, due_at_ms, None, now))
             .await
     }
 
     async fn renew(&self, worker: &str, lease: Duration) -> StorageResult<u64> {
         let worker = worker.to_owned();
         self.writer
-            .run(move |db, _| queue::renew(db, &worker, lease, now_ms()))
+            .run(move |db, _, now| queue::renew(db, &worker, lease, now))
             .await
     }
 
@@ -172,14 +177,17 @@ impl Outbox for SqliteOutbox {
     ) -> StorageResult<()> {
         let (worker, ids, reason) = (worker.to_owned(), ids.to_vec(), reason.to_owned());
         self.writer
-            .run(move |db, _| queue::unclaim(db, &worker, &ids, due_at_ms, Some(&reason), now_ms()))
+            .run(move |db, _, now| queue::unclaim(db, &worker, &ids, due_at_ms, Some(&reason), now))
             .await
     }
 
     async fn next_due_at(&self) -> StorageResult<Option<i64>> {
-        queue::next_due_at(&self.reader).await
+        rows::next_due_at(&self.reader, sql::NEXT_DUE.sqlite()).await
     }
+}
 
+#[async_trait]
+impl LeadAdmin for SqliteOutbox {
     async fn get(&self, id: LeadId) -> StorageResult<Option<LeadDetail>> {
         read::get(&self.reader, id).await
     }
@@ -190,26 +198,26 @@ impl Outbox for SqliteOutbox {
 
     async fn retry(&self, id: LeadId) -> StorageResult<bool> {
         self.writer
-            .run(move |db, _| operate::retry(db, id, now_ms()))
+            .run(move |db, _, now| operate::retry(db, id, now))
             .await
     }
 
     async fn retry_state(&self, state: LeadState) -> StorageResult<u64> {
         self.writer
-            .run(move |db, _| operate::retry_state(db, state, now_ms()))
+            .run(move |db, _, now| operate::retry_state(db, state, now))
             .await
     }
 
     async fn release(&self, id: LeadId) -> StorageResult<bool> {
         self.writer
-            .run(move |db, _| operate::release(db, id, now_ms()))
+            .run(move |db, _, now| operate::release(db, id, now))
             .await
     }
 
     async fn release_noted(&self, prefix: &str) -> StorageResult<u64> {
         let prefix = prefix.to_owned();
         self.writer
-            .run(move |db, _| operate::release_noted(db, &prefix, now_ms()))
+            .run(move |db, _, now| operate::release_noted(db, &prefix, now))
             .await
     }
 
@@ -222,41 +230,44 @@ impl Outbox for SqliteOutbox {
     ) -> StorageResult<bool> {
         let (email, name, member) = (email.to_owned(), name.to_owned(), member.to_string());
         self.writer
-            .run(move |db, _| operate::replace_member(db, id, &email, &name, &member, now_ms()))
+            .run(move |db, _, now| operate::replace_member(db, id, &email, &name, &member, now))
             .await
     }
 
     async fn erase_email(&self, email: &str) -> StorageResult<u64> {
         let email = email.to_owned();
         self.writer
-            .run(move |db, window| operate::erase_email(db, window, &email))
+            .run(move |db, window, _| operate::erase_email(db, window, &email))
             .await
     }
+}
 
+#[async_trait]
+impl Upkeep for SqliteOutbox {
     async fn purge_submissions(&self, before_ms: i64) -> StorageResult<u64> {
         self.writer
-            .run(move |db, _| operate::purge_submissions(db, before_ms))
+            .run(move |db, _, _| operate::purge_submissions(db, before_ms))
             .await
     }
 
     async fn count_by_state(&self) -> StorageResult<Vec<(LeadState, u64)>> {
-        read::count_by_state(&self.reader).await
+        rows::count_by_state(&self.reader).await
     }
 
     async fn add_funnel_counts(&self, counts: &[FunnelCount]) -> StorageResult<()> {
         let counts = counts.to_vec();
         self.writer
-            .run(move |db, _| operate::add_funnel_counts(db, &counts))
+            .run(move |db, _, _| operate::add_funnel_counts(db, &counts))
             .await
     }
 
     async fn funnel_counts(&self, since_day: &str) -> StorageResult<Vec<FunnelCount>> {
-        read::funnel_counts(&self.reader, since_day).await
+        rows::funnel_counts(&self.reader, sql::FUNNEL_READ.sqlite(), since_day).await
     }
 
     async fn check_writable(&self) -> StorageResult<()> {
         self.writer.check_running()?;
-        self.writer.run(|db, _| operate::probe(db, now_ms())).await
+        self.writer.run(|db, _, now| operate::probe(db, now)).await
     }
 
     async fn close(&self) {

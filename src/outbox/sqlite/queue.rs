@@ -1,16 +1,74 @@
 //! The delivery queue's statements: claim, record, unclaim, renew, recover
-//! (run by the writer, inside its transaction), and the next due time (read).
+//! (run by the writer, inside its transaction).
 
-use std::time::Duration;
+use std::{sync::LazyLock, time::Duration};
 
 use rusqlite::{params, Connection};
-use sqlx::SqlitePool;
 
-use super::parse_id;
+use super::{operate::count, parse_id};
 use crate::{
-    domain::LeadId,
-    outbox::{warn_stale_outcomes, ClaimedLead, DeliveryOutcome, StorageResult},
+    domain::{LeadId, LeadState},
+    outbox::{lease_end, sql, warn_stale_outcomes, ClaimedLead, DeliveryOutcome, StorageResult},
 };
+
+/// Claims (`?1` the worker, `?2` the lease's end, `?3` now, `?4` the limit).
+///
+/// One ordered range of `leads_due` per state, each stopping at the limit,
+/// then the earliest of those: the same leads as one `WHERE … OR …` query,
+/// which SQLite answers by sorting every due lead (a backlog of 200,000 took
+/// tens of milliseconds per claim, with intake waiting).
+static CLAIM: LazyLock<String> = LazyLock::new(|| {
+    let due =
+        LeadState::CLAIMABLE.map(|state| format!("state = '{state}' AND next_attempt_at <= ?3"));
+    let expired = format!("state = '{}' AND lease_until < ?3", LeadState::Delivering);
+    let ranges: Vec<String> = due
+        .iter()
+        .chain([&expired])
+        .map(|range| {
+            format!(
+                "SELECT * FROM (SELECT id, next_attempt_at FROM leads
+                    WHERE {range} ORDER BY next_attempt_at LIMIT ?4)"
+            )
+        })
+        .collect();
+    format!(
+        "UPDATE leads SET state = '{delivering}', claimed_by = ?1, lease_until = ?2, updated_at = ?3
+         WHERE id IN (
+            SELECT id FROM ({ranges})
+            ORDER BY next_attempt_at LIMIT ?4)
+         RETURNING id, form, workspace,
+            (SELECT member FROM lead_bodies WHERE lead_bodies.id = leads.id), attempts",
+        delivering = LeadState::Delivering,
+        ranges = ranges.join("\n                UNION ALL\n                "),
+    )
+});
+
+/// Applies one outcome to a lead its worker still holds (`?1` state, `?2`
+/// next attempt, `?3` error, `?4` member ID, `?5` now, `?6` lead, `?7` worker).
+static RECORD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE leads SET state = ?1, attempts = attempts + 1,
+            next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3,
+            member_id = COALESCE(?4, member_id), claimed_by = NULL, lease_until = NULL,
+            updated_at = ?5
+         WHERE id = ?6 AND state = '{delivering}' AND claimed_by = ?7",
+        delivering = LeadState::Delivering,
+    )
+});
+
+/// Returns one claimed lead (`$3`) to the queue.
+static UNCLAIM: LazyLock<sql::Shared> = LazyLock::new(|| sql::unclaim("id = $3"));
+
+/// Releases every claim a crashed process left (`?1` now).
+static RECOVER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE leads SET state = {requeued},
+            claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?1
+         WHERE state = '{delivering}'",
+        requeued = sql::requeued(),
+        delivering = LeadState::Delivering,
+    )
+});
 
 /// Claims up to `limit` due leads (or leads whose lease expired) for `worker`.
 pub(super) fn claim_due(
@@ -20,31 +78,14 @@ pub(super) fn claim_due(
     lease: Duration,
     now: i64,
 ) -> StorageResult<Vec<ClaimedLead>> {
-    // One ordered range of `leads_due` per state, each stopping at the limit,
-    // then the earliest of those: the same leads as one `WHERE … OR …` query,
-    // which SQLite answers by sorting every due lead (a backlog of 200,000
-    // took tens of milliseconds per claim, with intake waiting).
-    let mut claim = connection.prepare_cached(
-        "UPDATE leads SET state = 'delivering', claimed_by = ?1, lease_until = ?2, updated_at = ?3
-         WHERE id IN (
-            SELECT id FROM (
-                SELECT * FROM (SELECT id, next_attempt_at FROM leads
-                    WHERE state = 'pending' AND next_attempt_at <= ?3
-                    ORDER BY next_attempt_at LIMIT ?4)
-                UNION ALL
-                SELECT * FROM (SELECT id, next_attempt_at FROM leads
-                    WHERE state = 'retrying' AND next_attempt_at <= ?3
-                    ORDER BY next_attempt_at LIMIT ?4)
-                UNION ALL
-                SELECT * FROM (SELECT id, next_attempt_at FROM leads
-                    WHERE state = 'delivering' AND lease_until < ?3
-                    ORDER BY next_attempt_at LIMIT ?4))
-            ORDER BY next_attempt_at LIMIT ?4)
-         RETURNING id, form, workspace,
-            (SELECT member FROM lead_bodies WHERE lead_bodies.id = leads.id), attempts",
-    )?;
-    let lease_until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
-    let mut rows = claim.query(params![worker, lease_until, now, limit as i64])?;
+    let mut claim = connection.prepare_cached(&CLAIM)?;
+    let lease_until = lease_end(now, lease);
+    let mut rows = claim.query(params![
+        worker,
+        lease_until,
+        now,
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    ])?;
     let mut leads = Vec::with_capacity(limit);
     while let Some(row) = rows.next()? {
         leads.push(ClaimedLead {
@@ -66,30 +107,17 @@ pub(super) fn renew(
     lease: Duration,
     now: i64,
 ) -> StorageResult<u64> {
-    let lease_until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
     let renewed = connection
-        .prepare_cached(
-            "UPDATE leads SET lease_until = ?1 WHERE state = 'delivering' AND claimed_by = ?2",
-        )?
-        .execute(params![lease_until, worker])?;
-    Ok(renewed as u64)
+        .prepare_cached(sql::RENEW.sqlite())?
+        .execute(params![lease_end(now, lease), worker])?;
+    Ok(count(renewed))
 }
 
 /// Makes leads left `delivering` by a crashed process due again.
 pub(super) fn recover_abandoned(connection: &Connection, now: i64) -> StorageResult<u64> {
-    let recovered = connection.execute(
-        "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-            claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?1
-         WHERE state = 'delivering'",
-        [now],
-    )?;
-    // A pending lead is only ever scheduled later by a paused or capped
-    // workspace of the previous run; this run starts with open gates.
-    connection.execute(
-        "UPDATE leads SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1",
-        [now],
-    )?;
-    Ok(recovered as u64)
+    let recovered = connection.execute(&RECOVER, [now])?;
+    connection.execute(sql::REOPEN_POSTPONED.sqlite(), [now])?;
+    Ok(count(recovered))
 }
 
 /// Applies outcomes to the leads `worker` still holds, and logs every attempt.
@@ -99,13 +127,7 @@ pub(super) fn record(
     outcomes: &[DeliveryOutcome],
     now: i64,
 ) -> StorageResult<()> {
-    let mut update = connection.prepare_cached(
-        "UPDATE leads SET state = ?1, attempts = attempts + 1,
-            next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3,
-            member_id = COALESCE(?4, member_id), claimed_by = NULL, lease_until = NULL,
-            updated_at = ?5
-         WHERE id = ?6 AND state = 'delivering' AND claimed_by = ?7",
-    )?;
+    let mut update = connection.prepare_cached(&RECORD)?;
     let mut log = connection.prepare_cached(
         "INSERT INTO attempts (lead_id, at, status, excerpt, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -155,26 +177,9 @@ pub(super) fn unclaim(
     reason: Option<&str>,
     now: i64,
 ) -> StorageResult<()> {
-    let mut unclaim = connection.prepare_cached(
-        "UPDATE leads SET state = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
-            claimed_by = NULL, lease_until = NULL, next_attempt_at = ?1, updated_at = ?2,
-            last_error = COALESCE(?5, last_error)
-         WHERE id = ?3 AND state = 'delivering' AND claimed_by = ?4",
-    )?;
+    let mut unclaim = connection.prepare_cached(UNCLAIM.sqlite())?;
     for id in ids {
         unclaim.execute(params![due_at_ms, now, id.to_string(), worker, reason])?;
     }
     Ok(())
-}
-
-/// When the next lead is due or the next lease expires (unix ms).
-pub(super) async fn next_due_at(reader: &SqlitePool) -> StorageResult<Option<i64>> {
-    let due: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(t) FROM (
-            SELECT MIN(next_attempt_at) AS t FROM leads WHERE state IN ('pending', 'retrying')
-            UNION ALL SELECT MIN(lease_until) FROM leads WHERE state = 'delivering')",
-    )
-    .fetch_one(reader)
-    .await?;
-    Ok(due)
 }

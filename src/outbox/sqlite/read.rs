@@ -1,41 +1,17 @@
-//! Reads for operators (`leads`, `/admin`): one lead, listings, counts and the
-//! funnel, all on the reader pool (writes go through the writer thread).
+//! Reads for operators (`leads`, `/admin`): one lead and listings, on the
+//! reader pool (writes go through the writer thread). Counts and the funnel
+//! are read alike on both backends, in `outbox/rows.rs`.
 
-use sqlx::{sqlite::SqliteRow, Row, SqlitePool};
+use sqlx::SqlitePool;
 
-use super::{parse_id, parse_json, parse_state};
 use crate::{
     domain::{LeadId, LeadState},
-    outbox::{AttemptRecord, FunnelCount, LeadDetail, LeadFilter, LeadSummary, StorageResult},
+    outbox::{
+        rows,
+        sql::{self, SUMMARY_COLUMNS},
+        LeadDetail, LeadFilter, LeadSummary, StorageResult,
+    },
 };
-
-const SUMMARY_COLUMNS: &str = "id, form, workspace, state, email, name, attempts, last_error, \
-     member_id, created_at, next_attempt_at";
-
-fn summary_from_row(row: &SqliteRow) -> StorageResult<LeadSummary> {
-    Ok(LeadSummary {
-        id: parse_id(row.try_get("id")?)?,
-        form: row.try_get("form")?,
-        workspace: row.try_get("workspace")?,
-        state: parse_state(row.try_get("state")?)?,
-        email: row.try_get("email")?,
-        name: row.try_get("name")?,
-        attempts: row.try_get::<i64, _>("attempts")? as u32,
-        last_error: row.try_get("last_error")?,
-        member_id: row.try_get("member_id")?,
-        created_at_ms: row.try_get("created_at")?,
-        next_attempt_at_ms: row.try_get("next_attempt_at")?,
-    })
-}
-
-fn attempt_from_row(row: &SqliteRow) -> StorageResult<AttemptRecord> {
-    Ok(AttemptRecord {
-        at_ms: row.try_get("at")?,
-        status: row.try_get::<Option<i64>, _>("status")?.map(|s| s as u16),
-        excerpt: row.try_get("excerpt")?,
-        duration_ms: row.try_get::<i64, _>("duration_ms")? as u64,
-    })
-}
 
 /// One lead with its attempts.
 pub(super) async fn get(reader: &SqlitePool, id: LeadId) -> StorageResult<Option<LeadDetail>> {
@@ -50,22 +26,11 @@ pub(super) async fn get(reader: &SqlitePool, id: LeadId) -> StorageResult<Option
     else {
         return Ok(None);
     };
-    let attempts = sqlx::query(
-        "SELECT at, status, excerpt, duration_ms FROM attempts WHERE lead_id = ?1 ORDER BY id",
-    )
-    .bind(&id)
-    .fetch_all(reader)
-    .await?;
-    let submission: Option<String> = row.try_get("submission")?;
-    Ok(Some(LeadDetail {
-        summary: summary_from_row(&row)?,
-        member: parse_json(row.try_get("member")?)?,
-        submission: submission.as_deref().map(parse_json).transpose()?,
-        attempt_log: attempts
-            .iter()
-            .map(attempt_from_row)
-            .collect::<StorageResult<_>>()?,
-    }))
+    let attempts = sqlx::query(sql::ATTEMPTS_OF.sqlite())
+        .bind(&id)
+        .fetch_all(reader)
+        .await?;
+    rows::detail::<_, i64>(&row, &attempts).map(Some)
 }
 
 /// Leads matching `filter`, newest first.
@@ -88,41 +53,5 @@ pub(super) async fn list(
     .bind(filter.received_before_ms)
     .fetch_all(reader)
     .await?;
-    rows.iter().map(summary_from_row).collect()
-}
-
-/// Lead counts by state.
-pub(super) async fn count_by_state(reader: &SqlitePool) -> StorageResult<Vec<(LeadState, u64)>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM leads GROUP BY state")
-        .fetch_all(reader)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                parse_state(row.try_get("state")?)?,
-                row.try_get::<i64, _>("n")? as u64,
-            ))
-        })
-        .collect()
-}
-
-/// The funnel's counts from `since_day` on.
-pub(super) async fn funnel_counts(
-    reader: &SqlitePool,
-    since_day: &str,
-) -> StorageResult<Vec<FunnelCount>> {
-    let rows = sqlx::query(crate::outbox::FUNNEL_READ)
-        .bind(since_day)
-        .fetch_all(reader)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(FunnelCount {
-                form: row.try_get("form")?,
-                day: row.try_get("day")?,
-                step: row.try_get("step")?,
-                count: u64::try_from(row.try_get::<i64, _>("count")?).unwrap_or(0),
-            })
-        })
-        .collect()
+    rows.iter().map(rows::summary::<_, i64>).collect()
 }

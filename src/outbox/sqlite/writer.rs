@@ -19,7 +19,10 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::{dedupe::DedupeWindow, intake};
-use crate::outbox::{Enqueued, NewLead, StorageError, StorageResult};
+use crate::{
+    clock::Clock,
+    outbox::{Enqueued, NewLead, StorageError, StorageResult},
+};
 
 /// Most commands applied in one transaction.
 const MAX_GROUP: usize = 1024;
@@ -31,6 +34,7 @@ trait Job: Send {
         self: Box<Self>,
         connection: &Connection,
         window: &mut DedupeWindow,
+        now: i64,
     ) -> Box<dyn Answer>;
     /// Answers it with `error` without applying it.
     fn refuse(self: Box<Self>, error: &StorageError);
@@ -46,7 +50,8 @@ trait Answer: Send {
     fn send(self: Box<Self>, committed: Result<(), &StorageError>);
 }
 
-/// A job as callers give it: work on the connection and the window of recent leads.
+/// A job as callers give it: work on the connection, the window of recent
+/// leads and the group's time (unix ms).
 struct Task<F, T> {
     work: F,
     to: oneshot::Sender<StorageResult<T>>,
@@ -54,16 +59,17 @@ struct Task<F, T> {
 
 impl<F, T> Job for Task<F, T>
 where
-    F: FnOnce(&Connection, &mut DedupeWindow) -> StorageResult<T> + Send,
+    F: FnOnce(&Connection, &mut DedupeWindow, i64) -> StorageResult<T> + Send,
     T: Send + 'static,
 {
     fn apply(
         self: Box<Self>,
         connection: &Connection,
         window: &mut DedupeWindow,
+        now: i64,
     ) -> Box<dyn Answer> {
         let Task { work, to } = *self;
-        let result = in_savepoint(connection, || work(connection, window));
+        let result = in_savepoint(connection, || work(connection, window, now));
         Box::new(Reply { result, to })
     }
 
@@ -94,12 +100,17 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `connection` (already configured).
-    pub(super) fn start(connection: Connection, window: DedupeWindow) -> std::io::Result<Self> {
+    /// Starts the writer thread on `connection` (already configured); each
+    /// group's time is `clock`'s.
+    pub(super) fn start(
+        connection: Connection,
+        window: DedupeWindow,
+        clock: Clock,
+    ) -> std::io::Result<Self> {
         let (sender, receiver) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_until_closed(connection, window, receiver))?;
+            .spawn(move || write_until_closed(connection, window, clock, receiver))?;
         Ok(Self {
             queue: RwLock::new(Some(sender)),
             thread: Mutex::new(Some(thread)),
@@ -117,7 +128,7 @@ impl Writer {
     pub(super) async fn run<T, F>(&self, job: F) -> StorageResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &mut DedupeWindow) -> StorageResult<T> + Send + 'static,
+        F: FnOnce(&Connection, &mut DedupeWindow, i64) -> StorageResult<T> + Send + 'static,
     {
         let (to, answer) = oneshot::channel();
         self.send(Command::Run(Box::new(Task { work: job, to })))?;
@@ -165,6 +176,7 @@ fn copy(error: &StorageError) -> StorageError {
 fn write_until_closed(
     connection: Connection,
     mut window: DedupeWindow,
+    clock: Clock,
     queue: mpsc::Receiver<Command>,
 ) {
     let mut group = Group::default();
@@ -173,7 +185,7 @@ fn write_until_closed(
         for command in queue.try_iter().take(MAX_GROUP - 1) {
             group.add(command);
         }
-        group.commit(&connection, &mut window);
+        group.commit(&connection, &mut window, &clock);
     }
 }
 
@@ -197,14 +209,14 @@ impl Group {
     }
 
     /// Applies the group in one transaction and answers every caller.
-    fn commit(&mut self, connection: &Connection, window: &mut DedupeWindow) {
+    fn commit(&mut self, connection: &Connection, window: &mut DedupeWindow, clock: &Clock) {
         if let Err(error) = run_cached(connection, "BEGIN IMMEDIATE") {
             let error = StorageError::from(error);
             tracing::error!(error = %error.0, "failed to begin a storage transaction");
             self.answer_all(&error);
             return;
         }
-        let now = crate::outbox::now_ms();
+        let now = clock.now_ms();
         let stored = (!self.leads.is_empty()).then(|| {
             in_savepoint(connection, || {
                 intake::insert_batch(connection, window, &self.leads, now)
@@ -217,7 +229,7 @@ impl Group {
                 // outside it, and the commit below fails.
                 job.refuse(&rolled_back());
             } else {
-                answers.push(job.apply(connection, window));
+                answers.push(job.apply(connection, window, now));
             }
         }
         let committed = commit(connection);

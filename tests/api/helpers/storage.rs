@@ -9,6 +9,7 @@ use std::{
 };
 
 use leadrelay::{
+    clock::ManualClock,
     config::StorageSettings,
     domain::{LeadId, LeadState},
     outbox::{self, now_ms, AttemptRecord, DeliveryOutcome, NewLead, Outbox},
@@ -66,6 +67,14 @@ impl TestStore {
                 _database: database,
             },
         })
+    }
+
+    /// Opens another instance on the same data whose time is `clock`'s, so a
+    /// test moves time instead of sleeping.
+    pub async fn open_with_clock(&self, clock: &ManualClock) -> Arc<dyn Outbox> {
+        outbox::open_with_clock(&self.settings, clock.clock())
+            .await
+            .expect("failed to open a clocked instance")
     }
 
     /// Opens another instance on the same data, as a second replica would.

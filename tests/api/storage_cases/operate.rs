@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use leadrelay::{
+    clock::ManualClock,
     domain::{LeadId, LeadState},
     outbox::{now_ms, LeadFilter},
 };
@@ -297,10 +298,13 @@ pub async fn list_filters_and_orders_newest_first(store: &TestStore) {
     let mut newsletter = lead("n@example.com");
     newsletter.form = "newsletter".into();
     let mut ids = Vec::new();
+    let clock = ManualClock::starting_now();
+    let outbox = store.open_with_clock(&clock).await;
     for new in [lead("a@example.com"), newsletter, lead("b@example.com")] {
-        ids.push(store.outbox.enqueue(new).await.unwrap().id);
-        tokio::time::sleep(Duration::from_millis(3)).await;
+        ids.push(outbox.enqueue(new).await.unwrap().id);
+        clock.advance(Duration::from_millis(3));
     }
+    outbox.close().await;
 
     let all = store.outbox.list(&LeadFilter::default()).await.unwrap();
     let contact = LeadFilter {

@@ -1,12 +1,9 @@
 //! The delivery queue: claims, leases, outcomes, the attempt log.
 
-use std::{
-    collections::HashSet,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use leadrelay::{
+    clock::ManualClock,
     domain::{LeadId, LeadState},
     outbox::now_ms,
 };
@@ -82,29 +79,25 @@ pub async fn concurrent_claimers_get_disjoint_leads(store: &TestStore) {
 pub async fn expired_lease_is_reclaimable(store: &TestStore) {
     // That a live lease holds is `claim_due_respects_due_time_and_lease`'s (with a
     // long lease); here, only that an expired one lets go, and never before its
-    // time: no assumption about how soon the next call comes.
-    let ids = enqueue_all(&*store.outbox, leads(3)).await;
+    // time: the store's clock is moved by hand.
+    let clock = ManualClock::starting_now();
+    let outbox = store.open_with_clock(&clock).await;
+    let ids = enqueue_all(&*outbox, leads(3)).await;
     let lease = Duration::from_millis(300);
-    let claimed_at = Instant::now();
-    let claimed = store.outbox.claim_due("crashed", 10, lease).await.unwrap();
+    let claimed = outbox.claim_due("crashed", 10, lease).await.unwrap();
     assert_eq!(claimed.len(), 3);
 
-    let mut reclaimed = HashSet::new();
-    let deadline = claimed_at + Duration::from_secs(30);
-    while reclaimed.len() < ids.len() && Instant::now() < deadline {
-        let taken = store.outbox.claim_due("survivor", 10, LEASE).await.unwrap();
-        if !taken.is_empty() && reclaimed.is_empty() {
-            // The lease ends `lease` after the claim's own clock reading (whole ms).
-            assert!(
-                claimed_at.elapsed() + Duration::from_millis(2) >= lease,
-                "reclaimed {:?} into a {lease:?} lease",
-                claimed_at.elapsed()
-            );
-        }
-        reclaimed.extend(taken.iter().map(|lead| lead.id));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    clock.advance(lease);
+    let at_the_lease_end = outbox.claim_due("survivor", 10, LEASE).await.unwrap();
+    clock.advance(Duration::from_millis(1));
+    let taken = outbox.claim_due("survivor", 10, LEASE).await.unwrap();
+    outbox.close().await;
 
+    assert!(
+        at_the_lease_end.is_empty(),
+        "reclaimed at the end of a {lease:?} lease, not after it"
+    );
+    let reclaimed: HashSet<LeadId> = taken.iter().map(|lead| lead.id).collect();
     assert_eq!(reclaimed, ids.into_iter().collect::<HashSet<LeadId>>());
 }
 

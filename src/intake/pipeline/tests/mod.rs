@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::*;
 use crate::{
     clock::ManualClock,
-    outbox::{self, LeadFilter, LeadSummary},
+    outbox::{self, LeadFilter, LeadSummary, Outbox},
 };
 
 const SIGNING_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -59,7 +59,7 @@ impl Harness {
         let clock = ManualClock::starting_now();
         let pipeline = Pipeline::new(PipelineParts {
             settings: Arc::new(settings),
-            outbox: outbox.clone(),
+            outbox: outbox.clone().intake(),
             wake: wake.clone(),
             funnel: Arc::new(Funnel::new(outbox.clone())),
             clients: HashMap::new(),
