@@ -220,31 +220,26 @@ pub async fn defer_stores_why_leads_wait_and_spends_no_attempt(store: &TestStore
 }
 
 pub async fn renew_extends_only_the_workers_own_claims(store: &TestStore) {
-    enqueue_all(&*store.outbox, leads(3)).await;
-    let theirs = store.outbox.claim_due("x", 1, LEASE).await.unwrap();
-    let claimed_at = now_ms();
-    let mine = store
-        .outbox
-        .claim_due("w", 10, Duration::ZERO)
-        .await
-        .unwrap();
+    let clock = ManualClock::starting_now();
+    let outbox = store.open_with_clock(&clock).await;
+    enqueue_all(&*outbox, leads(3)).await;
+    let theirs = outbox.claim_due("x", 1, LEASE).await.unwrap();
+    let mine = outbox.claim_due("w", 10, Duration::ZERO).await.unwrap();
     assert_eq!((mine.len(), theirs.len()), (2, 1));
     // The clock passes the zero lease's end: w's leads are re-claimable from here.
-    while now_ms() <= claimed_at + 1 {
-        tokio::task::yield_now().await;
-    }
+    clock.advance(Duration::from_millis(1));
 
-    let held = store.outbox.renew("w", LEASE).await.unwrap();
-    let taken = store.outbox.claim_due("y", 10, LEASE).await.unwrap();
-    store
-        .outbox
+    let held = outbox.renew("w", LEASE).await.unwrap();
+    let taken = outbox.claim_due("y", 10, LEASE).await.unwrap();
+    outbox
         .record(
             "w",
             vec![outcome(mine[0].id, LeadState::Delivered, Some(201))],
         )
         .await
         .unwrap();
-    let held_after_one_outcome = store.outbox.renew("w", LEASE).await.unwrap();
+    let held_after_one_outcome = outbox.renew("w", LEASE).await.unwrap();
+    outbox.close().await;
 
     assert_eq!(held, 2, "w holds its two leads");
     assert!(taken.is_empty(), "renewed leases keep w's leads from y");
