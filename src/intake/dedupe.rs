@@ -82,21 +82,11 @@ mod tests {
 
     use super::*;
 
-    fn submission(fields: &[(&str, &str)]) -> Submission {
-        Submission {
-            fields: fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            json: None,
-        }
-    }
-
     #[test]
     fn a_test_is_never_the_same_as_a_real_submission() {
         let mut headers = HeaderMap::new();
         headers.insert("idempotency-key", HeaderValue::from_static(" k-1 "));
-        let sent = submission(&[("email", "a@b.co")]);
+        let sent = Submission::from_fields(&[("email", "a@b.co")]);
 
         let real = Sameness::of("contact", "a@b.co", &sent, &headers, false, 10_000, 2);
         let test = Sameness::of("contact", "a@b.co", &sent, &headers, true, 10_000, 2);
@@ -111,7 +101,16 @@ mod tests {
     fn the_hash_tells_forms_e_mails_and_contents_apart() {
         let headers = HeaderMap::new();
         let hash = |form, email, fields: &[(&str, &str)]| {
-            Sameness::of(form, email, &submission(fields), &headers, false, 0, 0).dedupe_hash
+            Sameness::of(
+                form,
+                email,
+                &Submission::from_fields(fields),
+                &headers,
+                false,
+                0,
+                0,
+            )
+            .dedupe_hash
         };
         let first = hash("a", "x@y.co", &[("m", "hi")]);
         assert_eq!(first, hash("a", "x@y.co", &[("m", "hi")]));
@@ -126,7 +125,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("webhook-id", HeaderValue::from_static("msg_1"));
         headers.insert("idempotency-key", HeaderValue::from_static("  "));
-        let sent = submission(&[]);
+        let sent = Submission::from_fields(&[]);
         let sameness = Sameness::of("f", "", &sent, &headers, false, 0, 0);
         assert_eq!(sameness.idempotency_key.as_deref(), Some("msg_1"));
     }

@@ -170,18 +170,8 @@ mod tests {
 
     const NOW_MS: i64 = 1_700_000_000_000;
 
-    fn submission(fields: &[(&str, &str)]) -> Submission {
-        Submission {
-            fields: fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            json: None,
-        }
-    }
-
     fn judge_now(form: &FormSettings, fields: &[(&str, &str)]) -> Option<SpamVerdict> {
-        judge_fields(form, &submission(fields), NOW_MS)
+        judge_fields(form, &Submission::from_fields(fields), NOW_MS)
     }
 
     #[test]

@@ -31,6 +31,18 @@ impl Submission {
     }
 
     /// Every value of a field, in order (repeated keys of urlencoded and multipart bodies).
+    /// A submission of these form fields (for unit tests).
+    #[cfg(test)]
+    pub(crate) fn from_fields(fields: &[(&str, &str)]) -> Self {
+        Self {
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+            json: None,
+        }
+    }
+
     #[cfg(test)]
     pub(crate) fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields

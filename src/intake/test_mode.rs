@@ -93,26 +93,16 @@ mod tests {
         }
     }
 
-    fn submission(fields: &[(&str, &str)]) -> Submission {
-        Submission {
-            fields: fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            json: None,
-        }
-    }
-
     #[test]
     fn the_token_is_taken_out_whether_it_matches_or_not() {
-        let mut sent = submission(&[("email", "a@b.co"), (TEST_FIELD, "t0k")]);
+        let mut sent = Submission::from_fields(&[("email", "a@b.co"), (TEST_FIELD, "t0k")]);
         assert_eq!(
             take_test_token(&form(Some("t0k")), None, &mut sent),
             Ok(true)
         );
         assert_eq!(sent.fields, [("email".to_owned(), "a@b.co".to_owned())]);
 
-        let mut wrong = submission(&[(TEST_FIELD, "guess")]);
+        let mut wrong = Submission::from_fields(&[(TEST_FIELD, "guess")]);
         assert_eq!(
             take_test_token(&form(Some("t0k")), None, &mut wrong),
             Err(TestTokenRefused::Wrong)
@@ -122,7 +112,7 @@ mod tests {
 
     #[test]
     fn the_header_counts_and_a_form_without_test_mode_refuses_it() {
-        let mut plain = submission(&[("email", "a@b.co")]);
+        let mut plain = Submission::from_fields(&[("email", "a@b.co")]);
         assert_eq!(
             take_test_token(&form(Some("t0k")), Some("t0k"), &mut plain),
             Ok(true)

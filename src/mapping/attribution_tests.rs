@@ -5,16 +5,6 @@ use serde_json::json;
 use super::*;
 use crate::config::FormSettings;
 
-fn sub(fields: &[(&str, &str)]) -> Submission {
-    Submission {
-        fields: fields
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect(),
-        json: None,
-    }
-}
-
 fn from_page(referer: &str) -> SubmissionMeta {
     SubmissionMeta {
         referer: Some(referer.into()),
@@ -23,7 +13,7 @@ fn from_page(referer: &str) -> SubmissionMeta {
 }
 
 fn map(fields: &[(&str, &str)], meta: &SubmissionMeta, form: &FormSettings) -> Member {
-    map_submission(&sub(fields), meta, form).expect("a lead")
+    map_submission(&Submission::from_fields(fields), meta, form).expect("a lead")
 }
 
 #[test]
@@ -125,7 +115,7 @@ fn a_referer_that_is_not_a_web_page_is_ignored() {
 #[test]
 fn the_explanation_says_where_attribution_came_from() {
     let explanation = explain(
-        &sub(&[("email", "a@example.com")]),
+        &Submission::from_fields(&[("email", "a@example.com")]),
         &from_page("https://example.com/?utm_source=bing"),
         &FormSettings::default(),
     );

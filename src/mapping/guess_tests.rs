@@ -6,19 +6,9 @@ use serde_json::json;
 use super::*;
 use crate::config::{FieldSources, FormSettings};
 
-fn sub(fields: &[(&str, &str)]) -> Submission {
-    Submission {
-        fields: fields
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect(),
-        json: None,
-    }
-}
-
 fn map(fields: &[(&str, &str)]) -> Result<Member, MappingError> {
     map_submission(
-        &sub(fields),
+        &Submission::from_fields(fields),
         &SubmissionMeta::default(),
         &FormSettings::default(),
     )
@@ -190,7 +180,12 @@ fn the_fields_mapping_always_wins_then_exact_aliases_then_guesses() {
     let mut form = FormSettings::default();
     form.fields
         .insert("email".into(), FieldSources::One("contact.work".into()));
-    let member = map_submission(&sub(&fields), &SubmissionMeta::default(), &form).unwrap();
+    let member = map_submission(
+        &Submission::from_fields(&fields),
+        &SubmissionMeta::default(),
+        &form,
+    )
+    .unwrap();
     assert_eq!(member.email.as_str(), "pinned@example.com");
     let notes = member.extra["notes"].as_str().unwrap();
     assert!(notes.contains("email: alias@example.com"), "{notes}");
@@ -206,7 +201,7 @@ fn the_fields_mapping_always_wins_then_exact_aliases_then_guesses() {
 fn explain_says_which_rule_guessed_which_input() {
     let form = FormSettings::default();
     let explanation = explain(
-        &sub(&[
+        &Submission::from_fields(&[
             ("What is your first name?", "Jane"),
             ("7", "jane@example.com"),
         ]),

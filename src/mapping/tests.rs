@@ -4,18 +4,12 @@ use serde_json::json;
 use super::*;
 use crate::config::{FieldSources, FormSettings};
 
-fn sub(fields: &[(&str, &str)]) -> Submission {
-    Submission {
-        fields: fields
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect(),
-        json: None,
-    }
-}
-
 fn map(fields: &[(&str, &str)], form: &FormSettings) -> Result<Member, MappingError> {
-    map_submission(&sub(fields), &SubmissionMeta::default(), form)
+    map_submission(
+        &Submission::from_fields(fields),
+        &SubmissionMeta::default(),
+        form,
+    )
 }
 
 fn form_with(fields: &[(&str, &[&str])]) -> FormSettings {
@@ -205,7 +199,7 @@ fn consent_is_recorded_and_can_be_required() {
         ..SubmissionMeta::default()
     };
     let member = map_submission(
-        &sub(&[("email", "a@example.com"), ("gdpr", "on")]),
+        &Submission::from_fields(&[("email", "a@example.com"), ("gdpr", "on")]),
         &meta,
         &form,
     )
@@ -247,7 +241,7 @@ fn overlong_values_are_cut_and_honeypots_skipped() {
 fn explain_says_where_each_value_came_from() {
     let form = form_with(&[("contactNo", &["cell"])]);
     let explanation = explain(
-        &sub(&[
+        &Submission::from_fields(&[
             ("Email Address", "a@example.com"),
             ("cell", "555"),
             ("referral", "x"),
