@@ -1,5 +1,6 @@
 //! `docs/states.md` against `LeadState`: every state has its row, no other
-//! state is described, and the remappable states are the code's.
+//! state is described, and the lists of states each transition takes are
+//! `src/domain/transitions.rs`'s.
 
 use std::collections::BTreeSet;
 
@@ -35,13 +36,32 @@ fn every_state_is_documented_and_no_other() {
     );
 }
 
-#[test]
-fn the_remappable_states_are_the_codes() {
+/// The states a `NAME states: `a`, `b`.` line of the page lists, in order.
+fn documented_list(name: &str) -> Vec<&'static str> {
+    let prefix = format!("{name} states: ");
     let line = DOC
         .lines()
-        .find_map(|line| line.strip_prefix("Remappable states: "))
-        .expect("docs/states.md names the remappable states");
-    let documented: Vec<&str> = line.split('`').skip(1).step_by(2).collect();
-    let code: Vec<&str> = LeadState::REMAPPABLE.iter().map(|s| s.as_str()).collect();
-    assert_eq!(documented, code, "docs/states.md: the remappable states");
+        .find_map(|line| line.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("docs/states.md has no `{prefix}` line"));
+    line.split('`').skip(1).step_by(2).collect()
+}
+
+#[test]
+fn the_transition_lists_are_the_codes() {
+    let lists: [(&str, &[LeadState]); 6] = [
+        ("Claimable", &LeadState::CLAIMABLE),
+        ("Retryable", &LeadState::RETRYABLE),
+        ("Bulk-retryable", &LeadState::BULK_RETRYABLE),
+        ("Releasable", &LeadState::RELEASABLE),
+        ("Remappable", &LeadState::REMAPPABLE),
+        ("Settled", &LeadState::SETTLED),
+    ];
+    for (name, states) in lists {
+        let code: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            documented_list(name),
+            code,
+            "docs/states.md: the {name} states"
+        );
+    }
 }
