@@ -69,7 +69,8 @@ pub enum SignatureEncoding {
 /// a failed verdict makes the submission spam: stored, answered like success,
 /// never forwarded, releasable. A verify call that fails (network, timeout,
 /// provider error) loses nothing either: the submission is stored as spam with
-/// the reason "captcha could not be verified", to be released by hand.
+/// the reason `captcha-unavailable: captcha could not be verified (…)`, to be
+/// released by hand (`leadrelay leads release --reason captcha-unavailable`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptchaSettings {
