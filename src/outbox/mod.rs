@@ -79,12 +79,12 @@ impl<T: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep> Outbox for T {
 }
 
 /// When a lease taken at `now` (unix ms) for `lease` ends.
-pub(crate) fn lease_end(now: i64, lease: Duration) -> i64 {
+fn lease_end(now: i64, lease: Duration) -> i64 {
     now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Says that some outcomes came after their leads changed hands.
-pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {
+fn warn_stale_outcomes(worker: &str, stale: u64) {
     if stale > 0 {
         tracing::warn!(
             worker,
