@@ -7,7 +7,7 @@ use rand::Rng;
 /// The delay before attempt `attempts + 1`, after `attempts` failures:
 /// `schedule[attempts - 1]` (the last entry repeats), ±20 % jitter so that a
 /// burst of failures does not come back as a burst.
-pub(crate) fn backoff_delay(schedule_secs: &[u64], attempts: u32, jitter: f64) -> Duration {
+fn backoff_delay(schedule_secs: &[u64], attempts: u32, jitter: f64) -> Duration {
     let index = (attempts.max(1) as usize - 1).min(schedule_secs.len().saturating_sub(1));
     let base = schedule_secs.get(index).copied().unwrap_or(60) as f64;
     let factor = 1.0 + 0.2 * jitter.clamp(-1.0, 1.0);
@@ -15,7 +15,7 @@ pub(crate) fn backoff_delay(schedule_secs: &[u64], attempts: u32, jitter: f64) -
 }
 
 /// [`backoff_delay`] with random jitter.
-pub(crate) fn backoff_with_jitter(schedule_secs: &[u64], attempts: u32) -> Duration {
+fn backoff_with_jitter(schedule_secs: &[u64], attempts: u32) -> Duration {
     backoff_delay(
         schedule_secs,
         attempts,

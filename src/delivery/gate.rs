@@ -11,7 +11,7 @@ use std::{
 use crate::domain::LeadId;
 
 /// The longest a paused workspace waits before trying again.
-pub(crate) const MAX_PAUSE: Duration = Duration::from_secs(300);
+const MAX_PAUSE: Duration = Duration::from_secs(300);
 
 /// Most unproven leads remembered per workspace (beyond, the oldest are forgotten:
 /// they are then judged as if refused for the first time, which kills none).
@@ -48,7 +48,7 @@ pub(crate) struct Gate {
 }
 
 /// The delay of the `n`-th consecutive wait (from 0): `first`, doubling, at most [`MAX_PAUSE`].
-pub(crate) fn pause_delay(first: Duration, n: u32) -> Duration {
+fn pause_delay(first: Duration, n: u32) -> Duration {
     first
         .max(Duration::from_secs(1))
         .saturating_mul(2u32.saturating_pow(n.min(16)))

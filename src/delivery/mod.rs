@@ -31,7 +31,7 @@ use crate::{
 
 /// What one round of [`Worker::try_deliver_batch`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BatchOutcome {
+enum BatchOutcome {
     /// Nothing was due.
     Idle,
     /// Leads were claimed; `sent` of them were attempted.
@@ -184,7 +184,7 @@ impl Worker {
 
     /// Claims due leads and sends them, one workspace at a time, renewing the
     /// claim's lease while the round lasts.
-    pub(crate) async fn try_deliver_batch(&mut self) -> anyhow::Result<BatchOutcome> {
+    async fn try_deliver_batch(&mut self) -> anyhow::Result<BatchOutcome> {
         let batch_size = self.settings.batch_size.max(1);
         let limit = (batch_size * 4).clamp(1, 800);
         let lease = Duration::from_secs(self.settings.lease_secs.max(1));

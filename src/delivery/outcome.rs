@@ -116,7 +116,7 @@ fn outcome(
 }
 
 /// `text`, cut at [`EXCERPT_CHARS`] characters (an ellipsis marks a cut).
-pub(crate) fn truncate(text: &str) -> String {
+fn truncate(text: &str) -> String {
     match text.char_indices().nth(EXCERPT_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
