@@ -120,8 +120,9 @@ pub async fn open_with_clock(
     }
 }
 
-/// Milliseconds since the Unix epoch, by the system's clock: for code with no
-/// app to hand it a [`Clock`] (commands, tests).
+/// Milliseconds since the Unix epoch, by the system's clock
+/// ([`Clock::system`]): for the integration tests, which stamp the leads they
+/// store by hand; the app reads its own [`Clock`].
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    Clock::system().now_ms()
 }
