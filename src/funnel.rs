@@ -116,7 +116,7 @@ pub(crate) struct FormFunnel {
 type Key = (String, String, Step);
 
 /// The funnel's counter: steps counted in memory, added to storage in batches.
-pub struct Funnel {
+pub(crate) struct Funnel {
     outbox: Arc<dyn Outbox>,
     pending: Mutex<HashMap<Key, u64>>,
     /// Held while counts taken from `pending` are on their way to storage, so

@@ -7,7 +7,7 @@ use rand::Rng;
 /// The delay before attempt `attempts + 1`, after `attempts` failures:
 /// `schedule[attempts - 1]` (the last entry repeats), ±20 % jitter so that a
 /// burst of failures does not come back as a burst.
-pub fn backoff_delay(schedule_secs: &[u64], attempts: u32, jitter: f64) -> Duration {
+fn backoff_delay(schedule_secs: &[u64], attempts: u32, jitter: f64) -> Duration {
     let index = (attempts.max(1) as usize - 1).min(schedule_secs.len().saturating_sub(1));
     let base = schedule_secs.get(index).copied().unwrap_or(60) as f64;
     let factor = 1.0 + 0.2 * jitter.clamp(-1.0, 1.0);
@@ -15,7 +15,7 @@ pub fn backoff_delay(schedule_secs: &[u64], attempts: u32, jitter: f64) -> Durat
 }
 
 /// [`backoff_delay`] with random jitter.
-pub fn backoff_with_jitter(schedule_secs: &[u64], attempts: u32) -> Duration {
+fn backoff_with_jitter(schedule_secs: &[u64], attempts: u32) -> Duration {
     backoff_delay(
         schedule_secs,
         attempts,
@@ -29,7 +29,11 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 /// The next attempt's delay: the server's `Retry-After` exactly when given (at
 /// most [`MAX_RETRY_AFTER`]), else the backoff.
-pub fn next_delay(schedule_secs: &[u64], attempts: u32, retry_after: Option<Duration>) -> Duration {
+pub(crate) fn next_delay(
+    schedule_secs: &[u64],
+    attempts: u32,
+    retry_after: Option<Duration>,
+) -> Duration {
     retry_after.map_or_else(
         || backoff_with_jitter(schedule_secs, attempts),
         |wait| wait.min(MAX_RETRY_AFTER),
@@ -37,7 +41,7 @@ pub fn next_delay(schedule_secs: &[u64], attempts: u32, retry_after: Option<Dura
 }
 
 /// The moment (unix ms) `delay` after `now_ms`; saturates instead of overflowing.
-pub fn due_after(now_ms: i64, delay: Duration) -> i64 {
+pub(crate) fn due_after(now_ms: i64, delay: Duration) -> i64 {
     now_ms.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
 }
 

@@ -33,7 +33,7 @@ use crate::agencyhandy::{mentions_workspace_setting, LeadResult, UpstreamError};
 
 /// What a failed call means for the leads it carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallBlame {
+pub(crate) enum CallBlame {
     /// Try again later, spending an attempt (408/429/5xx, no answer).
     Transient,
     /// The workspace's: the leads wait, the workspace pauses.
@@ -43,7 +43,7 @@ pub enum CallBlame {
 }
 
 /// Rule 1: what a failed call means.
-pub fn blame_call(err: &UpstreamError) -> CallBlame {
+pub(crate) fn blame_call(err: &UpstreamError) -> CallBlame {
     match err {
         UpstreamError::Transient { .. } => CallBlame::Transient,
         UpstreamError::Unauthorized { .. }
@@ -59,7 +59,7 @@ pub fn blame_call(err: &UpstreamError) -> CallBlame {
 
 /// What became of one lead of an answered call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Share {
+pub(crate) enum Share {
     /// Created; Agencyhandy's member ID when given.
     Delivered(Option<String>),
     /// Already there: final.
@@ -73,7 +73,7 @@ pub enum Share {
 }
 
 /// Rule 2: each lead's share of an answered call.
-pub fn share_answer(results: Vec<LeadResult>) -> Vec<Share> {
+pub(crate) fn share_answer(results: Vec<LeadResult>) -> Vec<Share> {
     let any_through = results
         .iter()
         .any(|r| matches!(r, LeadResult::Created { .. } | LeadResult::Duplicate { .. }));
@@ -106,18 +106,18 @@ pub fn share_answer(results: Vec<LeadResult>) -> Vec<Share> {
 
 /// What is known when a lead was refused alone.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct LoneEvidence {
+pub(crate) struct LoneEvidence {
     /// Another lead of the workspace went through in the same round.
-    pub others_went_through: bool,
+    pub(crate) others_went_through: bool,
     /// This lead was refused alone before, and a lead went through since.
-    pub went_through_since_refused: bool,
+    pub(crate) went_through_since_refused: bool,
     /// Another lead was refused alone too, with nothing through since.
-    pub others_refused: bool,
+    pub(crate) others_refused: bool,
 }
 
 /// Rule 3's verdict on a lead refused alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoneBlame {
+pub(crate) enum LoneBlame {
     /// Its own fault: dead.
     Lead,
     /// Every lead is refused: the workspace pauses.
@@ -127,7 +127,7 @@ pub enum LoneBlame {
 }
 
 /// Rule 3: judges a lead refused alone.
-pub fn blame_lone(evidence: LoneEvidence) -> LoneBlame {
+pub(crate) fn blame_lone(evidence: LoneEvidence) -> LoneBlame {
     if evidence.others_went_through || evidence.went_through_since_refused {
         LoneBlame::Lead
     } else if evidence.others_refused {

@@ -11,7 +11,7 @@ use std::{
 use crate::domain::LeadId;
 
 /// The longest a paused workspace waits before trying again.
-pub const MAX_PAUSE: Duration = Duration::from_secs(300);
+const MAX_PAUSE: Duration = Duration::from_secs(300);
 
 /// Most unproven leads remembered per workspace (beyond, the oldest are forgotten:
 /// they are then judged as if refused for the first time, which kills none).
@@ -19,7 +19,7 @@ const MAX_UNPROVEN: usize = 10_000;
 
 /// Why a workspace is not being sent to right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Closed {
+pub(crate) enum Closed {
     /// The workspace's fault (key, route, IDs, config, every lead refused): the reason and fix.
     Paused(String),
     /// Too many consecutive transient failures.
@@ -35,7 +35,7 @@ struct Unproven {
 
 /// The state of one workspace.
 #[derive(Debug)]
-pub struct Gate {
+pub(crate) struct Gate {
     closed: Option<(Closed, Instant)>,
     /// What the current pause is about (its fix), to tell a new pause from the same one.
     paused_for: Option<String>,
@@ -48,7 +48,7 @@ pub struct Gate {
 }
 
 /// The delay of the `n`-th consecutive wait (from 0): `first`, doubling, at most [`MAX_PAUSE`].
-pub fn pause_delay(first: Duration, n: u32) -> Duration {
+fn pause_delay(first: Duration, n: u32) -> Duration {
     first
         .max(Duration::from_secs(1))
         .saturating_mul(2u32.saturating_pow(n.min(16)))
@@ -57,7 +57,7 @@ pub fn pause_delay(first: Duration, n: u32) -> Duration {
 
 impl Gate {
     /// An open gate with a full bucket of `per_minute` tokens (0 = uncapped).
-    pub fn new(per_minute: u32, now: Instant) -> Self {
+    pub(crate) fn new(per_minute: u32, now: Instant) -> Self {
         Self {
             closed: None,
             paused_for: None,
@@ -71,7 +71,7 @@ impl Gate {
     }
 
     /// When closed, why and until when.
-    pub fn closed_until(&self, now: Instant) -> Option<(&Closed, Instant)> {
+    pub(crate) fn closed_until(&self, now: Instant) -> Option<(&Closed, Instant)> {
         self.closed
             .as_ref()
             .filter(|(_, until)| *until > now)
@@ -83,7 +83,7 @@ impl Gate {
     /// `about` (the fix) tells one fault from another, whatever the details of
     /// each answer. Returns the reopening, and whether this pause is news (no
     /// pause since the last success, or one about something else).
-    pub fn pause(
+    pub(crate) fn pause(
         &mut self,
         now: Instant,
         first: Duration,
@@ -99,7 +99,12 @@ impl Gate {
     }
 
     /// Records a transient failure; returns true when it opened the breaker.
-    pub fn record_transient(&mut self, now: Instant, threshold: u32, pause: Duration) -> bool {
+    pub(crate) fn record_transient(
+        &mut self,
+        now: Instant,
+        threshold: u32,
+        pause: Duration,
+    ) -> bool {
         self.consecutive_failures += 1;
         if self.consecutive_failures >= threshold.max(1) && self.closed_until(now).is_none() {
             self.closed = Some((Closed::BreakerOpen, now + pause));
@@ -111,7 +116,7 @@ impl Gate {
 
     /// Records that a lead went through: the gate opens. Returns what it was
     /// closed for, if anything.
-    pub fn record_success(&mut self, now: Instant) -> Option<Closed> {
+    pub(crate) fn record_success(&mut self, now: Instant) -> Option<Closed> {
         self.consecutive_failures = 0;
         self.consecutive_pauses = 0;
         self.paused_for = None;
@@ -120,19 +125,19 @@ impl Gate {
     }
 
     /// Whether a lead went through at or after `since`.
-    pub fn success_since(&self, since: Instant) -> bool {
+    pub(crate) fn success_since(&self, since: Instant) -> bool {
         self.last_success.is_some_and(|at| at >= since)
     }
 
     /// Whether `lead` was refused alone before, and a lead went through since.
-    pub fn went_through_since_refused(&self, lead: LeadId) -> bool {
+    pub(crate) fn went_through_since_refused(&self, lead: LeadId) -> bool {
         self.unproven
             .get(&lead)
             .is_some_and(|u| self.success_after(u.refused_at))
     }
 
     /// Whether a lead other than `lead` was refused alone with nothing through since.
-    pub fn others_unproven(&self, lead: LeadId) -> bool {
+    pub(crate) fn others_unproven(&self, lead: LeadId) -> bool {
         self.unproven
             .iter()
             .any(|(id, u)| *id != lead && !self.success_after(u.refused_at))
@@ -144,7 +149,12 @@ impl Gate {
 
     /// Notes `lead` refused alone, unproven; returns how long it waits before it
     /// is sent again (`first`, doubling with each refusal, at most [`MAX_PAUSE`]).
-    pub fn mark_unproven(&mut self, lead: LeadId, now: Instant, first: Duration) -> Duration {
+    pub(crate) fn mark_unproven(
+        &mut self,
+        lead: LeadId,
+        now: Instant,
+        first: Duration,
+    ) -> Duration {
         if self.unproven.len() >= MAX_UNPROVEN && !self.unproven.contains_key(&lead) {
             self.unproven.clear();
         }
@@ -158,13 +168,13 @@ impl Gate {
     }
 
     /// Forgets what was noted of a lead that has an outcome now.
-    pub fn forget(&mut self, lead: LeadId) {
+    pub(crate) fn forget(&mut self, lead: LeadId) {
         self.unproven.remove(&lead);
     }
 
     /// Takes up to `wanted` tokens; returns how many were granted and, when
     /// fewer, how long until the next one.
-    pub fn take_tokens(
+    pub(crate) fn take_tokens(
         &mut self,
         wanted: usize,
         per_minute: u32,

@@ -15,7 +15,7 @@ use std::{
 use crate::{clock::Clock, outbox::DeliveryQueue};
 
 /// The lease of one round's claim, renewed every quarter of the lease until dropped.
-pub struct RoundLease {
+pub(crate) struct RoundLease {
     held_until_ms: Arc<AtomicI64>,
     lease: Duration,
     clock: Clock,
@@ -26,7 +26,7 @@ impl RoundLease {
     /// Starts keeping `worker`'s claim. Call it just before claiming: the
     /// claim's own lease runs from a moment after this one.
     /// Time is `clock`'s.
-    pub fn start(
+    pub(crate) fn start(
         outbox: Arc<dyn DeliveryQueue>,
         worker: String,
         lease: Duration,
@@ -53,7 +53,7 @@ impl RoundLease {
     /// `timeout_secs`) makes enough for the call. False once renewals have
     /// failed for half a lease (storage unreachable): another replica may
     /// take the leads when the lease ends, so this one must not send them.
-    pub fn may_send(&self) -> bool {
+    pub(crate) fn may_send(&self) -> bool {
         self.held_until_ms.load(Ordering::Acquire) - self.clock.now_ms() >= millis(self.lease / 2)
     }
 }

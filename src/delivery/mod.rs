@@ -9,7 +9,7 @@ mod outcome;
 mod send;
 mod workspace;
 
-pub use backoff::{backoff_delay, due_after, next_delay, MAX_RETRY_AFTER};
+pub use backoff::MAX_RETRY_AFTER;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -31,7 +31,7 @@ use crate::{
 
 /// What one round of [`Worker::try_deliver_batch`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchOutcome {
+enum BatchOutcome {
     /// Nothing was due.
     Idle,
     /// Leads were claimed; `sent` of them were attempted.
@@ -42,7 +42,7 @@ pub enum BatchOutcome {
 }
 
 /// Delivers stored leads to Agencyhandy until cancelled.
-pub struct Worker {
+pub(crate) struct Worker {
     id: String,
     queue: Arc<dyn DeliveryQueue>,
     /// Retention's purge.
@@ -73,7 +73,7 @@ const GATHER_STEP: Duration = Duration::from_millis(5);
 impl Worker {
     /// A worker for every configured workspace; deliveries count in `funnel`;
     /// time is `clock`'s.
-    pub fn new(
+    pub(crate) fn new(
         settings: &Settings,
         outbox: Arc<dyn Outbox>,
         wake: Arc<Notify>,
@@ -111,12 +111,12 @@ impl Worker {
 
     /// The workspaces' Agencyhandy clients, shared with whoever else asks
     /// Agencyhandy (test mode shows the request a lead would go out as).
-    pub fn clients(&self) -> HashMap<String, Arc<WorkspaceClient>> {
+    pub(crate) fn clients(&self) -> HashMap<String, Arc<WorkspaceClient>> {
         self.clients.clone()
     }
 
     /// Runs until the cancellation token fires; a batch in progress is finished first.
-    pub async fn run(mut self) {
+    pub(crate) async fn run(mut self) {
         match self.queue.recover_abandoned().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
@@ -184,7 +184,7 @@ impl Worker {
 
     /// Claims due leads and sends them, one workspace at a time, renewing the
     /// claim's lease while the round lasts.
-    pub async fn try_deliver_batch(&mut self) -> anyhow::Result<BatchOutcome> {
+    async fn try_deliver_batch(&mut self) -> anyhow::Result<BatchOutcome> {
         let batch_size = self.settings.batch_size.max(1);
         let limit = (batch_size * 4).clamp(1, 800);
         let lease = Duration::from_secs(self.settings.lease_secs.max(1));

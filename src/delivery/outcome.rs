@@ -14,15 +14,15 @@ const EXCERPT_CHARS: usize = 300;
 
 /// One create call, as the attempt log keeps it.
 #[derive(Debug, Clone)]
-pub struct Call {
+pub(crate) struct Call {
     /// When it started (unix ms).
-    pub at_ms: i64,
+    pub(crate) at_ms: i64,
     /// HTTP status, when an answer came.
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// A short excerpt of the answer, or the error.
-    pub excerpt: String,
+    pub(crate) excerpt: String,
     /// How long it took.
-    pub duration_ms: u64,
+    pub(crate) duration_ms: u64,
 }
 
 impl Call {
@@ -37,19 +37,23 @@ impl Call {
 }
 
 /// Agencyhandy created the lead.
-pub fn delivered(lead: &ClaimedLead, member_id: Option<String>, call: &Call) -> DeliveryOutcome {
+pub(crate) fn delivered(
+    lead: &ClaimedLead,
+    member_id: Option<String>,
+    call: &Call,
+) -> DeliveryOutcome {
     metrics::counter!("leadrelay_leads_delivered_total").increment(1);
     outcome(lead, LeadState::Delivered, member_id, None, None, call)
 }
 
 /// Agencyhandy already had the lead: final.
-pub fn duplicate(lead: &ClaimedLead, reason: String, call: &Call) -> DeliveryOutcome {
+pub(crate) fn duplicate(lead: &ClaimedLead, reason: String, call: &Call) -> DeliveryOutcome {
     metrics::counter!("leadrelay_leads_duplicate_total").increment(1);
     outcome(lead, LeadState::Duplicate, None, Some(reason), None, call)
 }
 
 /// The lead is at fault: no more attempts (kept, replayable).
-pub fn dead(lead: &ClaimedLead, error: String, call: &Call) -> DeliveryOutcome {
+pub(crate) fn dead(lead: &ClaimedLead, error: String, call: &Call) -> DeliveryOutcome {
     metrics::counter!("leadrelay_leads_dead_total").increment(1);
     outcome(
         lead,
@@ -63,7 +67,7 @@ pub fn dead(lead: &ClaimedLead, error: String, call: &Call) -> DeliveryOutcome {
 
 /// An attempt that did not land: another is scheduled (`Retry-After` when
 /// given, else the backoff), unless it was the last one allowed.
-pub fn failed_attempt(
+pub(crate) fn failed_attempt(
     lead: &ClaimedLead,
     message: &str,
     retry_after: Option<Duration>,
@@ -112,7 +116,7 @@ fn outcome(
 }
 
 /// `text`, cut at [`EXCERPT_CHARS`] characters (an ellipsis marks a cut).
-pub fn truncate(text: &str) -> String {
+fn truncate(text: &str) -> String {
     match text.char_indices().nth(EXCERPT_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),

@@ -22,7 +22,7 @@ use crate::{
 
 /// A workspace's fault met while sending.
 #[derive(Debug, Clone)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// A call failed for the workspace (or every lead was refused alone).
     Call(UpstreamError),
     /// Agencyhandy did not add leads for a reason about the workspace.
@@ -31,34 +31,34 @@ pub enum Fault {
 
 /// A lead refused alone, to be judged against the workspace's evidence.
 #[derive(Debug, Clone)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     /// The lead.
-    pub lead: ClaimedLead,
+    pub(crate) lead: ClaimedLead,
     /// The refused call.
-    pub call: Call,
+    pub(crate) call: Call,
     /// The refusal, as Agencyhandy answered it.
-    pub error: UpstreamError,
+    pub(crate) error: UpstreamError,
 }
 
 /// What sending a chunk produced.
 #[derive(Debug, Default)]
-pub struct SendReport {
+pub(crate) struct SendReport {
     /// Outcomes to record (delivered, duplicate, dead, retrying).
-    pub outcomes: Vec<DeliveryOutcome>,
+    pub(crate) outcomes: Vec<DeliveryOutcome>,
     /// Leads refused alone, to judge.
-    pub refused_alone: Vec<Refusal>,
+    pub(crate) refused_alone: Vec<Refusal>,
     /// Leads that wait without an attempt: the workspace's fault, or not sent.
-    pub waiting: Vec<LeadId>,
+    pub(crate) waiting: Vec<LeadId>,
     /// The workspace's fault, if one was met (sending stopped there).
-    pub fault: Option<Fault>,
+    pub(crate) fault: Option<Fault>,
     /// Whether a call failed transiently (sending stopped there).
-    pub transient: bool,
+    pub(crate) transient: bool,
     /// Whether a lead went through (created, or already there).
-    pub went_through: bool,
+    pub(crate) went_through: bool,
 }
 
 /// Sends one chunk; see the module docs.
-pub async fn send_chunk(
+pub(crate) async fn send_chunk(
     client: &WorkspaceClient,
     leads: Vec<ClaimedLead>,
     settings: &DeliverySettings,

@@ -45,7 +45,7 @@ impl Email {
     }
 
     /// The address lower-cased, for comparisons and deduplication.
-    pub fn normalized(&self) -> String {
+    pub(crate) fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
 }

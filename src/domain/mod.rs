@@ -5,7 +5,7 @@ mod lead;
 mod transitions;
 
 pub use email::{Email, EmailError};
-pub use lead::{LeadId, LeadState};
+pub use lead::{LeadId, LeadState, UnknownState};
 
 #[cfg(test)]
 mod docs_check;

@@ -6,7 +6,8 @@
 //! - a claim takes a [`LeadState::CLAIMABLE`] lead that is due, or a
 //!   `delivering` one whose lease expired, and makes it `delivering`;
 //! - renewing a lease keeps a `delivering` lead with its worker;
-//! - a delivery outcome ([`LeadState::OUTCOMES`]) ends a claim;
+//! - a delivery outcome (`delivered`, `duplicate`, `retrying` or `dead`) ends
+//!   a claim;
 //! - releasing a claim (unclaim, or recovery after a crash) puts the lead back
 //!   as [`LeadState::requeued`];
 //! - an operator's retry, release (spam) or remap queues a lead `pending`
@@ -19,26 +20,22 @@ use super::LeadState;
 impl LeadState {
     /// The states a due lead is claimed from (besides `delivering` leads whose
     /// lease expired); they are also the states that wait for a due time.
-    pub const CLAIMABLE: [LeadState; 2] = [Self::Pending, Self::Retrying];
-
-    /// What a delivery attempt can make of a claimed lead.
-    pub const OUTCOMES: [LeadState; 4] =
-        [Self::Delivered, Self::Duplicate, Self::Retrying, Self::Dead];
+    pub(crate) const CLAIMABLE: [LeadState; 2] = [Self::Pending, Self::Retrying];
 
     /// The states an operator's retry of one lead re-queues (with its attempts
     /// reset): not `delivered`, nor a lead being sent.
-    pub const RETRYABLE: [LeadState; 3] = [Self::Dead, Self::Retrying, Self::Pending];
+    pub(crate) const RETRYABLE: [LeadState; 3] = [Self::Dead, Self::Retrying, Self::Pending];
 
     /// The states whose every lead an operator can re-queue at once.
-    pub const BULK_RETRYABLE: [LeadState; 2] = [Self::Dead, Self::Retrying];
+    pub(crate) const BULK_RETRYABLE: [LeadState; 2] = [Self::Dead, Self::Retrying];
 
     /// The states an operator's release moves to the queue.
-    pub const RELEASABLE: [LeadState; 1] = [Self::Spam];
+    pub(crate) const RELEASABLE: [LeadState; 1] = [Self::Spam];
 
     /// The states `leads remap` maps again from the stored submission: a lead
     /// not yet delivered nor being sent. A remapped lead is queued, except a
     /// spam lead, which stays spam until released.
-    pub const REMAPPABLE: [LeadState; 5] = [
+    pub(crate) const REMAPPABLE: [LeadState; 5] = [
         Self::Pending,
         Self::Retrying,
         Self::Dead,
@@ -47,60 +44,67 @@ impl LeadState {
     ];
 
     /// The final states whose original submissions retention drops.
-    pub const SETTLED: [LeadState; 2] = [Self::Delivered, Self::Duplicate];
-
-    /// Whether a claim takes a due lead in this state.
-    pub fn can_claim(self) -> bool {
-        Self::CLAIMABLE.contains(&self)
-    }
-
-    /// Whether an operator's retry re-queues a lead in this state.
-    pub fn can_retry(self) -> bool {
-        Self::RETRYABLE.contains(&self)
-    }
+    pub(crate) const SETTLED: [LeadState; 2] = [Self::Delivered, Self::Duplicate];
 
     /// Whether an operator can re-queue every lead in this state at once.
-    pub fn can_retry_all(self) -> bool {
+    pub(crate) fn can_retry_all(self) -> bool {
         Self::BULK_RETRYABLE.contains(&self)
-    }
-
-    /// Whether an operator's release moves a lead in this state to the queue.
-    pub fn can_release(self) -> bool {
-        Self::RELEASABLE.contains(&self)
-    }
-
-    /// Whether `leads remap` maps a lead in this state again.
-    pub fn can_remap(self) -> bool {
-        Self::REMAPPABLE.contains(&self)
-    }
-
-    /// Whether a delivery attempt may leave a lead in this state.
-    pub fn is_outcome(self) -> bool {
-        Self::OUTCOMES.contains(&self)
-    }
-
-    /// Whether retention drops the submission of a lead in this state.
-    pub fn is_settled(self) -> bool {
-        Self::SETTLED.contains(&self)
-    }
-
-    /// The state a remapped lead in this state takes: queued, except spam,
-    /// which stays spam until released.
-    pub fn remapped(self) -> LeadState {
-        match self {
-            Self::Spam => Self::Spam,
-            _ => Self::Pending,
-        }
     }
 
     /// The state a claimed lead goes back to when its claim is released
     /// without an attempt (unclaimed, or abandoned by a crashed process):
     /// `retrying` once it has been tried, else `pending`.
-    pub fn requeued(attempts: u32) -> LeadState {
+    pub(crate) fn requeued(attempts: u32) -> LeadState {
         if attempts > 0 {
             Self::Retrying
         } else {
             Self::Pending
+        }
+    }
+}
+
+/// What the tests state the machine with; storage reads only the lists above.
+#[cfg(test)]
+impl LeadState {
+    /// What a delivery attempt can make of a claimed lead.
+    const OUTCOMES: [LeadState; 4] = [Self::Delivered, Self::Duplicate, Self::Retrying, Self::Dead];
+
+    /// Whether a claim takes a due lead in this state.
+    fn can_claim(self) -> bool {
+        Self::CLAIMABLE.contains(&self)
+    }
+
+    /// Whether an operator's retry re-queues a lead in this state.
+    fn can_retry(self) -> bool {
+        Self::RETRYABLE.contains(&self)
+    }
+
+    /// Whether an operator's release moves a lead in this state to the queue.
+    fn can_release(self) -> bool {
+        Self::RELEASABLE.contains(&self)
+    }
+
+    /// Whether `leads remap` maps a lead in this state again.
+    fn can_remap(self) -> bool {
+        Self::REMAPPABLE.contains(&self)
+    }
+
+    /// Whether a delivery attempt may leave a lead in this state.
+    fn is_outcome(self) -> bool {
+        Self::OUTCOMES.contains(&self)
+    }
+
+    /// Whether retention drops the submission of a lead in this state.
+    fn is_settled(self) -> bool {
+        Self::SETTLED.contains(&self)
+    }
+
+    /// The state a remapped lead in this state takes: queued, except spam,
+    /// which stays spam until released.
+    fn remapped(self) -> LeadState {
+        match self {
+            Self::Spam => Self::Spam,
+            _ => Self::Pending,
         }
     }
 }

@@ -12,7 +12,7 @@ use super::{Enqueued, NewLead, StorageError, StorageResult};
 type Reply = oneshot::Sender<StorageResult<Enqueued>>;
 
 /// Hands leads to one writer task that commits them in batches.
-pub struct GroupCommitter {
+pub(crate) struct GroupCommitter {
     sender: RwLock<Option<mpsc::Sender<(NewLead, Reply)>>>,
     done: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -20,7 +20,7 @@ pub struct GroupCommitter {
 impl GroupCommitter {
     /// Starts the writer: `commit_batch` stores a batch in one transaction and
     /// returns one result per lead, in order.
-    pub fn spawn<F, Fut>(max_batch: usize, commit_batch: F) -> Arc<Self>
+    pub(crate) fn spawn<F, Fut>(max_batch: usize, commit_batch: F) -> Arc<Self>
     where
         F: Fn(Vec<NewLead>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = StorageResult<Vec<Enqueued>>> + Send,
@@ -58,7 +58,7 @@ impl GroupCommitter {
     }
 
     /// Stores one lead; returns after its batch committed.
-    pub async fn submit(&self, lead: NewLead) -> StorageResult<Enqueued> {
+    pub(crate) async fn submit(&self, lead: NewLead) -> StorageResult<Enqueued> {
         let sender = self
             .sender
             .read()
@@ -76,7 +76,7 @@ impl GroupCommitter {
     }
 
     /// `Ok` while the writer task takes leads (not closed, not ended by a panic).
-    pub fn check_running(&self) -> StorageResult<()> {
+    pub(crate) fn check_running(&self) -> StorageResult<()> {
         let running = self
             .sender
             .read()
@@ -93,7 +93,7 @@ impl GroupCommitter {
     }
 
     /// Stops taking leads and waits until every accepted one is committed.
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         self.sender.write().expect("sender lock poisoned").take();
         if let Some(done) = self.done.lock().await.take() {
             let _ = done.await;

@@ -79,12 +79,12 @@ impl<T: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep> Outbox for T {
 }
 
 /// When a lease taken at `now` (unix ms) for `lease` ends.
-pub(crate) fn lease_end(now: i64, lease: Duration) -> i64 {
+fn lease_end(now: i64, lease: Duration) -> i64 {
     now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Says that some outcomes came after their leads changed hands.
-pub(crate) fn warn_stale_outcomes(worker: &str, stale: u64) {
+fn warn_stale_outcomes(worker: &str, stale: u64) {
     if stale > 0 {
         tracing::warn!(
             worker,
@@ -120,8 +120,9 @@ pub async fn open_with_clock(
     }
 }
 
-/// Milliseconds since the Unix epoch, by the system's clock: for code with no
-/// app to hand it a [`Clock`] (commands, tests).
+/// Milliseconds since the Unix epoch, by the system's clock
+/// ([`Clock::system`]): for the integration tests, which stamp the leads they
+/// store by hand; the app reads its own [`Clock`].
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    Clock::system().now_ms()
 }

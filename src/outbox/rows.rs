@@ -45,7 +45,7 @@ where
 }
 
 /// One attempt, from a row of [`super::sql::ATTEMPTS_OF`].
-pub(crate) fn attempt<'r, R, Int4>(row: &'r R) -> StorageResult<AttemptRecord>
+fn attempt<'r, R, Int4>(row: &'r R) -> StorageResult<AttemptRecord>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
@@ -93,7 +93,7 @@ where
 }
 
 /// A state's count, from a row of [`super::sql::COUNT_BY_STATE`].
-pub(crate) fn state_count<'r, R>(row: &'r R) -> StorageResult<(LeadState, u64)>
+fn state_count<'r, R>(row: &'r R) -> StorageResult<(LeadState, u64)>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
@@ -105,7 +105,7 @@ where
 }
 
 /// A funnel count, from a row of [`super::sql::FUNNEL_READ`].
-pub(crate) fn funnel_count<'r, R>(row: &'r R) -> StorageResult<FunnelCount>
+fn funnel_count<'r, R>(row: &'r R) -> StorageResult<FunnelCount>
 where
     R: Row,
     &'static str: ColumnIndex<R>,

@@ -40,7 +40,7 @@ type Statement = LazyLock<Shared>;
 
 /// Renders `$N` placeholders as SQLite's `?N`. SQLite would read `$1` as a
 /// named parameter, numbered by first appearance rather than by its digits.
-pub(crate) fn for_sqlite(sql: &str) -> String {
+fn for_sqlite(sql: &str) -> String {
     let mut rendered = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {

@@ -53,12 +53,12 @@ pub struct ClaimedLead {
     /// The form it came through.
     pub form: String,
     /// Its workspace.
-    pub workspace: String,
+    pub(crate) workspace: String,
     /// The member to send, as stored: the JSON of a [`crate::mapping::Member`]
     /// (read by the worker, which turns one it cannot read into a dead lead).
     pub member: String,
     /// Attempts made before this one.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
 }
 
 /// What a delivery attempt did to a lead.
@@ -153,7 +153,7 @@ pub struct LeadSummary {
     /// Agencyhandy's member ID once delivered.
     pub member_id: Option<String>,
     /// When it arrived (unix ms).
-    pub created_at_ms: i64,
+    pub(crate) created_at_ms: i64,
     /// When the next attempt is due (unix ms).
     pub next_attempt_at_ms: i64,
 }

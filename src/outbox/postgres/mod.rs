@@ -41,7 +41,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 const MAX_INTAKE_BATCH: usize = 512;
 
 /// Leads in PostgreSQL, shared by every replica pointed at the same database.
-pub struct PostgresOutbox {
+pub(crate) struct PostgresOutbox {
     pool: PgPool,
     intake: Arc<GroupCommitter>,
     clock: Clock,
@@ -51,7 +51,7 @@ impl PostgresOutbox {
     /// Connects, migrates (under sqlx's advisory lock, so replicas starting
     /// together apply each migration once) and starts the intake writer; its
     /// times are `clock`'s.
-    pub async fn open(settings: &StorageSettings, clock: Clock) -> anyhow::Result<Self> {
+    pub(crate) async fn open(settings: &StorageSettings, clock: Clock) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(&settings.url)
             .context("storage.url is not a valid PostgreSQL URL")?
             .application_name("leadrelay");

@@ -41,7 +41,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Leads in a SQLite file.
-pub struct SqliteOutbox {
+pub(crate) struct SqliteOutbox {
     writer: Writer,
     reader: SqlitePool,
     checkpointer: Checkpointer,
@@ -49,7 +49,7 @@ pub struct SqliteOutbox {
 
 impl SqliteOutbox {
     /// Opens (creating when absent) and migrates the database; its times are `clock`'s.
-    pub async fn open(settings: &StorageSettings, clock: Clock) -> anyhow::Result<Self> {
+    pub(crate) async fn open(settings: &StorageSettings, clock: Clock) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(&settings.url)
             .with_context(|| format!("storage.url {:?} is not a SQLite URL", settings.url))?
             .create_if_missing(true)
