@@ -119,10 +119,3 @@ pub async fn open_with_clock(
         anyhow::bail!("storage.url must start with sqlite:// or postgres://")
     }
 }
-
-/// Milliseconds since the Unix epoch, by the system's clock
-/// ([`Clock::system`]): for the integration tests, which stamp the leads they
-/// store by hand; the app reads its own [`Clock`].
-pub fn now_ms() -> i64 {
-    Clock::system().now_ms()
-}

@@ -205,7 +205,7 @@ async fn repeated_failures_open_the_breaker_for_the_whole_workspace() {
         Duration::from_secs(15),
         || async {
             let leads = app.state.outbox.list(&LeadFilter::default()).await.ok()?;
-            let soon = leadrelay::outbox::now_ms() + 300_000;
+            let soon = crate::helpers::storage::now_ms() + 300_000;
             (leads.len() == 4
                 && leads
                     .iter()
@@ -245,7 +245,7 @@ async fn egress_cap_holds_leads_beyond_the_rate() {
                 .into_iter()
                 .filter(|l| {
                     l.state == LeadState::Pending
-                        && l.next_attempt_at_ms > leadrelay::outbox::now_ms() + 5_000
+                        && l.next_attempt_at_ms > crate::helpers::storage::now_ms() + 5_000
                 })
                 .collect();
             (held.len() == 2).then_some(held)

@@ -3,11 +3,11 @@
 
 use leadrelay::{
     domain::LeadState,
-    outbox::{now_ms, FunnelCount, LeadFilter},
+    outbox::{FunnelCount, LeadFilter},
 };
 
 use super::LEASE;
-use crate::helpers::storage::{enqueue_all, lead, TestStore};
+use crate::helpers::storage::{enqueue_all, lead, now_ms, TestStore};
 
 fn search(text: &str) -> LeadFilter {
     LeadFilter {

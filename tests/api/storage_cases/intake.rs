@@ -4,10 +4,10 @@ use std::{collections::HashSet, sync::Arc};
 
 use leadrelay::{
     domain::{LeadId, LeadState},
-    outbox::{now_ms, LeadFilter},
+    outbox::LeadFilter,
 };
 
-use crate::helpers::storage::{count_in, lead, value, TestStore};
+use crate::helpers::storage::{count_in, lead, now_ms, value, TestStore};
 
 pub async fn enqueue_then_get_round_trips(store: &TestStore) {
     let new = lead("Jane@Example.com");

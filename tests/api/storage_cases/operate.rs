@@ -5,11 +5,13 @@ use std::time::Duration;
 use leadrelay::{
     clock::ManualClock,
     domain::{LeadId, LeadState},
-    outbox::{now_ms, LeadFilter},
+    outbox::LeadFilter,
 };
 
 use super::LEASE;
-use crate::helpers::storage::{count_in, enqueue_all, lead, leads, outcome, state_of, TestStore};
+use crate::helpers::storage::{
+    count_in, enqueue_all, lead, leads, now_ms, outcome, state_of, TestStore,
+};
 
 pub async fn retry_and_retry_state_requeue_leads(store: &TestStore) {
     let ids = enqueue_all(&*store.outbox, leads(4)).await;

@@ -5,12 +5,11 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 use leadrelay::{
     clock::ManualClock,
     domain::{LeadId, LeadState},
-    outbox::now_ms,
 };
 
 use super::LEASE;
 use crate::helpers::storage::{
-    count_in, drain, enqueue_all, lead, leads, outcome, state_of, TestStore,
+    count_in, drain, enqueue_all, lead, leads, now_ms, outcome, state_of, TestStore,
 };
 
 pub async fn claim_due_respects_due_time_and_lease(store: &TestStore) {
