@@ -57,6 +57,17 @@ pub(crate) struct SendReport {
     pub(crate) went_through: bool,
 }
 
+/// Leads with the member each is sent as.
+type Part = Vec<(ClaimedLead, Member)>;
+
+/// Whether sending goes on after a part's call.
+enum Next {
+    /// On to the next part.
+    Go,
+    /// Stop: the rest waits.
+    Stop,
+}
+
 /// Sends one chunk; see the module docs.
 pub(crate) async fn send_chunk(
     client: &WorkspaceClient,
@@ -66,7 +77,7 @@ pub(crate) async fn send_chunk(
     clock: &Clock,
 ) -> SendReport {
     let mut report = SendReport::default();
-    let mut queue: VecDeque<Vec<(ClaimedLead, Member)>> = VecDeque::new();
+    let mut queue: VecDeque<Part> = VecDeque::new();
     let members = readable_members(leads, &mut report, clock.now_ms());
     if !members.is_empty() {
         queue.push_back(members);
@@ -81,76 +92,120 @@ pub(crate) async fn send_chunk(
             queue.push_front(part);
             break;
         }
-        let started_ms = clock.now_ms();
-        let started = Instant::now();
-        let wire: Vec<Member> = part.iter().map(|(_, member)| member.clone()).collect();
-        let result = client.create_leads(&wire).await;
-        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let call = |status: Option<u16>, excerpt: String| Call {
-            at_ms: started_ms,
-            status,
-            excerpt,
-            duration_ms,
-        };
-        let err = match result {
+        let (result, timing) = create(client, &part, clock).await;
+        let next = match result {
             Ok(response) => {
-                let call = call(Some(response.status), response.excerpt.clone());
+                let call = timing.call(Some(response.status), response.excerpt.clone());
                 let answered_ms = clock.now_ms();
                 record_answer(&mut report, part, response, (&call, answered_ms), settings);
                 if report.fault.is_some() {
-                    break;
+                    Next::Stop
+                } else {
+                    Next::Go
                 }
-                continue;
             }
-            Err(err) => err,
-        };
-        let call = call(err.status(), err.to_string());
-        match blame_call(&err) {
-            CallBlame::Transient => {
-                let retry_after = match &err {
-                    UpstreamError::Transient { retry_after, .. } => *retry_after,
-                    _ => None,
-                };
-                report.transient = true;
+            Err(err) => {
+                let call = timing.call(err.status(), err.to_string());
                 let now_ms = clock.now_ms();
-                for (lead, _) in &part {
-                    report.outcomes.push(failed_attempt(
-                        lead,
-                        &call.excerpt,
-                        retry_after,
-                        settings,
-                        &call,
-                        now_ms,
-                    ));
-                }
-                break;
+                record_failure(&mut report, &mut queue, part, err, (call, now_ms), settings)
             }
-            CallBlame::Workspace => {
-                report.waiting.extend(part.iter().map(|(lead, _)| lead.id));
-                report.fault = Some(Fault::Call(err));
-                break;
-            }
-            CallBlame::Leads if part.len() > 1 => {
-                tracing::info!(leads = part.len(), error = %err, "a call was refused as a whole; splitting it to find the lead(s) at fault");
-                let mut first = part;
-                let second = first.split_off(first.len() / 2);
-                queue.push_front(second);
-                queue.push_front(first);
-            }
-            CallBlame::Leads => {
-                let (lead, _) = part.into_iter().next().expect("a part of one lead");
-                report.refused_alone.push(Refusal {
-                    lead,
-                    call,
-                    error: err,
-                });
-            }
+        };
+        if let Next::Stop = next {
+            break;
         }
     }
     report
         .waiting
         .extend(queue.into_iter().flatten().map(|(lead, _)| lead.id));
     report
+}
+
+/// When a create call started and how long it took.
+struct Timing {
+    at_ms: i64,
+    duration_ms: u64,
+}
+
+impl Timing {
+    /// The call as the attempt log keeps it.
+    fn call(&self, status: Option<u16>, excerpt: String) -> Call {
+        Call {
+            at_ms: self.at_ms,
+            status,
+            excerpt,
+            duration_ms: self.duration_ms,
+        }
+    }
+}
+
+/// One create call for `part`, timed.
+async fn create(
+    client: &WorkspaceClient,
+    part: &Part,
+    clock: &Clock,
+) -> (Result<CreateResponse, UpstreamError>, Timing) {
+    let at_ms = clock.now_ms();
+    let started = Instant::now();
+    let wire: Vec<Member> = part.iter().map(|(_, member)| member.clone()).collect();
+    let result = client.create_leads(&wire).await;
+    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    (result, Timing { at_ms, duration_ms })
+}
+
+/// A call that failed, by whose fault (rule 1 of the blame rule): a
+/// transient failure spends an attempt on each lead; the workspace's makes
+/// them wait; a call refused for its leads is split in halves, until the
+/// lead refused alone is found. `now_ms` is when the failure was known.
+fn record_failure(
+    report: &mut SendReport,
+    queue: &mut VecDeque<Part>,
+    part: Part,
+    err: UpstreamError,
+    (call, now_ms): (Call, i64),
+    settings: &DeliverySettings,
+) -> Next {
+    match blame_call(&err) {
+        CallBlame::Transient => {
+            let retry_after = match &err {
+                UpstreamError::Transient { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            report.transient = true;
+            for (lead, _) in &part {
+                report.outcomes.push(failed_attempt(
+                    lead,
+                    &call.excerpt,
+                    retry_after,
+                    settings,
+                    &call,
+                    now_ms,
+                ));
+            }
+            Next::Stop
+        }
+        CallBlame::Workspace => {
+            report.waiting.extend(part.iter().map(|(lead, _)| lead.id));
+            report.fault = Some(Fault::Call(err));
+            Next::Stop
+        }
+        CallBlame::Leads if part.len() > 1 => {
+            tracing::info!(leads = part.len(), error = %err, "a call was refused as a whole; splitting it to find the lead(s) at fault");
+            let mut first = part;
+            let second = first.split_off(first.len() / 2);
+            queue.push_front(second);
+            queue.push_front(first);
+            Next::Go
+        }
+        CallBlame::Leads => {
+            let (lead, _) = part.into_iter().next().expect("a part of one lead");
+            report.refused_alone.push(Refusal {
+                lead,
+                call,
+                error: err,
+            });
+            Next::Go
+        }
+    }
 }
 
 /// The claimed leads whose stored member can be sent; the others are dead.
@@ -182,7 +237,7 @@ fn readable_members(
 /// answer came at `now_ms`.
 fn record_answer(
     report: &mut SendReport,
-    part: Vec<(ClaimedLead, Member)>,
+    part: Part,
     response: CreateResponse,
     (call, now_ms): (&Call, i64),
     settings: &DeliverySettings,
