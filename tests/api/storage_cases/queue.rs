@@ -308,33 +308,30 @@ pub async fn recover_abandoned_follows_the_backend_policy(store: &TestStore) {
 }
 
 pub async fn claims_take_the_earliest_due_across_states(store: &TestStore) {
-    let ids = enqueue_all(&*store.outbox, leads(3)).await;
+    let clock = ManualClock::starting_now();
+    let outbox = store.open_with_clock(&clock).await;
+    let ids = enqueue_all(&*outbox, leads(3)).await;
     // Claimed under a lease that has already run out.
-    let claimed = store
-        .outbox
+    let claimed = outbox
         .claim_due("crashed", 10, Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 3);
-    let now = now_ms();
+    clock.advance(Duration::from_millis(1));
+    let now = clock.clock().now_ms();
     // ids[0]: retrying, due a minute ago; ids[1]: pending again, due 30 s ago;
     // ids[2]: still delivering, its lease expired (due since it was enqueued).
     let mut retrying = outcome(ids[0], LeadState::Retrying, Some(500));
     retrying.next_attempt_at_ms = Some(now - 60_000);
-    store
-        .outbox
-        .record("crashed", vec![retrying])
-        .await
-        .unwrap();
-    store
-        .outbox
+    outbox.record("crashed", vec![retrying]).await.unwrap();
+    outbox
         .unclaim("crashed", &[ids[1]], now - 30_000)
         .await
         .unwrap();
 
     let mut order = Vec::new();
     for worker in ["a", "b", "c", "d"] {
-        let one = store.outbox.claim_due(worker, 1, LEASE).await.unwrap();
+        let one = outbox.claim_due(worker, 1, LEASE).await.unwrap();
         order.extend(one.iter().map(|lead| lead.id));
     }
 
@@ -343,35 +340,34 @@ pub async fn claims_take_the_earliest_due_across_states(store: &TestStore) {
         [ids[0], ids[1], ids[2]],
         "earliest due first, whatever the state; a live lease is never taken"
     );
+    outbox.close().await;
 }
 
 pub async fn a_late_outcome_never_overwrites_the_new_claimant(store: &TestStore) {
-    let ids = enqueue_all(&*store.outbox, leads(2)).await;
+    let clock = ManualClock::starting_now();
+    let outbox = store.open_with_clock(&clock).await;
+    let ids = enqueue_all(&*outbox, leads(2)).await;
     // "slow" claims both, and its lease runs out while it is still sending.
-    let slow = store
-        .outbox
-        .claim_due("slow", 10, Duration::ZERO)
-        .await
-        .unwrap();
+    let slow = outbox.claim_due("slow", 10, Duration::ZERO).await.unwrap();
     assert_eq!(slow.len(), 2);
-    let fast = store.outbox.claim_due("fast", 10, LEASE).await.unwrap();
+    clock.advance(Duration::from_millis(1));
+    let fast = outbox.claim_due("fast", 10, LEASE).await.unwrap();
     assert_eq!(fast.len(), 2, "expired leases are taken over");
     let mut delivered = outcome(ids[0], LeadState::Delivered, Some(201));
     delivered.member_id = Some("member-1".into());
-    store.outbox.record("fast", vec![delivered]).await.unwrap();
+    outbox.record("fast", vec![delivered]).await.unwrap();
 
     // Then "slow" reports: a failure for the delivered lead, and gives back
     // the lead "fast" is still sending.
     let mut late = outcome(ids[0], LeadState::Retrying, Some(503));
-    late.next_attempt_at_ms = Some(now_ms() + 60_000);
-    store.outbox.record("slow", vec![late]).await.unwrap();
-    store
-        .outbox
-        .unclaim("slow", &[ids[1]], now_ms())
+    late.next_attempt_at_ms = Some(clock.clock().now_ms() + 60_000);
+    outbox.record("slow", vec![late]).await.unwrap();
+    outbox
+        .unclaim("slow", &[ids[1]], clock.clock().now_ms())
         .await
         .unwrap();
 
-    let first = store.outbox.get(ids[0]).await.unwrap().unwrap();
+    let first = outbox.get(ids[0]).await.unwrap().unwrap();
     assert_eq!(first.summary.state, LeadState::Delivered);
     assert_eq!(first.summary.member_id.as_deref(), Some("member-1"));
     assert_eq!(
@@ -385,17 +381,17 @@ pub async fn a_late_outcome_never_overwrites_the_new_claimant(store: &TestStore)
         "both attempts happened, both are logged"
     );
     assert_eq!(
-        state_of(&*store.outbox, ids[1]).await,
+        state_of(&*outbox, ids[1]).await,
         LeadState::Delivering,
         "still held by the worker sending it"
     );
     assert!(
-        store
-            .outbox
+        outbox
             .claim_due("third", 10, LEASE)
             .await
             .unwrap()
             .is_empty(),
         "the late unclaim did not free a lead for a third worker"
     );
+    outbox.close().await;
 }
