@@ -11,20 +11,20 @@ use crate::{
     domain::{Email, LeadId, LeadState},
     intake::{spam, Submission, SubmissionMeta},
     mapping,
-    outbox::{self, LeadFilter, Outbox},
+    outbox::{self, LeadAdmin, LeadFilter},
 };
 
 /// Runs one `leads` subcommand against the configured storage.
 pub(crate) async fn run(settings: &Settings, command: LeadsCommand) -> anyhow::Result<ExitCode> {
     let outbox = outbox::open(&settings.storage).await?;
-    let result = dispatch(settings, outbox.as_ref(), command).await;
+    let result = dispatch(settings, outbox.clone().admin().as_ref(), command).await;
     outbox.close().await;
     result
 }
 
 async fn dispatch(
     settings: &Settings,
-    outbox: &dyn Outbox,
+    outbox: &dyn LeadAdmin,
     command: LeadsCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
@@ -33,20 +33,7 @@ async fn dispatch(
             form,
             limit,
             json,
-        } => {
-            let filter = LeadFilter {
-                state: state.as_deref().map(str::parse).transpose()?,
-                form,
-                limit: Some(limit),
-                ..LeadFilter::default()
-            };
-            let leads = outbox.list(&filter).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&leads)?);
-            } else {
-                print_table(&leads);
-            }
-        }
+        } => list(outbox, state, form, limit, json).await?,
         LeadsCommand::Show { id } => {
             let id = parse_id(&id)?;
             let lead = outbox
@@ -62,13 +49,7 @@ async fn dispatch(
             }
             println!("lead {id} re-queued");
         }
-        LeadsCommand::Retry { state, .. } => {
-            let state: LeadState = state.as_deref().unwrap_or("dead").parse()?;
-            if !matches!(state, LeadState::Dead | LeadState::Retrying) {
-                bail!("only dead or retrying leads can be re-queued by state");
-            }
-            println!("{} lead(s) re-queued", outbox.retry_state(state).await?);
-        }
+        LeadsCommand::Retry { state, .. } => retry_state(outbox, state).await?,
         LeadsCommand::Release { id: Some(id), .. } => {
             let id = parse_id(&id)?;
             if !outbox.release(id).await? {
@@ -76,39 +57,12 @@ async fn dispatch(
             }
             println!("lead {id} released");
         }
-        LeadsCommand::Release { reason, .. } => {
-            let reason = reason.unwrap_or_default();
-            if !spam::VERDICT_CODES.contains(&reason.as_str()) {
-                bail!(
-                    "--reason {reason:?} is not one of {}",
-                    spam::VERDICT_CODES.join(", ")
-                );
-            }
-            let released = outbox.release_noted(&spam::note_prefix(&reason)).await?;
-            println!("{released} lead(s) held as spam ({reason}) released");
-        }
+        LeadsCommand::Release { reason, .. } => release_noted(outbox, reason).await?,
         LeadsCommand::Remap { id: Some(id), .. } => {
             let id = parse_id(&id)?;
             remap(settings, outbox, id).await?;
         }
-        LeadsCommand::Remap { state, .. } => {
-            let state: LeadState = state.as_deref().unwrap_or("dead").parse()?;
-            let filter = LeadFilter {
-                state: Some(state),
-                limit: Some(100_000),
-                ..LeadFilter::default()
-            };
-            let mut failed = 0;
-            for lead in outbox.list(&filter).await? {
-                if let Err(error) = remap(settings, outbox, lead.id).await {
-                    eprintln!("lead {}: {error:#}", lead.id);
-                    failed += 1;
-                }
-            }
-            if failed > 0 {
-                return Ok(ExitCode::FAILURE);
-            }
-        }
+        LeadsCommand::Remap { state, .. } => return remap_state(settings, outbox, state).await,
         LeadsCommand::Erase { email } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
             let n = outbox.erase_email(&email.normalized()).await?;
@@ -118,8 +72,89 @@ async fn dispatch(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `leads list`: a table, or JSON.
+async fn list(
+    outbox: &dyn LeadAdmin,
+    state: Option<String>,
+    form: Option<String>,
+    limit: u32,
+    json: bool,
+) -> anyhow::Result<()> {
+    let filter = LeadFilter {
+        state: state.as_deref().map(str::parse).transpose()?,
+        form,
+        limit: Some(limit),
+        ..LeadFilter::default()
+    };
+    let leads = outbox.list(&filter).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&leads)?);
+    } else {
+        print_table(&leads);
+    }
+    Ok(())
+}
+
+/// `leads retry --state S`: every lead of a state that can be re-queued whole.
+async fn retry_state(outbox: &dyn LeadAdmin, state: Option<String>) -> anyhow::Result<()> {
+    let state: LeadState = state.as_deref().unwrap_or("dead").parse()?;
+    if !state.can_retry_all() {
+        let states: Vec<&str> = LeadState::BULK_RETRYABLE
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        bail!(
+            "only {} leads can be re-queued by state",
+            states.join(" or ")
+        );
+    }
+    println!("{} lead(s) re-queued", outbox.retry_state(state).await?);
+    Ok(())
+}
+
+/// `leads release --reason CODE`: every spam lead held for that verdict.
+async fn release_noted(outbox: &dyn LeadAdmin, reason: Option<String>) -> anyhow::Result<()> {
+    let reason = reason.unwrap_or_default();
+    if !spam::VERDICT_CODES.contains(&reason.as_str()) {
+        bail!(
+            "--reason {reason:?} is not one of {}",
+            spam::VERDICT_CODES.join(", ")
+        );
+    }
+    let released = outbox.release_noted(&spam::note_prefix(&reason)).await?;
+    println!("{released} lead(s) held as spam ({reason}) released");
+    Ok(())
+}
+
+/// `leads remap --state S`: each lead of the state mapped again; fails when
+/// one could not be.
+async fn remap_state(
+    settings: &Settings,
+    outbox: &dyn LeadAdmin,
+    state: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let state: LeadState = state.as_deref().unwrap_or("dead").parse()?;
+    let filter = LeadFilter {
+        state: Some(state),
+        limit: Some(100_000),
+        ..LeadFilter::default()
+    };
+    let mut failed = 0;
+    for lead in outbox.list(&filter).await? {
+        if let Err(error) = remap(settings, outbox, lead.id).await {
+            eprintln!("lead {}: {error:#}", lead.id);
+            failed += 1;
+        }
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// Re-runs the mapping of one lead from its stored original submission.
-async fn remap(settings: &Settings, outbox: &dyn Outbox, id: LeadId) -> anyhow::Result<()> {
+async fn remap(settings: &Settings, outbox: &dyn LeadAdmin, id: LeadId) -> anyhow::Result<()> {
     let lead = outbox
         .get(id)
         .await?

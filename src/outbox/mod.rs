@@ -62,6 +62,8 @@ pub trait Outbox: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep {
     fn queue(self: Arc<Self>) -> Arc<dyn DeliveryQueue>;
     /// This store, as upkeep takes it.
     fn upkeep(self: Arc<Self>) -> Arc<dyn Upkeep>;
+    /// This store, as operators' commands take it.
+    fn admin(self: Arc<Self>) -> Arc<dyn LeadAdmin>;
 }
 
 impl<T: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep> Outbox for T {
@@ -74,6 +76,10 @@ impl<T: LeadIntake + DeliveryQueue + LeadAdmin + Upkeep> Outbox for T {
     }
 
     fn upkeep(self: Arc<Self>) -> Arc<dyn Upkeep> {
+        self
+    }
+
+    fn admin(self: Arc<Self>) -> Arc<dyn LeadAdmin> {
         self
     }
 }
