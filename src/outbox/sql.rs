@@ -91,13 +91,14 @@ pub(crate) static RETRY: Statement = LazyLock::new(|| {
     ))
 });
 
-/// Re-queues every lead in one state (`$1` now, `$2` the state), which the
-/// caller checked is one of [`LeadState::BULK_RETRYABLE`].
+/// Re-queues every lead in one state (`$1` now, `$2` the state), when that
+/// state is one of [`LeadState::BULK_RETRYABLE`] (any other touches nothing).
 pub(crate) static RETRY_STATE: Statement = LazyLock::new(|| {
     Shared::new(format!(
         "UPDATE leads SET state = '{pending}', attempts = 0, next_attempt_at = $1, updated_at = $1
-         WHERE state = $2",
+         WHERE state = $2 AND state IN ({bulk_retryable})",
         pending = LeadState::Pending,
+        bulk_retryable = states(&LeadState::BULK_RETRYABLE),
     ))
 });
 

@@ -32,9 +32,6 @@ pub(super) async fn retry(pool: &PgPool, id: LeadId, now: i64) -> StorageResult<
 
 /// Re-queues every lead of `state`, when that state may be retried at once.
 pub(super) async fn retry_state(pool: &PgPool, state: LeadState, now: i64) -> StorageResult<u64> {
-    if !state.can_retry_all() {
-        return Ok(0);
-    }
     let done = sqlx::query(sql::RETRY_STATE.postgres())
         .bind(now)
         .bind(state.as_str())

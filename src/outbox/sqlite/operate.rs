@@ -39,9 +39,6 @@ pub(super) fn retry_state(
     state: LeadState,
     now: i64,
 ) -> StorageResult<u64> {
-    if !state.can_retry_all() {
-        return Ok(0);
-    }
     let done = connection.execute(sql::RETRY_STATE.sqlite(), params![now, state.as_str()])?;
     Ok(count(done))
 }
